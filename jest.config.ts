@@ -1,0 +1,26 @@
+import type { Config } from 'jest';
+
+/**
+ * Tests run as native ES modules (the server is ESM, and PGlite loads only as ESM), transformed
+ * by swc. Every suite talks to the real Postgres and Redis; global setup prepares both.
+ */
+const config: Config = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  transform: {
+    '^.+\\.ts$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } },
+    ],
+  },
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  testMatch: ['<rootDir>/server/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+  setupFilesAfterEnv: ['<rootDir>/test/support/fail-on-error-logs.ts'],
+  reporters: ['default', '<rootDir>/test/support/summary-reporter.cjs'],
+  maxWorkers: 2,
+  testTimeout: 30_000,
+};
+
+export default config;

@@ -1,0 +1,172 @@
+import { z } from 'zod';
+
+/**
+ * The environment, parsed once. Everything the server reads from `process.env` is named here,
+ * coerced and defaulted, so the rest of the code gets typed values and a bad value stops the
+ * process at boot with the variable's name instead of failing later in a request.
+ */
+
+const DEV_SESSION_SECRET = 'crewplots-development-secret-not-for-production';
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const commaList = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+
+/** Express's `trust proxy`: a boolean, a hop count, or a list of addresses/subnets. */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((v): boolean | number | string[] => {
+    if (v === 'true') return true;
+    if (v === 'false' || v === '') return false;
+    if (/^\d+$/.test(v)) return Number(v);
+    return v.split(',').map((s) => s.trim());
+  });
+
+const origin = z.string().transform((v, ctx) => {
+  try {
+    return new URL(v).origin;
+  } catch {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not an origin such as https://crew.example.com` });
+    return z.NEVER;
+  }
+});
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(5000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+      .optional(),
+    DATA_DIR: z.string().min(1).default('.data'),
+
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    REDIS_HOST: z.string().min(1).default('127.0.0.1'),
+    REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6379),
+    REDIS_CACHE_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+      .optional(),
+    REDIS_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:{}-]+:$/, 'must be letters, digits or _.:{}- and end with ":"')
+      .default('crewplots:'),
+    REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
+
+    SESSION_SECRET: commaList
+      .pipe(z.array(z.string().min(32, 'each secret must be at least 32 characters')).min(1))
+      .optional(),
+    TRUST_PROXY: trustProxy.default(false),
+    APP_ORIGINS: commaList.pipe(z.array(origin)).default([]),
+    METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+
+    ADMIN_EMAIL: z.email().optional(),
+    ADMIN_PASSWORD: z.string().min(12, 'must be 12 to 256 characters').max(256).optional(),
+    SEED_DEMO: booleanString.default(false),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required when NODE_ENV=production' });
+    }
+    if (env.NODE_ENV === 'production' && env.SEED_DEMO) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SEED_DEMO'],
+        message: 'demo data is never loaded in production; run `npm run seed -- --allow-production` on purpose instead',
+      });
+    }
+    if (Boolean(env.ADMIN_EMAIL) !== Boolean(env.ADMIN_PASSWORD)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.ADMIN_EMAIL ? 'ADMIN_PASSWORD' : 'ADMIN_EMAIL'],
+        message: 'ADMIN_EMAIL and ADMIN_PASSWORD are set together or not at all',
+      });
+    }
+  });
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test';
+  isProduction: boolean;
+  port: number;
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  database: Readonly<{ url: string | undefined; dataDir: string }>;
+  redis: Readonly<{
+    url: string | undefined;
+    host: string;
+    port: number;
+    /** A separate instance for cache entries (see docs/decisions/002); unset means the main one. */
+    cacheUrl: string | undefined;
+    prefix: string;
+    commandTimeoutMs: number;
+  }>;
+  session: Readonly<{ secrets: readonly string[]; usingDevelopmentSecret: boolean }>;
+  trustProxy: boolean | number | readonly string[];
+  appOrigins: readonly string[];
+  metricsToken: string | undefined;
+  bootstrapAdmin: Readonly<{ email: string; password: string }> | undefined;
+  seedDemo: boolean;
+}>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** Parses an environment (default: `process.env`); throws ConfigError naming each bad variable. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as in most shells' `FOO= cmd`.
+  const env = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`);
+    throw new ConfigError(`Invalid environment: ${lines.join('; ')}`);
+  }
+  const e = parsed.data;
+  return deepFreeze({
+    env: e.NODE_ENV,
+    isProduction: e.NODE_ENV === 'production',
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    database: { url: e.DATABASE_URL, dataDir: e.DATA_DIR },
+    redis: {
+      url: e.REDIS_URL,
+      host: e.REDIS_HOST,
+      port: e.REDIS_PORT,
+      cacheUrl: e.REDIS_CACHE_URL,
+      prefix: e.REDIS_PREFIX,
+      commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+    },
+    session: {
+      secrets: e.SESSION_SECRET ?? [DEV_SESSION_SECRET],
+      usingDevelopmentSecret: !e.SESSION_SECRET,
+    },
+    trustProxy: e.TRUST_PROXY,
+    appOrigins: e.APP_ORIGINS,
+    metricsToken: e.METRICS_TOKEN,
+    bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
+    seedDemo: e.SEED_DEMO,
+  });
+}

@@ -1,0 +1,123 @@
+import { sql } from 'drizzle-orm';
+import {
+  boolean,
+  check,
+  date,
+  index,
+  integer,
+  pgEnum,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * The tables. Instants are timestamptz with millisecond precision, the precision the API speaks,
+ * so a value read from Postgres and the same value read back from the cache print identically.
+ * The exclusion constraint that keeps one user's shifts apart is not expressible here; it lives
+ * in the hand-written migration `0001_shift_overlap.sql`.
+ */
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
+const createdAt = () => instant('created_at').notNull().defaultNow();
+const updatedAt = () => instant('updated_at').notNull().defaultNow();
+
+export const userRole = pgEnum('user_role', ['admin', 'manager', 'crew']);
+export const scheduleStatus = pgEnum('schedule_status', ['draft', 'published']);
+
+export const users = pgTable(
+  'users',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    email: text('email').notNull(),
+    name: text('name').notNull(),
+    role: userRole('role').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    phone: text('phone'),
+    active: boolean('active').notNull().default(true),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
+    index('users_name_idx').on(t.name),
+  ],
+);
+
+export const locations = pgTable('locations', {
+  id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+  name: text('name').notNull(),
+  address: text('address'),
+  timezone: text('timezone').notNull(),
+  createdAt: createdAt(),
+  updatedAt: updatedAt(),
+});
+
+export const locationMembers = pgTable(
+  'location_members',
+  {
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    locationId: integer('location_id')
+      .notNull()
+      .references(() => locations.id, { onDelete: 'cascade' }),
+    position: text('position'),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.locationId] }), index('location_members_location_idx').on(t.locationId)],
+);
+
+export const schedules = pgTable(
+  'schedules',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    locationId: integer('location_id')
+      .notNull()
+      .references(() => locations.id, { onDelete: 'restrict' }),
+    weekStart: date('week_start', { mode: 'string' }).notNull(),
+    status: scheduleStatus('status').notNull().default('draft'),
+    publishedAt: instant('published_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('schedules_location_week_key').on(t.locationId, t.weekStart),
+    index('schedules_week_idx').on(t.weekStart),
+    check('schedules_week_start_monday', sql`extract(isodow from ${t.weekStart}) = 1`),
+    check(
+      'schedules_published_at_matches_status',
+      sql`(${t.status} = 'published') = (${t.publishedAt} is not null)`,
+    ),
+  ],
+);
+
+export const shifts = pgTable(
+  'shifts',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    scheduleId: integer('schedule_id')
+      .notNull()
+      .references(() => schedules.id, { onDelete: 'cascade' }),
+    userId: integer('user_id').references(() => users.id, { onDelete: 'restrict' }),
+    position: text('position').notNull(),
+    startsAt: instant('starts_at').notNull(),
+    endsAt: instant('ends_at').notNull(),
+    notes: text('notes'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('shifts_schedule_starts_idx').on(t.scheduleId, t.startsAt),
+    index('shifts_user_starts_idx').on(t.userId, t.startsAt),
+    check('shifts_ends_after_starts', sql`${t.endsAt} > ${t.startsAt}`),
+    check('shifts_at_most_16_hours', sql`${t.endsAt} - ${t.startsAt} <= interval '16 hours'`),
+  ],
+);
+
+export type UserRow = typeof users.$inferSelect;
+export type LocationRow = typeof locations.$inferSelect;
+export type ScheduleRow = typeof schedules.$inferSelect;
+export type ShiftRow = typeof shifts.$inferSelect;

@@ -1,0 +1,50 @@
+import { describe, expect, it } from '@jest/globals';
+import { withFreshDatabase } from '../../test/support/fresh-database.js';
+import { testLogger } from '../../test/support/logs.js';
+import { locationMembers, locations, schedules, shifts, users } from './schema.js';
+import { seedDemo } from './seed.js';
+import { weekBounds } from '../../shared/time.js';
+
+describe('demo seed', () => {
+  it('loads three venues in three time zones, managers, ~30 crew, a published and a draft week', async () => {
+    await withFreshDatabase(async ({ db }) => {
+      const now = new Date('2026-11-26T12:00:00Z');
+      expect(await seedDemo(db, testLogger(), now)).toEqual({ loaded: true });
+
+      const venues = await db.select().from(locations);
+      expect(new Set(venues.map((v) => v.timezone))).toEqual(new Set(['Europe/Amsterdam', 'America/New_York', 'Australia/Sydney']));
+      const people = await db.select().from(users);
+      expect(people.filter((u) => u.role === 'crew').length).toBeGreaterThanOrEqual(30);
+      expect(people.filter((u) => u.role === 'manager')).toHaveLength(3);
+      expect(people.filter((u) => u.role === 'admin')).toHaveLength(1);
+      expect((await db.select().from(locationMembers)).length).toBeGreaterThan(33);
+
+      const weeks = await db.select().from(schedules);
+      expect(weeks.filter((s) => s.status === 'published')).toHaveLength(3);
+      expect(weeks.filter((s) => s.status === 'draft')).toHaveLength(3);
+
+      const all = await db.select().from(shifts);
+      expect(all.some((s) => s.userId === null)).toBe(true);
+      const overnight = all.filter((s) => s.endsAt.getUTCDate() !== s.startsAt.getUTCDate() || s.endsAt.getTime() - s.startsAt.getTime() > 8 * 3600_000);
+      expect(overnight.length).toBeGreaterThan(0);
+
+      // Every shift starts inside its schedule's week, in its venue's time zone.
+      const byId = new Map(weeks.map((w) => [w.id, w]));
+      const zoneOf = new Map(venues.map((v) => [v.id, v.timezone]));
+      for (const s of all) {
+        const week = byId.get(s.scheduleId)!;
+        const { start, end } = weekBounds(week.weekStart, zoneOf.get(week.locationId)!);
+        expect(s.startsAt >= start && s.startsAt < end).toBe(true);
+      }
+    });
+  });
+
+  it('loads nothing the second time', async () => {
+    await withFreshDatabase(async ({ db }) => {
+      await seedDemo(db, testLogger());
+      const before = (await db.select().from(users)).length;
+      expect(await seedDemo(db, testLogger())).toEqual({ loaded: false });
+      expect(await db.select().from(users)).toHaveLength(before);
+    });
+  });
+});

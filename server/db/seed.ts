@@ -1,0 +1,172 @@
+import { count, eq } from 'drizzle-orm';
+import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
+import { hashPassword } from '../auth/password.js';
+import type { Logger } from '../logger.js';
+import type { Database } from './client.js';
+import { locationMembers, locations, schedules, shifts, users } from './schema.js';
+
+/**
+ * Demo data: three venues in three time zones, their managers and crew, this week's schedule
+ * published and next week's as a draft. Loaded only on request (`npm run seed`, or SEED_DEMO=true
+ * on an empty database); config refuses SEED_DEMO in production.
+ */
+
+export const DEMO_PASSWORD = 'crewplots-demo-password';
+export const DEMO_DOMAIN = 'demo.crewplots.example';
+
+interface Venue {
+  key: string;
+  name: string;
+  address: string;
+  timezone: string;
+  manager: string;
+  positions: string[];
+  crew: string[];
+  /** Daily slots [start, end, position index]; an end before the start means the next day. */
+  slots: Array<[string, string, number]>;
+  /** Weekdays (0 = Monday) the venue is open. */
+  days: number[];
+}
+
+const VENUES: Venue[] = [
+  {
+    key: 'amsterdam',
+    name: 'The Copper Tap',
+    address: 'Prinsengracht 112, 1015 EA Amsterdam',
+    timezone: 'Europe/Amsterdam',
+    manager: 'Femke de Vries',
+    positions: ['Bartender', 'Barback', 'Host'],
+    crew: ['Daan Jansen', 'Sanne Bakker', 'Lars Visser', 'Noor Smit', 'Bram Mulder', 'Julia Bos', 'Thijs Meijer', 'Eva de Boer', 'Milan Peters', 'Lotte Hendriks'],
+    slots: [['16:00', '00:30', 0], ['18:00', '02:00', 0], ['17:00', '23:00', 1], ['19:00', '01:00', 2]],
+    days: [1, 2, 3, 4, 5, 6],
+  },
+  {
+    key: 'newyork',
+    name: 'Harbor & Vine',
+    address: '210 Water St, New York, NY 10038',
+    timezone: 'America/New_York',
+    manager: 'Marcus Reed',
+    positions: ['Server', 'Line Cook', 'Host', 'Dishwasher'],
+    crew: ['Aisha Carter', 'Diego Morales', 'Hannah Kim', 'Tyrone Jackson', 'Olivia Chen', 'Ethan Brooks', 'Priya Patel', 'Sofia Rossi', 'Jamal Wright', 'Grace Sullivan'],
+    slots: [['11:00', '15:00', 0], ['16:30', '23:00', 0], ['10:00', '18:00', 1], ['17:00', '22:30', 2]],
+    days: [0, 1, 2, 3, 4, 5, 6],
+  },
+  {
+    key: 'sydney',
+    name: 'Southern Lights Events',
+    address: '1 Macquarie St, Sydney NSW 2000',
+    timezone: 'Australia/Sydney',
+    manager: 'Chloe Nguyen',
+    positions: ['Stagehand', 'Rigger', 'Event Bar', 'Runner'],
+    crew: ['Jack Thompson', 'Mia Wilson', 'Oliver Taylor', 'Isla Martin', 'Noah White', 'Ava Harris', 'Liam Walker', 'Zoe Young', 'Cooper King', 'Ruby Scott'],
+    slots: [['14:00', '02:00', 0], ['12:00', '20:00', 1], ['18:00', '01:30', 2], ['16:00', '23:00', 3]],
+    days: [3, 4, 5],
+  },
+];
+
+const emailOf = (name: string) =>
+  `${name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z ]/g, '')
+    .trim()
+    .replace(/\s+/g, '.')}@${DEMO_DOMAIN}`;
+
+function minutes(time: string): number {
+  const [h, m] = time.split(':').map(Number);
+  return (h ?? 0) * 60 + (m ?? 0);
+}
+
+export async function seedDemo(db: Database, logger: Logger, now = new Date()): Promise<{ loaded: boolean }> {
+  const adminEmail = `admin@${DEMO_DOMAIN}`;
+  const existing = await db.select({ id: users.id }).from(users).where(eq(users.email, adminEmail));
+  if (existing.length > 0) {
+    logger.info('demo data is already loaded');
+    return { loaded: false };
+  }
+  // One hash for every demo account: they share a published demo password anyway.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+
+  await db.transaction(async (tx) => {
+    await tx.insert(users).values({ email: adminEmail, name: 'Alex Admin', role: 'admin', passwordHash });
+    const crewIdsByVenue: number[][] = [];
+
+    for (const [index, venue] of VENUES.entries()) {
+      const [location] = await tx
+        .insert(locations)
+        .values({ name: venue.name, address: venue.address, timezone: venue.timezone })
+        .returning({ id: locations.id });
+      const locationId = location!.id;
+
+      const [manager] = await tx
+        .insert(users)
+        .values({ email: emailOf(venue.manager), name: venue.manager, role: 'manager', passwordHash, phone: `+1 555 01${index}0` })
+        .returning({ id: users.id });
+      await tx.insert(locationMembers).values({ userId: manager!.id, locationId, position: 'Manager' });
+
+      const crew = await tx
+        .insert(users)
+        .values(
+          venue.crew.map((name, i) => ({
+            email: emailOf(name),
+            name,
+            role: 'crew' as const,
+            passwordHash,
+            phone: i % 3 === 0 ? null : `+1 555 1${index}${String(i).padStart(2, '0')}`,
+          })),
+        )
+        .returning({ id: users.id });
+      const crewIds = crew.map((c) => c.id);
+      crewIdsByVenue.push(crewIds);
+      await tx.insert(locationMembers).values(
+        crewIds.map((userId, i) => ({ userId, locationId, position: venue.positions[i % venue.positions.length]! })),
+      );
+
+      const thisWeek = mondayOf(now, venue.timezone);
+      for (const [weekStart, published] of [
+        [thisWeek, true],
+        [addWeeks(thisWeek, 1), false],
+      ] as const) {
+        const [schedule] = await tx
+          .insert(schedules)
+          .values({ locationId, weekStart, status: published ? 'published' : 'draft', publishedAt: published ? now : null })
+          .returning({ id: schedules.id });
+        const rows = venue.days.flatMap((day, dayIndex) =>
+          venue.slots.map(([start, end, position], slot) => {
+            const overnight = minutes(end) <= minutes(start);
+            // Every third day's last slot is left open for crew to take.
+            const open = slot === venue.slots.length - 1 && dayIndex % 3 === 1;
+            return {
+              scheduleId: schedule!.id,
+              userId: open ? null : crewIds[(dayIndex * venue.slots.length + slot) % crewIds.length]!,
+              position: venue.positions[position]!,
+              startsAt: localInstant(weekStart, day, start, venue.timezone),
+              endsAt: localInstant(weekStart, overnight ? day + 1 : day, end, venue.timezone),
+              notes: open ? 'Open shift: take it in the app' : overnight ? 'Closing shift' : null,
+            };
+          }),
+        );
+        await tx.insert(shifts).values(rows);
+      }
+    }
+
+    // A few people work at two venues (members of both; their shifts stay at the first).
+    const amsterdam = await tx.select({ id: locations.id }).from(locations).where(eq(locations.name, VENUES[0]!.name));
+    await tx.insert(locationMembers).values(
+      (crewIdsByVenue[1] ?? []).slice(0, 2).map((userId) => ({ userId, locationId: amsterdam[0]!.id, position: 'Bartender' })),
+    );
+  });
+
+  logger.info(`demo data loaded: sign in as admin@${DEMO_DOMAIN} with the demo password from the README`);
+  return { loaded: true };
+}
+
+/** SEED_DEMO=true: load the demo only into a database that has no users yet. */
+export async function seedDemoIfEmpty(db: Database, logger: Logger): Promise<void> {
+  const [row] = await db.select({ n: count() }).from(users);
+  if ((row?.n ?? 0) > 0) {
+    logger.info('SEED_DEMO is set but the database already has users: demo data not loaded');
+    return;
+  }
+  await seedDemo(db, logger);
+}

@@ -1,0 +1,60 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from '../logger.js';
+import type { Problem } from '../../shared/errors.js';
+import { AppError } from './errors.js';
+
+/** Body-parser errors carry a `type`; these are the client's mistakes, not ours. */
+function fromBodyParser(err: { type?: unknown; status?: unknown }): AppError | undefined {
+  switch (err.type) {
+    case 'entity.parse.failed':
+      return new AppError('validation_failed', 'The request body is not valid JSON.');
+    case 'entity.too.large':
+      return new AppError('payload_too_large', 'The request body is larger than 1 MB.');
+    case 'charset.unsupported':
+    case 'encoding.unsupported':
+      return new AppError('unsupported_media_type', 'The request body must be UTF-8 JSON.');
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new AppError('validation_failed', 'The request body could not be read.');
+    default:
+      return undefined;
+  }
+}
+
+export function sendProblem(res: Response, error: AppError): void {
+  const body: Problem = {
+    type: 'about:blank',
+    title: error.title,
+    status: error.status,
+    detail: error.detail,
+    code: error.code,
+    ...(error.errors ? { errors: error.errors } : {}),
+    ...(error.conflicts ? { conflicts: error.conflicts } : {}),
+  };
+  if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfter))));
+  res.status(error.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
+/** Unknown /api paths answer in the API's own error shape, not Express's HTML page. */
+export const apiNotFound: RequestHandler = (req) => {
+  throw new AppError('not_found', `No route ${req.method} ${req.baseUrl}${req.path}.`);
+};
+
+/**
+ * The one error middleware. An AppError is rendered as it says; anything else is a bug: logged
+ * with its stack under the request's id, answered with a bare 500 that leaks nothing.
+ */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err);
+    let error = err instanceof AppError ? err : fromBodyParser(err ?? {});
+    if (!error) {
+      (req.log ?? logger).error({ err }, 'unhandled error');
+      error = new AppError('internal', 'Something went wrong on our side. It has been logged.');
+    } else if (error.status >= 500) {
+      (req.log ?? logger).warn({ err: error.cause ?? error, code: error.code }, error.detail);
+    }
+    sendProblem(res, error);
+  };
+}

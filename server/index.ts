@@ -1,0 +1,83 @@
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { runMigrations } from './db/migrate.js';
+import { createRedisClients, type RedisClients } from './redis/redis.client.js';
+import { bootstrapAdmin } from './users/users.bootstrap.js';
+import { seedDemoIfEmpty } from './db/seed.js';
+import { createApp } from './app.js';
+
+/** How long in-flight requests get to finish after SIGTERM before their sockets are cut. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+function readConfig(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = createLogger(config);
+  if (config.session.usingDevelopmentSecret) {
+    logger.warn('SESSION_SECRET is not set: using the development secret (never do this in production)');
+  }
+
+  const redis = createRedisClients(config, logger);
+  const database = await openDatabase(config, logger);
+  await runMigrations(database, logger);
+  // Demo first: SEED_DEMO only ever fills a database with no users, and the demo has its own admin.
+  if (config.seedDemo) await seedDemoIfEmpty(database.db, logger);
+  await bootstrapAdmin(database.db, config, logger);
+
+  const app = createApp({ config, logger, database, redis });
+  const server = app.listen(config.port);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  logger.info({ port }, `Crew Plots Pro listening on http://localhost:${port}`);
+
+  installShutdown(server, { logger, database, redis });
+}
+
+function installShutdown(server: Server, deps: { logger: Logger; database: DatabaseHandle; redis: RedisClients }): void {
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    deps.logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
+    // Responses still to come tell their keep-alive clients to reconnect elsewhere.
+    server.on('request', (_req, res) => res.setHeader('Connection', 'close'));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Keep-alive sockets with no request in flight would hold close() open until they time out.
+    server.closeIdleConnections();
+    const forced = setTimeout(() => {
+      deps.logger.warn('drain timed out: closing the remaining connections');
+      server.closeAllConnections();
+    }, DRAIN_TIMEOUT_MS);
+    forced.unref();
+    await closed;
+    clearTimeout(forced);
+    await Promise.allSettled([deps.redis.close(), deps.database.close()]);
+    deps.logger.info('shut down cleanly');
+    deps.logger.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', (s) => void stop(s));
+  process.on('SIGINT', (s) => void stop(s));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`Crew Plots Pro failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,110 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
+
+export type { Redis };
+
+export interface RedisTarget {
+  url?: string;
+  host: string;
+  port: number;
+}
+
+/**
+ * The options of the integration guide (retries, connect timeout, back-off), plus what it lacks:
+ * `commandTimeout` bounds how long any one command can keep a request waiting, whether Redis is
+ * down, restarting or just stalled. Without it a command issued while Redis is unreachable sits
+ * in ioredis's offline queue across reconnect attempts, which is how requests hang for seconds.
+ */
+export function redisOptions(config: Pick<Config, 'redis'>): RedisOptions {
+  return {
+    maxRetriesPerRequest: 3,
+    connectTimeout: 10_000,
+    retryStrategy: (times: number) => Math.min(times * 50, 2000),
+    commandTimeout: config.redis.commandTimeoutMs,
+    // Keys are prefixed by hand (config.redis.prefix) rather than with ioredis's keyPrefix, so the
+    // same names work in Lua scripts, SCAN patterns and connect-redis, which prefix on their own.
+  };
+}
+
+export interface CreateRedisOptions {
+  /** Which connection this is, in every log line ("main", "cache", "subscriber"). */
+  role: string;
+  target?: RedisTarget;
+  extra?: RedisOptions;
+}
+
+/**
+ * One ioredis connection with the guide's event logging. An outage is logged once when it begins
+ * (with how to start Redis) and once when it ends; the reconnect attempts in between go to debug
+ * so a long outage does not flood the log.
+ */
+export function createRedis(config: Pick<Config, 'redis'>, logger: Logger, options: CreateRedisOptions): Redis {
+  const target = options.target ?? { url: config.redis.url, host: config.redis.host, port: config.redis.port };
+  const opts = { ...redisOptions(config), ...options.extra };
+  const client = target.url ? new Redis(target.url, opts) : new Redis({ ...opts, host: target.host, port: target.port });
+  const where = target.url ? redactUrl(target.url) : `${target.host}:${target.port}`;
+  const log = logger.child({ redis: options.role });
+  let down = false;
+
+  client.on('connect', () => log.debug({ where }, 'Redis client connected'));
+  client.on('ready', () => {
+    if (down) log.info({ where }, 'Redis is reachable again');
+    else log.info({ where }, 'Redis client ready');
+    down = false;
+  });
+  client.on('error', (err: Error) => {
+    if (down) {
+      log.debug({ err: err.message }, 'Redis client error');
+      return;
+    }
+    down = true;
+    log.warn(
+      { where, err: err.message },
+      `Redis at ${where} is unreachable; the app keeps serving what it can. Start one with ` +
+        '`redis-server --daemonize yes` (or `docker compose up -d redis`), or set REDIS_URL / REDIS_HOST and REDIS_PORT',
+    );
+  });
+  client.on('reconnecting', (delay: number) => log.debug({ delay }, 'Redis client reconnecting'));
+  return client;
+}
+
+function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
+}
+
+/** The main connection (sessions, rate limits, cache coordination) and, if configured, a cache one. */
+export interface RedisClients {
+  main: Redis;
+  cache: Redis;
+  close(): Promise<void>;
+}
+
+export function createRedisClients(config: Pick<Config, 'redis'>, logger: Logger): RedisClients {
+  const main = createRedis(config, logger, { role: 'main' });
+  const cache = config.redis.cacheUrl
+    ? createRedis(config, logger, { role: 'cache', target: { url: config.redis.cacheUrl, host: '', port: 0 } })
+    : main;
+  return {
+    main,
+    cache,
+    close: async () => {
+      await Promise.all([...new Set([main, cache])].map((c) => quitRedis(c)));
+    },
+  };
+}
+
+/** QUIT when connected (lets pending replies arrive), otherwise just drop the socket. */
+export async function quitRedis(client: Redis): Promise<void> {
+  if (client.status === 'ready') {
+    try {
+      await client.quit();
+      return;
+    } catch {
+      // fall through to disconnect
+    }
+  }
+  client.disconnect();
+}

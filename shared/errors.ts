@@ -1,0 +1,40 @@
+/**
+ * The stable `code` of every problem+json response (API.md, Conventions). Clients branch on
+ * these, never on `title` or `detail`.
+ */
+export const ERROR_CODES = [
+  'validation_failed',
+  'unauthenticated',
+  'forbidden',
+  'not_found',
+  'conflict',
+  'email_taken',
+  'schedule_exists',
+  'schedule_published',
+  'shift_overlap',
+  'shift_taken',
+  'payload_too_large',
+  'unsupported_media_type',
+  'unprocessable',
+  'rate_limited',
+  'service_unavailable',
+  'internal',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/** RFC 9457 problem details as this API sends them. */
+export interface Problem {
+  type: 'about:blank';
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  errors?: FieldError[];
+  conflicts?: number[];
+}

@@ -1,0 +1,97 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { freePort } from './support/redis-server.js';
+import { bareEnv, spawnServer, startServer } from './support/server-process.js';
+
+/** The server as a process: boot on defaults, refuse bad config, shut down without dropping work. */
+
+describe('booting', () => {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'crewplots-data-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('with no DATABASE_URL, runs on embedded Postgres, says so, and is healthy', async () => {
+    const port = await freePort();
+    const server = await startServer(bareEnv({ PORT: String(port), DATA_DIR: dataDir }), 40_000);
+    try {
+      const res = await fetch(`${server.url}/api/health`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ status: 'healthy' });
+      expect(server.output()).toMatch(/using embedded Postgres \(PGlite\)/);
+      expect(server.output()).toMatch(/SESSION_SECRET is not set/);
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  }, 60_000);
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid environment: PORT: /],
+    [{ NODE_ENV: 'production' }, /^Invalid environment: SESSION_SECRET: is required when NODE_ENV=production/],
+  ])('stops at once on %j with one line naming the variable', async (env, message) => {
+    const child = spawnServer(bareEnv(env));
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(message);
+  });
+});
+
+describe('SIGTERM under load', () => {
+  it('finishes in-flight requests, refuses new connections, and exits 0', async () => {
+    const port = await freePort();
+    const server = await startServer(
+      bareEnv({ PORT: String(port), DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info' }),
+    );
+
+    // Requests caught mid-flight: headers sent, half the body still to come.
+    const body = JSON.stringify({ email: 'nobody@test.crewplots.example', password: 'x'.repeat(40) });
+    const inFlight = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const socket = net.connect(port, '127.0.0.1');
+        await new Promise((r) => socket.once('connect', r));
+        let response = '';
+        socket.on('data', (d) => (response += d.toString()));
+        const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(response)));
+        socket.write(
+          `POST /api/drain-check HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+        );
+        return { socket, closed };
+      }),
+    );
+    // And a stream of ordinary requests while the signal lands.
+    let stop = false;
+    const answered: number[] = [];
+    const load = (async () => {
+      while (!stop) {
+        try {
+          answered.push((await fetch(`http://127.0.0.1:${port}/api/health/live`)).status);
+        } catch {
+          // Connection refused once the server stops accepting: expected.
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 200));
+
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    for (const { socket } of inFlight) socket.write(body.slice(10));
+    const responses = await Promise.all(inFlight.map((f) => f.closed));
+    stop = true;
+    await load;
+
+    for (const response of responses) {
+      expect(response).toMatch(/^HTTP\/1\.1 404 /);
+      expect(response).toMatch(/"code":"not_found"/);
+    }
+    expect(answered.length).toBeGreaterThan(0);
+    expect(answered.every((s) => s === 200)).toBe(true);
+    expect(await server.exited).toBe(0);
+    await expect(fetch(`http://127.0.0.1:${port}/api/health/live`)).rejects.toThrow();
+    expect(server.output()).toMatch(/shut down cleanly/);
+  }, 30_000);
+});

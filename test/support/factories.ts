@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import type { Database } from '../../server/db/client.js';
+import { locationMembers, locations, schedules, users, type LocationRow, type ScheduleRow, type UserRow } from '../../server/db/schema.js';
+
+/**
+ * Rows for tests, isolated by data: every email is unique, so suites share one database without
+ * stepping on each other. The hash is a fixed argon2id string (no test pays for hashing here).
+ */
+const SOME_HASH = '$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$2ufA5hIpvW2yTv2H2uWm8ydQ1hXJ0Hk8bP2m1v4Yl7E';
+
+export const uniqueEmail = (tag = 'user') => `${tag}-${randomUUID().slice(0, 8)}@test.crewplots.example`;
+
+export async function insertUser(db: Database, values: Partial<typeof users.$inferInsert> = {}): Promise<UserRow> {
+  const [row] = await db
+    .insert(users)
+    .values({ email: uniqueEmail(values.role ?? 'crew'), name: 'Test Person', role: 'crew', passwordHash: SOME_HASH, ...values })
+    .returning();
+  return row!;
+}
+
+export async function insertLocation(db: Database, values: Partial<typeof locations.$inferInsert> = {}): Promise<LocationRow> {
+  const [row] = await db
+    .insert(locations)
+    .values({ name: `Venue ${randomUUID().slice(0, 6)}`, timezone: 'Europe/Amsterdam', ...values })
+    .returning();
+  return row!;
+}
+
+export async function addMember(db: Database, userId: number, locationId: number, position = 'Bartender'): Promise<void> {
+  await db.insert(locationMembers).values({ userId, locationId, position });
+}
+
+let weekCounter = 0;
+/** A Monday no other test in this run uses (weeks counted back from 2030-01-07). */
+export function uniqueMonday(): string {
+  const d = new Date(Date.UTC(2030, 0, 7) - 7 * 86_400_000 * (++weekCounter + Math.floor(Math.random() * 5000)));
+  return d.toISOString().slice(0, 10);
+}
+
+export async function insertSchedule(db: Database, values: Partial<typeof schedules.$inferInsert> & { locationId: number }): Promise<ScheduleRow> {
+  const [row] = await db.insert(schedules).values({ weekStart: uniqueMonday(), ...values }).returning();
+  return row!;
+}

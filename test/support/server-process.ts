@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+/** The real server as users start it, in a child process, for boot and shutdown tests. */
+export interface ServerProcess {
+  child: ChildProcess;
+  port: number;
+  url: string;
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+export function spawnServer(env: Record<string, string>): ChildProcess {
+  return spawn('node_modules/.bin/tsx', ['server/index.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Starts the server and resolves once it logs that it listens. */
+export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+  const child = spawnServer(env);
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), timeoutMs);
+    const onData = () => {
+      const match = /"port":(\d+),"msg":"Crew Plots Pro listening/.exec(out);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${out}`));
+    });
+  });
+  return { child, port, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+}
+
+/** The variables a shell gives any program; nothing of the app's own. */
+export function bareEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const keep = ['PATH', 'HOME', 'TMPDIR', 'LANG'];
+  return { ...Object.fromEntries(keep.filter((k) => process.env[k]).map((k) => [k, process.env[k]!])), ...extra };
+}
