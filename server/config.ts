@@ -76,6 +76,8 @@ const envSchema = z
     APP_ORIGINS: commaList.pipe(z.array(origin)).default([]),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
+    CACHE_DISABLED: booleanString.default(false),
+
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be 12 to 256 characters').max(256).optional(),
     SEED_DEMO: booleanString.default(false),
@@ -119,6 +121,8 @@ export type Config = Readonly<{
   trustProxy: boolean | number | readonly string[];
   appOrigins: readonly string[];
   metricsToken: string | undefined;
+  /** Every cache read goes straight to Postgres (benchmarks, diagnosis). */
+  cacheDisabled: boolean;
   bootstrapAdmin: Readonly<{ email: string; password: string }> | undefined;
   seedDemo: boolean;
 }>;
@@ -166,6 +170,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     appOrigins: e.APP_ORIGINS,
     metricsToken: e.METRICS_TOKEN,
+    cacheDisabled: e.CACHE_DISABLED,
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     seedDemo: e.SEED_DEMO,
   });
