@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { DATE_PATTERN } from '../time.js';
+
+/** Positive 32-bit integer ids, as in Postgres `integer` identity columns. */
+export const MAX_ID = 2_147_483_647;
+
+export const Id = z.number().int().min(1).max(MAX_ID).meta({ description: 'A positive 32-bit integer id' });
+
+/** An id as it arrives in a path or query string: digits only, so `1e3`, ` 7` or `0x10` are refused. */
+export const IdParam = z
+  .string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive integer id')
+  .transform(Number)
+  .pipe(z.number().max(MAX_ID, 'must be a positive integer id'));
+
+export const Instant = z.iso
+  .datetime({ offset: true })
+  .meta({ description: 'An instant, ISO 8601 (responses: UTC with milliseconds)', example: '2026-11-30T09:00:00.000Z' });
+
+export const CalendarDate = z
+  .string()
+  .regex(DATE_PATTERN, 'must be a date YYYY-MM-DD')
+  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'must be a real calendar date')
+  .meta({ example: '2026-11-30' });
+
+/** Trimmed, non-empty, bounded text. */
+export const Text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+
+/** Optional text that may be cleared with null; an empty string also clears it. */
+export const NullableText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .transform((v) => (v === '' ? null : v))
+    .nullable();
+
+export const Limit = z
+  .string()
+  .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 200')
+  .transform(Number)
+  .pipe(z.number().min(1, 'must be a whole number from 1 to 200').max(200, 'must be a whole number from 1 to 200'))
+  .default(50);
+
+export const Cursor = z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API issued');
+
+export const BooleanParam = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+export const Page = <T extends z.ZodType>(item: T) =>
+  z.strictObject({
+    items: z.array(item),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page' }),
+  });

@@ -1,0 +1,97 @@
+import { z } from 'zod';
+import { isMonday } from '../time.js';
+import { CalendarDate, Cursor, Id, IdParam, Instant, Limit, NullableText, Text } from './common.js';
+
+export const SCHEDULE_STATUSES = ['draft', 'published'] as const;
+export const ScheduleStatus = z.enum(SCHEDULE_STATUSES);
+
+/** The longest shift the API accepts: exactly 16 hours is allowed. */
+export const MAX_SHIFT_MS = 16 * 3600_000;
+
+export const Shift = z
+  .strictObject({
+    id: Id,
+    scheduleId: Id,
+    userId: Id.nullable().meta({ description: 'null: an open shift anyone of the location may take' }),
+    userName: z.string().nullable(),
+    position: z.string(),
+    startsAt: Instant,
+    endsAt: Instant,
+    notes: z.string().nullable(),
+  })
+  .meta({ id: 'Shift' });
+export type Shift = z.infer<typeof Shift>;
+
+const scheduleFields = {
+  id: Id,
+  locationId: Id,
+  weekStart: CalendarDate.meta({ description: 'The Monday the week starts on, in the location time zone' }),
+  status: ScheduleStatus,
+  publishedAt: Instant.nullable(),
+  createdAt: Instant,
+  updatedAt: Instant,
+};
+
+export const Schedule = z.strictObject({ ...scheduleFields, shifts: z.array(Shift) }).meta({ id: 'Schedule' });
+export type Schedule = z.infer<typeof Schedule>;
+
+export const ScheduleSummary = z.strictObject({ ...scheduleFields, shiftCount: z.number().int().min(0) }).meta({ id: 'ScheduleSummary' });
+export type ScheduleSummary = z.infer<typeof ScheduleSummary>;
+
+export const SkippedShift = z
+  .strictObject({ shiftId: Id, reason: z.enum(['overlap', 'inactive_user', 'not_member']), conflicts: z.array(Id) })
+  .meta({ id: 'SkippedShift' });
+
+export const CreatedSchedule = z.strictObject({ ...scheduleFields, shifts: z.array(Shift), skipped: z.array(SkippedShift) }).meta({ id: 'CreatedSchedule' });
+
+const Monday = CalendarDate.refine(isMonday, 'must be a Monday');
+
+export const CreateScheduleBody = z
+  .strictObject({ locationId: Id, weekStart: Monday, copyFromScheduleId: Id.optional() })
+  .meta({ id: 'CreateScheduleBody' });
+export type CreateScheduleBody = z.infer<typeof CreateScheduleBody>;
+
+export const PatchScheduleBody = z.strictObject({ status: ScheduleStatus }).meta({ id: 'PatchScheduleBody' });
+
+export const ScheduleListQuery = z.strictObject({
+  locationId: IdParam.optional(),
+  from: CalendarDate.optional(),
+  to: CalendarDate.optional(),
+  status: ScheduleStatus.optional(),
+  limit: Limit,
+  cursor: Cursor.optional(),
+});
+export type ScheduleListQuery = z.infer<typeof ScheduleListQuery>;
+
+const InstantInput = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+
+export const CreateShiftBody = z
+  .strictObject({
+    userId: Id.nullable().optional(),
+    position: Text(80),
+    startsAt: InstantInput,
+    endsAt: InstantInput,
+    notes: NullableText(1000).optional(),
+  })
+  .meta({ id: 'CreateShiftBody' });
+export type CreateShiftBody = z.infer<typeof CreateShiftBody>;
+
+export const PatchShiftBody = z
+  .strictObject({
+    userId: Id.nullable().optional(),
+    position: Text(80).optional(),
+    startsAt: InstantInput.optional(),
+    endsAt: InstantInput.optional(),
+    notes: NullableText(1000).optional(),
+  })
+  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' })
+  .meta({ id: 'PatchShiftBody' });
+export type PatchShiftBody = z.infer<typeof PatchShiftBody>;
+
+export const UserShiftsQuery = z.strictObject({
+  from: z.iso.datetime({ offset: true }).or(CalendarDate).optional(),
+  to: z.iso.datetime({ offset: true }).or(CalendarDate).optional(),
+});
+
+export const IdPath = z.strictObject({ id: IdParam });
+export const ShiftPath = z.strictObject({ id: IdParam, shiftId: IdParam });

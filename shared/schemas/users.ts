@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { BooleanParam, Cursor, Id, IdParam, Instant, Limit, NullableText, Text } from './common.js';
+
+export const ROLES = ['admin', 'manager', 'crew'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+export const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email('must be an email address'))
+  .transform((v) => v.toLowerCase());
+
+export const Password = z.string().min(12, 'must be at least 12 characters').max(256, 'must be at most 256 characters');
+
+export const Membership = z
+  .strictObject({ locationId: Id, position: z.string().nullable() })
+  .meta({ id: 'Membership', description: 'A location the user works at, with their position there' });
+
+/** A user as the API shows them: never a password or its hash. */
+export const User = z
+  .strictObject({
+    id: Id,
+    email: z.string(),
+    name: z.string(),
+    role: Role,
+    phone: z.string().nullable(),
+    active: z.boolean(),
+    locationIds: z.array(Id),
+    memberships: z.array(Membership),
+    createdAt: Instant,
+    updatedAt: Instant,
+  })
+  .meta({ id: 'User' });
+export type User = z.infer<typeof User>;
+
+export const Phone = NullableText(40).refine((v) => v === null || /^[+0-9 ()./-]{3,40}$/.test(v), 'must be a phone number');
+
+const MembershipInput = z.strictObject({ locationId: Id, position: NullableText(80).optional() });
+const membershipFields = {
+  locationIds: z.array(Id).max(100).optional().meta({ description: 'The locations the user works at' }),
+  memberships: z.array(MembershipInput).max(100).optional().meta({ description: 'Alternative to locationIds, with positions' }),
+};
+const oneMembershipForm = (v: { locationIds?: unknown; memberships?: unknown }) => !(v.locationIds && v.memberships);
+
+export const CreateUserBody = z
+  .strictObject({
+    email: Email,
+    name: Text(120),
+    role: Role,
+    password: Password,
+    phone: Phone.optional(),
+    ...membershipFields,
+  })
+  .refine(oneMembershipForm, { message: 'send locationIds or memberships, not both', path: ['memberships'] })
+  .meta({ id: 'CreateUserBody' });
+export type CreateUserBody = z.infer<typeof CreateUserBody>;
+
+export const PatchUserBody = z
+  .strictObject({
+    email: Email.optional(),
+    name: Text(120).optional(),
+    role: Role.optional(),
+    phone: Phone.optional(),
+    active: z.boolean().optional(),
+    password: Password.optional(),
+    ...membershipFields,
+  })
+  .refine(oneMembershipForm, { message: 'send locationIds or memberships, not both', path: ['memberships'] })
+  .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' })
+  .meta({ id: 'PatchUserBody' });
+export type PatchUserBody = z.infer<typeof PatchUserBody>;
+
+export const UserListQuery = z.strictObject({
+  role: Role.optional(),
+  locationId: IdParam.optional(),
+  active: BooleanParam.optional(),
+  q: z.string().trim().min(1).max(100).optional(),
+  limit: Limit,
+  cursor: Cursor.optional(),
+});
+export type UserListQuery = z.infer<typeof UserListQuery>;
+
+export const LoginBody = z.strictObject({ email: Email, password: z.string().min(1).max(256) }).meta({ id: 'LoginBody' });
+export const PasswordChangeBody = z
+  .strictObject({ currentPassword: z.string().min(1).max(256), newPassword: Password })
+  .meta({ id: 'PasswordChangeBody' });
+
+export const AuthResponse = z.strictObject({ user: User }).meta({ id: 'AuthResponse' });
