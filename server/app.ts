@@ -2,27 +2,72 @@ import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
-import type { Config } from './config.js';
-import type { DatabaseHandle } from './db/client.js';
-import type { Logger } from './logger.js';
-import type { RedisClients } from './redis/redis.client.js';
+import type { Runtime } from './runtime.js';
 import { parseJsonBody, requireJsonBody } from './http/body.js';
+import { rejectForeignOrigins } from './http/csrf.js';
 import { apiNotFound, problemHandler } from './http/problem.js';
+import { buildRouter, type RouteDef } from './http/route.js';
+import { createAttemptLimiter } from './auth/attempt-limiter.js';
+import { createAuthService } from './auth/auth.service.js';
+import { authRoutes } from './auth/auth.routes.js';
+import { createSessions } from './auth/sessions.js';
 import { createHealthService } from './health/health.service.js';
 import { healthRoutes } from './health/health.routes.js';
+import { createLocationsRepository } from './locations/locations.repository.js';
+import { createLocationsService } from './locations/locations.service.js';
+import { locationsRoutes } from './locations/locations.routes.js';
+import { createHttpMetrics } from './metrics/http.metrics.js';
+import { requireMetricsAccess } from './metrics/metrics.access.js';
+import { metricsRoutes } from './metrics/metrics.routes.js';
+import { openApiRoutes } from './openapi/openapi.routes.js';
+import { createSchedulesRepository } from './schedules/schedules.repository.js';
+import { createSchedulesService } from './schedules/schedules.service.js';
+import { schedulesRoutes } from './schedules/schedules.routes.js';
+import { createUsersRepository } from './users/users.repository.js';
+import { createUsersService } from './users/users.service.js';
+import { usersRoutes } from './users/users.routes.js';
 
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  database: DatabaseHandle;
-  redis: RedisClients;
-}
+export type AppDeps = Omit<Runtime, 'close'>;
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Repositories, services and the route table of one app: wired by hand, one way, no container. */
+export function createRoutes(deps: AppDeps) {
+  const { config, logger, database, redis, cache, metrics } = deps;
+  const db = database.db;
+  const sessions = createSessions(config, redis.main);
+
+  const usersRepo = createUsersRepository(db);
+  const users = createUsersService({ repo: usersRepo, cache, sessions: sessions.store, logger });
+  const locations = createLocationsService({ repo: createLocationsRepository(db), cache });
+  const schedules = createSchedulesService({ repo: createSchedulesRepository(db), cache, locations, users });
+  const auth = createAuthService({
+    repo: usersRepo,
+    users,
+    limiter: createAttemptLimiter(redis.main, config.redis.prefix),
+    sessions: sessions.store,
+  });
+
+  const routes: RouteDef[] = [
+    ...healthRoutes(createHealthService({ redis: redis.main, database })),
+    ...authRoutes(auth, sessions),
+    ...usersRoutes(users),
+    ...locationsRoutes(locations),
+    ...schedulesRoutes(schedules),
+    ...metricsRoutes(metrics.registry),
+  ];
+  routes.push(...openApiRoutes(() => routes));
+  return { routes, sessions };
+}
 
 /** Builds the Express app from connected dependencies. Never listens: index.ts and tests do. */
 export function createApp(deps: AppDeps): Express {
   const { config, logger } = deps;
+  const { routes, sessions } = createRoutes(deps);
+  const httpMetrics = createHttpMetrics(deps.metrics.registry);
+  httpMetrics.watchRedis(deps.redis.main, 'main');
+  if (deps.redis.cache !== deps.redis.main) httpMetrics.watchRedis(deps.redis.cache, 'cache');
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
@@ -58,11 +103,18 @@ export function createApp(deps: AppDeps): Express {
   );
 
   const api = express.Router();
-  api.use(requireJsonBody, parseJsonBody);
-  api.use('/health', healthRoutes(createHealthService({ redis: deps.redis.main, database: deps.database })));
+  api.use(httpMetrics.measure);
+  api.use(rejectForeignOrigins(config.appOrigins), requireJsonBody, parseJsonBody);
+  api.use(
+    buildRouter(routes, {
+      requireSession: sessions.requireSession,
+      optionalSession: sessions.optionalSession,
+      requireMetricsAccess: requireMetricsAccess(config.metricsToken, sessions),
+    }),
+  );
   api.use(apiNotFound);
 
   app.use('/api', api);
-  app.use(problemHandler(logger));
+  app.use(problemHandler(logger, { databaseError: httpMetrics.postgresError }));
   return app;
 }

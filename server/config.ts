@@ -72,6 +72,7 @@ const envSchema = z
     SESSION_SECRET: commaList
       .pipe(z.array(z.string().min(32, 'each secret must be at least 32 characters')).min(1))
       .optional(),
+    COOKIE_SECURE: booleanString.optional(),
     TRUST_PROXY: trustProxy.default(false),
     APP_ORIGINS: commaList.pipe(z.array(origin)).default([]),
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -117,7 +118,7 @@ export type Config = Readonly<{
     prefix: string;
     commandTimeoutMs: number;
   }>;
-  session: Readonly<{ secrets: readonly string[]; usingDevelopmentSecret: boolean }>;
+  session: Readonly<{ secrets: readonly string[]; usingDevelopmentSecret: boolean; secureCookie: boolean }>;
   trustProxy: boolean | number | readonly string[];
   appOrigins: readonly string[];
   metricsToken: string | undefined;
@@ -166,6 +167,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     session: {
       secrets: e.SESSION_SECRET ?? [DEV_SESSION_SECRET],
       usingDevelopmentSecret: !e.SESSION_SECRET,
+      secureCookie: e.COOKIE_SECURE ?? e.NODE_ENV === 'production',
     },
     trustProxy: e.TRUST_PROXY,
     appOrigins: e.APP_ORIGINS,

@@ -1,9 +1,8 @@
 import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { runMigrations } from './db/migrate.js';
-import { createRedisClients, type RedisClients } from './redis/redis.client.js';
+import { openRuntime, type Runtime } from './runtime.js';
 import { bootstrapAdmin } from './users/users.bootstrap.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { createApp } from './app.js';
@@ -30,14 +29,14 @@ async function main(): Promise<void> {
     logger.warn('SESSION_SECRET is not set: using the development secret (never do this in production)');
   }
 
-  const redis = createRedisClients(config, logger);
-  const database = await openDatabase(config, logger);
+  const runtime = await openRuntime(config, logger);
+  const { database } = runtime;
   await runMigrations(database, logger);
   // Demo first: SEED_DEMO only ever fills a database with no users, and the demo has its own admin.
   if (config.seedDemo) await seedDemoIfEmpty(database.db, logger);
   await bootstrapAdmin(database.db, config, logger);
 
-  const app = createApp({ config, logger, database, redis });
+  const app = createApp(runtime);
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -47,10 +46,10 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, `Crew Plots Pro listening on http://localhost:${port}`);
 
-  installShutdown(server, { logger, database, redis });
+  installShutdown(server, runtime);
 }
 
-function installShutdown(server: Server, deps: { logger: Logger; database: DatabaseHandle; redis: RedisClients }): void {
+function installShutdown(server: Server, deps: Pick<Runtime, 'logger' | 'close'>): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -68,7 +67,7 @@ function installShutdown(server: Server, deps: { logger: Logger; database: Datab
     forced.unref();
     await closed;
     clearTimeout(forced);
-    await Promise.allSettled([deps.redis.close(), deps.database.close()]);
+    await deps.close();
     deps.logger.info('shut down cleanly');
     deps.logger.flush();
     process.exit(0);

@@ -1,30 +1,53 @@
-import { Router } from 'express';
+import { z } from 'zod';
+import { PUBLIC, Reply, defineRoute } from '../http/route.js';
 import type { HealthService } from './health.service.js';
+
+const Status = z.enum(['healthy', 'unhealthy']);
+const Check = z.strictObject({ status: Status, latencyMs: z.number().nullable() });
+export const HealthReport = z
+  .strictObject({ status: Status, checks: z.strictObject({ redis: Check, postgres: Check }) })
+  .meta({ id: 'HealthReport' });
+export const HealthStatus = z.strictObject({ status: Status }).meta({ id: 'HealthStatus' });
 
 /**
  * Probes for load balancers and Docker. Plain JSON (not problem+json) in both states, so a probe
  * reads one shape; never cached by anything in between.
  */
-export function healthRoutes(health: HealthService): Router {
-  const router = Router();
-  router.use((_req, res, next) => {
+export function healthRoutes(health: HealthService) {
+  const answer = (healthy: boolean, body: unknown, res: { setHeader(name: string, value: string): void }) => {
     res.setHeader('Cache-Control', 'no-store');
-    next();
-  });
-
-  router.get('/live', (_req, res) => {
-    res.json({ status: 'healthy' });
-  });
-
-  router.get('/redis', async (_req, res) => {
-    const healthy = await health.redisHealthy();
-    res.status(healthy ? 200 : 503).json({ status: healthy ? 'healthy' : 'unhealthy' });
-  });
-
-  router.get('/', async (_req, res) => {
-    const report = await health.report();
-    res.status(report.status === 'healthy' ? 200 : 503).json(report);
-  });
-
-  return router;
+    return new Reply(healthy ? 200 : 503, body);
+  };
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/health/live',
+      summary: 'Liveness: 200 while the process serves requests',
+      access: PUBLIC,
+      success: { status: 200, schema: HealthStatus },
+      handler: async ({ res }) => answer(true, { status: 'healthy' }, res),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/health/redis',
+      summary: 'Redis answers PING with PONG (503 otherwise)',
+      access: PUBLIC,
+      success: { status: 200, schema: HealthStatus },
+      handler: async ({ res }) => {
+        const healthy = await health.redisHealthy();
+        return answer(healthy, { status: healthy ? 'healthy' : 'unhealthy' }, res);
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/health',
+      summary: 'Redis and Postgres checks with latencies (503 if either is down)',
+      access: PUBLIC,
+      success: { status: 200, schema: HealthReport },
+      handler: async ({ res }) => {
+        const report = await health.report();
+        return answer(report.status === 'healthy', report, res);
+      },
+    }),
+  ];
 }

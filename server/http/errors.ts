@@ -19,6 +19,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   internal: 500,
 };
 
+export const statusOf = (code: ErrorCode): number => STATUS_BY_CODE[code];
+
 const TITLE_BY_STATUS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',

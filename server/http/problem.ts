@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import type { Problem } from '../../shared/errors.js';
 import { AppError } from './errors.js';
+import { isDatabaseError, isDatabaseUnavailable } from '../db/errors.js';
 
 /** Body-parser errors carry a `type`; these are the client's mistakes, not ours. */
 function fromBodyParser(err: { type?: unknown; status?: unknown }): AppError | undefined {
@@ -45,10 +46,22 @@ export const apiNotFound: RequestHandler = (req) => {
  * The one error middleware. An AppError is rendered as it says; anything else is a bug: logged
  * with its stack under the request's id, answered with a bare 500 that leaks nothing.
  */
-export function problemHandler(logger: Logger): ErrorRequestHandler {
+export function problemHandler(logger: Logger, hooks: { databaseError?: () => void } = {}): ErrorRequestHandler {
+  let lastOutageLog = 0;
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
     let error = err instanceof AppError ? err : fromBodyParser(err ?? {});
+    if (!error && isDatabaseError(err)) hooks.databaseError?.();
+    if (!error && isDatabaseUnavailable(err)) {
+      // An outage is logged at most every half minute, not once per request.
+      if (Date.now() - lastOutageLog > 30_000) {
+        lastOutageLog = Date.now();
+        (req.log ?? logger).warn({ err }, 'Postgres is unavailable: answering 503 until it is back');
+      }
+      error = new AppError('service_unavailable', 'The database is unavailable for a moment; try again shortly.', { retryAfter: 2 });
+      sendProblem(res, error);
+      return;
+    }
     if (!error) {
       (req.log ?? logger).error({ err }, 'unhandled error');
       error = new AppError('internal', 'Something went wrong on our side. It has been logged.');

@@ -22,6 +22,10 @@ export const Shift = z
   .meta({ id: 'Shift' });
 export type Shift = z.infer<typeof Shift>;
 
+/** A shift in a person's own list, with the location whose time zone it is shown in. */
+export const UserShift = Shift.extend({ locationId: Id }).meta({ id: 'UserShift' });
+export type UserShift = z.infer<typeof UserShift>;
+
 const scheduleFields = {
   id: Id,
   locationId: Id,
@@ -39,7 +43,11 @@ export const ScheduleSummary = z.strictObject({ ...scheduleFields, shiftCount: z
 export type ScheduleSummary = z.infer<typeof ScheduleSummary>;
 
 export const SkippedShift = z
-  .strictObject({ shiftId: Id, reason: z.enum(['overlap', 'inactive_user', 'not_member']), conflicts: z.array(Id) })
+  .strictObject({
+    shiftId: Id,
+    reason: z.enum(['overlap', 'inactive_user', 'not_member', 'too_long']),
+    conflicts: z.array(Id).meta({ description: 'With reason overlap: the shifts in the way' }),
+  })
   .meta({ id: 'SkippedShift' });
 
 export const CreatedSchedule = z.strictObject({ ...scheduleFields, shifts: z.array(Shift), skipped: z.array(SkippedShift) }).meta({ id: 'CreatedSchedule' });

@@ -1,0 +1,86 @@
+import type { Role } from '../../shared/schemas/users.js';
+import { AppError, forbidden, notFound } from '../http/errors.js';
+import type { Actor } from './actor.js';
+
+/**
+ * Every access rule of the API in one place (API.md, Roles). Routes declare which roles may call
+ * them at all; services ask these functions about the resource at hand. A rule answers "may see"
+ * and "may change" separately: what the actor may not see is a 404 (ids cannot be probed), what
+ * they may see but not change is a 403.
+ */
+
+const isAdmin = (a: Actor) => a.role === 'admin';
+const shares = (a: Actor, locationIds: readonly number[]) => locationIds.some((id) => a.locationIds.has(id));
+
+/** Admin, or a manager who is a member of the location. */
+export const managesLocation = (a: Actor, locationId: number) => isAdmin(a) || (a.role === 'manager' && a.locationIds.has(locationId));
+export const memberOf = (a: Actor, locationId: number) => isAdmin(a) || a.locationIds.has(locationId);
+
+interface UserTarget {
+  id: number;
+  role: Role;
+  locationIds: readonly number[];
+}
+
+export const userPolicy = {
+  list: (a: Actor) => a.role !== 'crew',
+  view: (a: Actor, u: UserTarget) => isAdmin(a) || a.userId === u.id || (a.role === 'manager' && shares(a, u.locationIds)),
+  /** Managers create crew only, and only into locations they manage (at least one). */
+  create: (a: Actor, input: { role: Role; locationIds: readonly number[] }) =>
+    isAdmin(a) || (a.role === 'manager' && input.role === 'crew' && input.locationIds.length > 0 && input.locationIds.every((id) => a.locationIds.has(id))),
+  /** Which fields of `u` the actor may change; an empty list means none. */
+  editableFields: (a: Actor, u: UserTarget): ReadonlySet<string> => {
+    if (isAdmin(a)) return ALL_USER_FIELDS;
+    if (a.role === 'manager' && u.role === 'crew' && shares(a, u.locationIds)) return MANAGER_FIELDS;
+    if (a.userId === u.id) return SELF_FIELDS;
+    return NO_FIELDS;
+  },
+  deactivate: (a: Actor) => isAdmin(a),
+};
+
+const ALL_USER_FIELDS = new Set(['email', 'name', 'role', 'phone', 'active', 'password', 'locationIds', 'memberships']);
+const MANAGER_FIELDS = new Set(['name', 'phone', 'active', 'locationIds', 'memberships']);
+const SELF_FIELDS = new Set(['name', 'phone']);
+const NO_FIELDS = new Set<string>();
+
+export const locationPolicy = {
+  view: (a: Actor, locationId: number) => memberOf(a, locationId),
+  create: (a: Actor) => isAdmin(a),
+  edit: (a: Actor, locationId: number) => managesLocation(a, locationId),
+  /** Managers may rename and re-address their locations; only admins move them to another zone. */
+  editableFields: (a: Actor): ReadonlySet<string> => (isAdmin(a) ? new Set(['name', 'address', 'timezone']) : new Set(['name', 'address'])),
+  delete: (a: Actor) => isAdmin(a),
+};
+
+interface ScheduleTarget {
+  locationId: number;
+  status: 'draft' | 'published';
+}
+
+export const schedulePolicy = {
+  /** Managers see every week of their locations; crew only the published weeks of theirs. */
+  view: (a: Actor, s: ScheduleTarget) => managesLocation(a, s.locationId) || (a.locationIds.has(s.locationId) && s.status === 'published'),
+  edit: (a: Actor, s: { locationId: number }) => managesLocation(a, s.locationId),
+  /** Crew take open shifts of published weeks of their locations. */
+  claim: (a: Actor, s: ScheduleTarget) => a.role === 'crew' && a.locationIds.has(s.locationId) && s.status === 'published',
+};
+
+/** Throws 404 when the actor may not see the resource. */
+export function ensureVisible(visible: boolean, what: string): void {
+  if (!visible) throw notFound(what);
+}
+
+/** Throws 403 when the actor may see but not do this. */
+export function ensureAllowed(allowed: boolean, detail?: string): void {
+  if (!allowed) throw forbidden(detail);
+}
+
+/** Throws 403 naming the fields of a patch the actor may not change. */
+export function ensureFieldsAllowed(patch: object, allowed: ReadonlySet<string>): void {
+  const refused = Object.keys(patch).filter((field) => !allowed.has(field));
+  if (refused.length > 0) {
+    throw new AppError('forbidden', `You may not change ${refused.join(', ')}.`, {
+      errors: refused.map((path) => ({ path, message: 'you may not change this field' })),
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { LoginBody, PasswordChangeBody, AuthResponse } from '../../shared/schemas/users.js';
+import { PUBLIC_WITH_SESSION, SIGNED_IN, defineRoute, noContent } from '../http/route.js';
+import type { AuthService } from './auth.service.js';
+import type { Sessions } from './sessions.js';
+
+export function authRoutes(auth: AuthService, sessions: Sessions) {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/auth/login',
+      summary: 'Sign in; answers with the user and a fresh session cookie',
+      access: PUBLIC_WITH_SESSION,
+      body: LoginBody,
+      success: { status: 200, schema: AuthResponse },
+      errors: ['unauthenticated', 'rate_limited', 'service_unavailable'],
+      handler: async ({ body, req }) => {
+        const access = await auth.verifyLogin(body.email, body.password, req.ip ?? 'unknown');
+        const actor = await sessions.establish(req, access);
+        return { user: await auth.me(actor) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/auth/logout',
+      summary: 'Sign out: the session is deleted and the cookie cleared',
+      access: SIGNED_IN,
+      success: { status: 204, schema: null },
+      handler: async ({ req, res }) => {
+        await sessions.end(req, res);
+        return noContent();
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/auth/me',
+      summary: 'The signed-in user',
+      access: SIGNED_IN,
+      success: { status: 200, schema: AuthResponse },
+      handler: async ({ actor }) => ({ user: await auth.me(actor) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/auth/password',
+      summary: "Change one's password; every other session of the user ends",
+      access: SIGNED_IN,
+      body: PasswordChangeBody,
+      success: { status: 204, schema: null },
+      errors: ['rate_limited'],
+      handler: async ({ actor, body, req }) => {
+        await auth.changePassword(actor, req.sessionID, body.currentPassword, body.newPassword);
+        return noContent();
+      },
+    }),
+  ];
+}

@@ -1,0 +1,182 @@
+import session, { type SessionData } from 'express-session';
+import type { Redis } from 'ioredis';
+import type { Role } from '../../shared/schemas/users.js';
+import { AppError } from '../http/errors.js';
+
+/**
+ * What a session carries: who the user is and what access checks need, never a copy of the
+ * profile. Kept in step with the user by `updateAccess` when an admin changes their role or
+ * locations, so a change applies on the user's next request without a lookup per request.
+ */
+export interface SessionAccess {
+  userId: number;
+  role: Role;
+  locationIds: number[];
+}
+
+declare module 'express-session' {
+  interface SessionData extends SessionAccess {
+    loginAt: number;
+    /** When the session's lifetime was last extended (see sessions.ts, refreshWhenHalfSpent). */
+    refreshedAt: number;
+  }
+}
+
+/**
+ * The express-session store, on ioredis (docs/decisions/004-session-store.md). Each session is a
+ * hash at `<prefix>sess:<sid>` with two fields:
+ * - `access`: userId, role, locationIds. Written at login and by `updateAccess` only, so a request
+ *   saving its copy of the session can never roll back a role change made meanwhile;
+ * - `state`: the cookie and timestamps, which express-session rewrites on save.
+ * Saves only ever update a session that still exists, so a request in flight when its session is
+ * revoked (logout, deactivation, password change) cannot bring it back. Only `insert` creates.
+ * Each user's session ids are indexed at `<prefix>sessidx:<userId>` for revocation.
+ */
+const UPDATE_IF_EXISTS = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+if tonumber(ARGV[3]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+return 1`;
+
+/** Extends the index's TTL to the longest session in it, never shortens it. */
+const INDEX_ADD = `
+redis.call('SADD', KEYS[1], ARGV[1])
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+return 1`;
+
+type Callback<T = void> = (err?: unknown, value?: T) => void;
+
+interface SessionRedis extends Redis {
+  sessionUpdateIfExists(key: string, field: string, value: string, ttlSeconds: number): Promise<number>;
+  sessionIndexAdd(key: string, sid: string, ttlSeconds: number): Promise<number>;
+}
+
+const unavailable = (cause: unknown) =>
+  new AppError('service_unavailable', 'Sessions are unavailable for a moment; try again shortly.', { retryAfter: 1, cause });
+
+export class RedisSessionStore extends session.Store {
+  private readonly redis: SessionRedis;
+
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+    private readonly defaultTtlSeconds: number,
+  ) {
+    super();
+    if (!('sessionUpdateIfExists' in redis)) {
+      redis.defineCommand('sessionUpdateIfExists', { numberOfKeys: 1, lua: UPDATE_IF_EXISTS });
+      redis.defineCommand('sessionIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD });
+    }
+    this.redis = redis as SessionRedis;
+  }
+
+  sessionKey(sid: string): string {
+    return `${this.prefix}sess:${sid}`;
+  }
+
+  indexKey(userId: number): string {
+    return `${this.prefix}sessidx:${userId}`;
+  }
+
+  private ttlOf(sess: SessionData): number {
+    const maxAge = sess.cookie?.maxAge;
+    return typeof maxAge === 'number' ? Math.max(1, Math.ceil(maxAge / 1000)) : this.defaultTtlSeconds;
+  }
+
+  private static state(sess: SessionData): string {
+    return JSON.stringify({ cookie: sess.cookie, loginAt: sess.loginAt, refreshedAt: sess.refreshedAt });
+  }
+
+  override get(sid: string, callback: Callback<SessionData | null>): void {
+    this.redis.hgetall(this.sessionKey(sid)).then(
+      (fields) => {
+        if (!fields.access || !fields.state) return callback(null, null);
+        try {
+          callback(null, { ...JSON.parse(fields.state), ...JSON.parse(fields.access) } as SessionData);
+        } catch {
+          // Unreadable (written by an incompatible version): no session, the user logs in again.
+          callback(null, null);
+        }
+      },
+      (err: unknown) => callback(unavailable(err)),
+    );
+  }
+
+  /** express-session's save: updates the state of a live session, never creates one. */
+  override set(sid: string, sess: SessionData, callback?: Callback): void {
+    const ttl = this.ttlOf(sess);
+    this.redis
+      .sessionUpdateIfExists(this.sessionKey(sid), 'state', RedisSessionStore.state(sess), ttl)
+      .then(async (updated) => {
+        // The index must outlive every session in it, or a revocation would miss this one.
+        if (updated && sess.userId) await this.redis.sessionIndexAdd(this.indexKey(sess.userId), sid, ttl);
+      })
+      .then(
+        () => callback?.(),
+        (err: unknown) => callback?.(unavailable(err)),
+      );
+  }
+
+  /** Creates a session at login. The index entry comes first, so no session exists unrevokably. */
+  async insert(sid: string, sess: SessionData): Promise<void> {
+    const ttl = this.ttlOf(sess);
+    const access: SessionAccess = { userId: sess.userId, role: sess.role, locationIds: sess.locationIds };
+    try {
+      await this.redis.sessionIndexAdd(this.indexKey(sess.userId), sid, ttl);
+      await this.redis
+        .multi()
+        .hset(this.sessionKey(sid), { access: JSON.stringify(access), state: RedisSessionStore.state(sess) })
+        .expire(this.sessionKey(sid), ttl)
+        .exec();
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    const key = this.sessionKey(sid);
+    this.redis
+      .hget(key, 'access')
+      .then(async (access) => {
+        const userId = access ? (JSON.parse(access) as SessionAccess).userId : undefined;
+        const pipeline = this.redis.pipeline().del(key);
+        if (userId !== undefined) pipeline.srem(this.indexKey(userId), sid);
+        await pipeline.exec();
+      })
+      .then(
+        () => callback?.(),
+        (err: unknown) => callback?.(unavailable(err)),
+      );
+  }
+
+  /** Ends every session of a user, except `keepSid` if given. Returns how many ended. */
+  async revokeUser(userId: number, keepSid?: string): Promise<number> {
+    const index = this.indexKey(userId);
+    const sids = (await this.redis.smembers(index)).filter((sid) => sid !== keepSid);
+    if (sids.length === 0) return 0;
+    // One DEL per key (not a multi-key DEL) so this also works when sessions span Cluster slots.
+    const pipeline = this.redis.pipeline();
+    for (const sid of sids) pipeline.del(this.sessionKey(sid));
+    pipeline.srem(index, ...sids);
+    const results = (await pipeline.exec()) ?? [];
+    for (const [err] of results) if (err) throw err;
+    return results.slice(0, sids.length).reduce((n, [, deleted]) => n + Number(deleted), 0);
+  }
+
+  /** Rewrites the access part of every live session of a user (role or locations changed). */
+  async updateAccess(access: SessionAccess): Promise<void> {
+    const index = this.indexKey(access.userId);
+    const sids = await this.redis.smembers(index);
+    if (sids.length === 0) return;
+    const json = JSON.stringify(access);
+    const results = await Promise.all(sids.map((sid) => this.redis.sessionUpdateIfExists(this.sessionKey(sid), 'access', json, 0)));
+    // Sessions that expired meanwhile leave their id behind: tidy the index while here.
+    const gone = sids.filter((_, i) => results[i] === 0);
+    if (gone.length > 0) await this.redis.srem(index, ...gone);
+  }
+
+  /** Ids of a user's live sessions (tests and admin tooling). */
+  async sessionsOf(userId: number): Promise<string[]> {
+    return this.redis.smembers(this.indexKey(userId));
+  }
+}

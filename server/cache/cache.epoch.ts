@@ -1,0 +1,85 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+import { epochChannel, epochKey } from './cache.keys.js';
+import { BUMP_EPOCH, READ_EPOCH, runScript } from './cache.scripts.js';
+
+/**
+ * The global cache epoch: every entry carries the epoch its load started under, and entries older
+ * than the epoch an instance knows read as misses. Bumping it invalidates the whole cache at once,
+ * which is how an invalidation lost while Redis was unreachable is made good afterwards.
+ *
+ * Instances learn it at start, from pub/sub on every bump, on every reconnect of the subscriber
+ * (pub/sub drops messages while disconnected) and every `refreshMs` as a backstop.
+ */
+export interface EpochTracker {
+  /** The newest epoch this instance knows; `undefined` until it has asked Redis once. */
+  current(): number | undefined;
+  refresh(): Promise<number>;
+  bump(): Promise<number>;
+  close(): void;
+}
+
+export interface EpochOptions {
+  main: Redis;
+  prefix: string;
+  logger: Logger;
+  /** Runs one Redis operation under the cache's timeout and breaker accounting. */
+  run<T>(op: string, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Far longer than any entry lives; refreshed on every read, so it only lapses in a long silence. */
+const EPOCH_TTL_MS = 7 * 24 * 3600 * 1000;
+
+export function createEpochTracker(options: EpochOptions): EpochTracker {
+  const { main, prefix, logger, run } = options;
+  const key = epochKey(prefix);
+  const channel = epochChannel(prefix);
+  let known: number | undefined;
+  let closed = false;
+
+  const adopt = (value: number) => {
+    if (!Number.isSafeInteger(value)) return;
+    if (known === undefined || value > known) known = value;
+  };
+
+  const bump = async (): Promise<number> => {
+    const reply = await run('epoch', () => runScript(main, BUMP_EPOCH, [key], [EPOCH_TTL_MS, channel, known ?? 0]));
+    adopt(Number(reply));
+    logger.info({ epoch: known }, 'cache epoch bumped: entries written before now read as misses');
+    return known!;
+  };
+
+  const refresh = async (): Promise<number> => {
+    const remote = Number(await run('epoch', () => runScript(main, READ_EPOCH, [key], [EPOCH_TTL_MS, channel])));
+    // Behind what this instance already saw (the counter was lost and re-created): move it forward
+    // rather than accept entries stamped with an epoch that an earlier bump retired.
+    if (known !== undefined && remote < known) return bump();
+    adopt(remote);
+    return known!;
+  };
+
+  // A connection of its own: one in subscriber mode cannot run the commands the cache needs.
+  const subscriber = main.duplicate({ autoResubscribe: false });
+  subscriber.on('error', (err: Error) => logger.debug({ err: err.message }, 'cache epoch subscriber error'));
+  subscriber.on('message', (from: string, message: string) => {
+    if (from === channel) adopt(Number(message));
+  });
+  // Subscribe first, then read: a bump between the two is seen by one or the other.
+  subscriber.on('ready', () => {
+    if (closed) return;
+    subscriber
+      .subscribe(channel)
+      .then(() => refresh())
+      .catch((err: unknown) => logger.debug({ err: (err as Error).message }, 'cache epoch resync failed; retried on the next reconnect or refresh'));
+  });
+
+  return {
+    current: () => known,
+    refresh,
+    bump,
+    close() {
+      closed = true;
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { loadConfig } from '../config.js';
+import { createMetrics } from '../metrics/metrics.js';
+import { createRedis, quitRedis } from '../redis/redis.client.js';
+import { testLogger } from '../../test/support/logs.js';
+import { createCache, type Cache, type CacheOptions } from './cache.js';
+import { entryKey, leaseKey } from './cache.keys.js';
+
+const Venue = z.strictObject({ id: z.number().int(), name: z.string() });
+
+const logger = testLogger('warn');
+const config = loadConfig(process.env);
+
+describe('a cold key read by many at once', () => {
+  let clients: Redis[];
+  const caches: Cache[] = [];
+  let prefix: string;
+
+  beforeAll(() => {
+    clients = ['stampede-a', 'stampede-b'].map((role) => createRedis(config, logger, { role }));
+  });
+  afterEach(() => Promise.all(caches.splice(0).map((c) => c.close())));
+  afterAll(() => Promise.all(clients.map((c) => quitRedis(c))));
+
+  async function open(client: Redis, overrides: Partial<CacheOptions> = {}): Promise<Cache> {
+    const cache = createCache({ main: client, store: client, prefix, logger, metrics: createMetrics({ processMetrics: false }).cache, opTimeoutMs: 2_000, ...overrides });
+    caches.push(cache);
+    await cache.ready;
+    return cache;
+  }
+
+  /** A loader that takes `ms` and counts its calls. */
+  function slowVenue(id: number, ms: number) {
+    const calls = { count: 0 };
+    const load = async () => {
+      calls.count += 1;
+      await new Promise((r) => setTimeout(r, ms));
+      return { id, name: `Venue ${id}` };
+    };
+    return { calls, load };
+  }
+
+  beforeAll(() => {
+    prefix = `${config.redis.prefix}stampede-${randomBytes(3).toString('hex')}:`;
+  });
+
+  it('loads once for 500 concurrent reads in one instance', async () => {
+    const cache = await open(clients[0]!);
+    const { calls, load } = slowVenue(1, 30);
+
+    const results = await Promise.all(Array.from({ length: 500 }, () => cache.getOrLoad({ key: { namespace: 'venue', id: 1 }, ttl: 'MEDIUM', schema: Venue, load })));
+
+    expect(calls.count).toBe(1);
+    expect(new Set(results.map((r) => r!.json))).toEqual(new Set(['{"id":1,"name":"Venue 1"}']));
+  });
+
+  it('loads once for 500 concurrent reads on each of two instances, through the fill lease', async () => {
+    const [a, b] = [await open(clients[0]!), await open(clients[1]!)];
+    for (const id of [2, 3, 4]) {
+      const { calls, load } = slowVenue(id, 30);
+      const read = (cache: Cache) => cache.getOrLoad({ key: { namespace: 'venue', id }, ttl: 'MEDIUM', schema: Venue, load });
+
+      const results = await Promise.all(Array.from({ length: 500 }, (_, i) => read(i % 2 ? a : b)).concat(Array.from({ length: 500 }, (_, i) => read(i % 2 ? b : a))));
+
+      expect([id, calls.count]).toEqual([id, 1]);
+      expect(results.every((r) => r!.value().id === id)).toBe(true);
+    }
+  });
+
+  it('takes over at once when the instance holding the lease fails its load', async () => {
+    const [a, b] = [await open(clients[0]!), await open(clients[1]!)];
+    let calls = 0;
+    const load = async () => {
+      calls += 1;
+      await new Promise((r) => setTimeout(r, 30));
+      if (calls === 1) throw new Error('first load fails');
+      return { id: 5, name: 'Venue 5' };
+    };
+    const read = (cache: Cache) => cache.getOrLoad({ key: { namespace: 'venue', id: 5 }, ttl: 'MEDIUM', schema: Venue, load });
+
+    const first = read(a);
+    await new Promise((r) => setTimeout(r, 5));
+    const started = Date.now();
+    const second = await read(b);
+
+    await expect(first).rejects.toThrow('first load fails');
+    expect(second!.value().name).toBe('Venue 5');
+    expect(calls).toBe(2);
+    expect(Date.now() - started).toBeLessThan(250);
+    // b held the lease for its load, so it stored the value.
+    expect((await read(a))!.value().name).toBe('Venue 5');
+    expect(calls).toBe(2);
+  });
+
+  it('waits at most fillWaitMs for a lease holder that never fills, then loads without storing', async () => {
+    const cache = await open(clients[0]!);
+    const key = entryKey(prefix, { namespace: 'venue', id: 6 });
+    // A holder that died mid-load: its lease outlives it until it expires.
+    await clients[1]!.set(leaseKey(prefix, key), 'crashed-instance.1', 'PX', 5_000);
+    const { calls, load } = slowVenue(6, 0);
+
+    const started = Date.now();
+    const results = await Promise.all(Array.from({ length: 50 }, () => cache.getOrLoad({ key: { namespace: 'venue', id: 6 }, ttl: 'MEDIUM', schema: Venue, load })));
+    const took = Date.now() - started;
+
+    expect(results.every((r) => r!.value().id === 6)).toBe(true);
+    expect(calls.count).toBe(1);
+    expect(took).toBeGreaterThanOrEqual(250);
+    expect(took).toBeLessThan(800);
+    expect(await clients[0]!.exists(key)).toBe(0);
+  });
+});

@@ -1,0 +1,252 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { loadConfig } from '../config.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { createRedis, quitRedis } from '../redis/redis.client.js';
+import { testLogger } from '../../test/support/logs.js';
+import { CacheShapeError, createCache, type Cache, type CacheKey, type CacheOptions } from './cache.js';
+import { encodeEnvelope, entryKey, leaseKey } from './cache.keys.js';
+
+const Person = z.strictObject({ id: z.number().int(), name: z.string(), updatedAt: z.iso.datetime() });
+type Person = z.infer<typeof Person>;
+
+const logger = testLogger('warn');
+const config = loadConfig(process.env);
+
+/** A fresh key prefix under this run's, so each test sees only its own keys and epoch. */
+const testPrefix = (tag: string) => `${config.redis.prefix}${tag}-${randomBytes(3).toString('hex')}:`;
+
+describe('the cache on the shared Redis', () => {
+  let redis: Redis;
+  const caches: Cache[] = [];
+
+  beforeAll(() => {
+    redis = createRedis(config, logger, { role: 'cache-test' });
+  });
+  afterEach(async () => {
+    await Promise.all(caches.splice(0).map((c) => c.close()));
+  });
+  afterAll(() => quitRedis(redis));
+
+  async function open(overrides: Partial<CacheOptions> = {}): Promise<{ cache: Cache; metrics: Metrics; prefix: string }> {
+    const metrics = createMetrics({ processMetrics: false });
+    const prefix = overrides.prefix ?? testPrefix('cache');
+    const cache = createCache({ main: redis, store: redis, prefix, logger, metrics: metrics.cache, ...overrides });
+    caches.push(cache);
+    await cache.ready;
+    return { cache, metrics, prefix };
+  }
+
+  /** A loader over one in-memory row that counts its calls. */
+  function personLoader(row: Person | null) {
+    const calls = { count: 0 };
+    const load = async () => {
+      calls.count += 1;
+      return row && { ...row };
+    };
+    return { calls, load };
+  }
+
+  const key = (id: number): CacheKey => ({ namespace: 'person', id });
+  const counter = async (metrics: Metrics, name: string) =>
+    (await metrics.registry.getSingleMetric(`crewplots_cache_${name}`)!.get()).values.reduce((sum, v) => sum + v.value, 0);
+
+  it('stores an entry under <prefix><namespace>:<id>, and a hit sends the very bytes the miss did', async () => {
+    const { cache, prefix } = await open();
+    const { calls, load } = personLoader({ id: 7, name: 'Zoë “Z” Ng', updatedAt: '2030-01-07T09:00:00.000Z' });
+
+    const miss = await cache.getOrLoad({ key: key(7), ttl: 'MEDIUM', schema: Person, load });
+    const hit = await cache.getOrLoad({ key: key(7), ttl: 'MEDIUM', schema: Person, load });
+
+    expect(calls.count).toBe(1);
+    expect(hit!.json).toBe(miss!.json);
+    expect(hit!.value()).toEqual(miss!.value());
+    expect(miss!.value()).toEqual({ id: 7, name: 'Zoë “Z” Ng', updatedAt: '2030-01-07T09:00:00.000Z' });
+    expect(await redis.exists(`${prefix}person:7`)).toBe(1);
+  });
+
+  it('remembers that an id does not exist, until that id is invalidated', async () => {
+    const { cache } = await open();
+    const { calls, load } = personLoader(null);
+
+    for (let i = 0; i < 5; i += 1) {
+      expect(await cache.getOrLoad({ key: key(404), ttl: 'MEDIUM', schema: Person, load })).toBeNull();
+    }
+    expect(calls.count).toBe(1);
+
+    await cache.invalidate([key(404)]);
+    expect(await cache.getOrLoad({ key: key(404), ttl: 'MEDIUM', schema: Person, load })).toBeNull();
+    expect(calls.count).toBe(2);
+  });
+
+  it('reloads after an invalidation and serves the new row', async () => {
+    const { cache } = await open();
+    let row: Person = { id: 3, name: 'Before', updatedAt: '2030-01-07T09:00:00.000Z' };
+    const load = async () => row;
+
+    expect((await cache.getOrLoad({ key: key(3), ttl: 'SHORT', schema: Person, load }))!.value().name).toBe('Before');
+    row = { ...row, name: 'After' };
+    await cache.invalidate([key(3), key(999)]);
+    expect((await cache.getOrLoad({ key: key(3), ttl: 'SHORT', schema: Person, load }))!.value().name).toBe('After');
+  });
+
+  it.each([
+    ['garbage', () => 'not an envelope at all'],
+    ['an older schema version', (epoch: number) => encodeEnvelope(1, epoch, JSON.stringify({ id: 5, name: 'Old shape' }))],
+    ['JSON that no longer parses as the schema', (epoch: number) => encodeEnvelope(2, epoch, JSON.stringify({ id: 5, fullName: 'Renamed field' }))],
+    ['truncated JSON', (epoch: number) => encodeEnvelope(2, epoch, '{"id":5,"na')],
+    ['an entry from before the current epoch', (epoch: number) => encodeEnvelope(2, epoch - 1, JSON.stringify({ id: 5, name: 'Retired', updatedAt: '2030-01-07T09:00:00.000Z' }))],
+  ])('treats %s under the key as a miss, not an error, and replaces it', async (_what, entry) => {
+    const { cache, prefix, metrics } = await open();
+    const { calls, load } = personLoader({ id: 5, name: 'Current', updatedAt: '2030-01-07T09:00:00.000Z' });
+    await redis.set(entryKey(prefix, key(5)), entry(cache.status().epoch!), 'EX', 60);
+
+    const read = () => cache.getOrLoad({ key: key(5), ttl: 'MEDIUM', schema: Person, version: 2, load });
+    expect((await read())!.value().name).toBe('Current');
+    expect((await read())!.value().name).toBe('Current');
+    expect(calls.count).toBe(1);
+    expect(await counter(metrics, 'hits_total')).toBe(1);
+  });
+
+  it('treats a value of another Redis type under the key as a miss', async () => {
+    const { cache, prefix } = await open();
+    const { calls, load } = personLoader({ id: 6, name: 'Current', updatedAt: '2030-01-07T09:00:00.000Z' });
+    await redis.hset(entryKey(prefix, key(6)), 'name', 'a hash');
+    await redis.expire(entryKey(prefix, key(6)), 60);
+
+    expect((await cache.getOrLoad({ key: key(6), ttl: 'MEDIUM', schema: Person, load }))!.value().name).toBe('Current');
+    expect((await cache.getOrLoad({ key: key(6), ttl: 'MEDIUM', schema: Person, load }))!.value().name).toBe('Current');
+    expect(calls.count).toBe(1);
+  });
+
+  it('refuses, and stores nothing for, a loader whose value its schema rejects', async () => {
+    const { cache, prefix } = await open();
+    const load = async () => ({ id: 8, name: 'No timestamp' }) as unknown as Person;
+
+    await expect(cache.getOrLoad({ key: key(8), ttl: 'MEDIUM', schema: Person, load })).rejects.toThrow(CacheShapeError);
+    expect(await redis.exists(entryKey(prefix, key(8)))).toBe(0);
+    expect(await redis.exists(leaseKey(prefix, entryKey(prefix, key(8))))).toBe(0);
+  });
+
+  it('passes a loader error to every concurrent reader and lets the next read try again at once', async () => {
+    const { cache } = await open();
+    let fail = true;
+    let calls = 0;
+    const load = async () => {
+      calls += 1;
+      await new Promise((r) => setTimeout(r, 20));
+      if (fail) throw new Error('database said no');
+      return { id: 9, name: 'Recovered', updatedAt: '2030-01-07T09:00:00.000Z' };
+    };
+
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => cache.getOrLoad({ key: key(9), ttl: 'MEDIUM', schema: Person, load })));
+    expect(results.every((r) => r.status === 'rejected' && /database said no/.test(String(r.reason)))).toBe(true);
+    expect(calls).toBe(1);
+
+    fail = false;
+    const started = Date.now();
+    expect((await cache.getOrLoad({ key: key(9), ttl: 'MEDIUM', schema: Person, load }))!.value().name).toBe('Recovered');
+    expect(Date.now() - started).toBeLessThan(200);
+  });
+
+  it('gives every key it writes a TTL: entries by class with jitter, negative entries, leases, the epoch', async () => {
+    const prefix = testPrefix('ttl');
+    const { cache } = await open({ prefix });
+    const row = (id: number) => async () => ({ id, name: 'T', updatedAt: '2030-01-07T09:00:00.000Z' });
+    await cache.getOrLoad({ key: key(1), ttl: 'SHORT', schema: Person, load: row(1) });
+    await cache.getOrLoad({ key: key(2), ttl: 'MEDIUM', schema: Person, load: row(2) });
+    await cache.getOrLoad({ key: key(3), ttl: 'LONG', schema: Person, load: row(3) });
+    await cache.getOrLoad({ key: key(4), ttl: 'LONG', schema: Person, load: async () => null });
+    // A load still running holds a lease.
+    let finish!: () => void;
+    const slow = cache.getOrLoad({
+      key: key(5),
+      ttl: 'MEDIUM',
+      schema: Person,
+      load: () => new Promise<null>((resolve) => (finish = () => resolve(null))),
+    });
+    await new Promise((r) => setTimeout(r, 20));
+
+    const ttls = new Map<string, number>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 100);
+      cursor = next;
+      for (const k of keys) ttls.set(k.slice(prefix.length), await redis.pttl(k));
+    } while (cursor !== '0');
+    finish();
+    await slow;
+
+    expect([...ttls.keys()].sort()).toEqual(
+      ['cache:epoch', `lease:{${prefix}person:5}`, 'person:1', 'person:2', 'person:3', 'person:4'].sort(),
+    );
+    for (const [k, ms] of ttls) expect([k, ms > 0]).toEqual([k, true]);
+    const within = (k: string, seconds: number) => {
+      expect(ttls.get(k)).toBeGreaterThan(seconds * 0.9 * 1000 - 2_000);
+      expect(ttls.get(k)).toBeLessThanOrEqual(seconds * 1.1 * 1000);
+    };
+    within('person:1', 60);
+    within('person:2', 300);
+    within('person:3', 3600);
+    within('person:4', 30);
+    expect(ttls.get(`lease:{${prefix}person:5}`)).toBeLessThanOrEqual(2_000);
+  });
+
+  it('spreads the TTLs of entries written together', async () => {
+    const prefix = testPrefix('jitter');
+    const { cache } = await open({ prefix });
+    const ttls = new Set<number>();
+    for (let id = 1; id <= 20; id += 1) {
+      await cache.getOrLoad({ key: key(id), ttl: 'LONG', schema: Person, load: async () => ({ id, name: 'J', updatedAt: '2030-01-07T09:00:00.000Z' }) });
+      ttls.add(Math.round((await redis.pttl(entryKey(prefix, key(id)))) / 1000));
+    }
+    expect(ttls.size).toBeGreaterThan(5);
+  });
+
+  it('with CACHE_DISABLED calls the loader every time and writes nothing to Redis', async () => {
+    const prefix = testPrefix('disabled');
+    const { cache } = await open({ prefix, disabled: true });
+    const { calls, load } = personLoader({ id: 1, name: 'Direct', updatedAt: '2030-01-07T09:00:00.000Z' });
+
+    const first = await cache.getOrLoad({ key: key(1), ttl: 'MEDIUM', schema: Person, load });
+    const second = await cache.getOrLoad({ key: key(1), ttl: 'MEDIUM', schema: Person, load });
+    await cache.invalidate([key(1)]);
+
+    expect(calls.count).toBe(2);
+    expect(second!.json).toBe(first!.json);
+    const [, keys] = await redis.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    expect(keys).toEqual([]);
+  });
+
+  it('rejects names that would leave its key layout', async () => {
+    const { cache } = await open();
+    const load = async () => null;
+    for (const bad of [
+      { namespace: 'Person', id: 1 },
+      { namespace: 'lease', id: 1 },
+      { namespace: 'sess', id: 1 },
+      { namespace: 'person', id: '{tag}' },
+      { namespace: 'person', id: 'a*' },
+      { namespace: 'person', id: 1.5 },
+    ]) {
+      await expect(cache.getOrLoad({ key: bad, ttl: 'SHORT', schema: Person, load })).rejects.toThrow(TypeError);
+    }
+  });
+
+  it('counts hits, misses and loads per namespace in its registry', async () => {
+    const { cache, metrics } = await open();
+    const load = async () => ({ id: 1, name: 'M', updatedAt: '2030-01-07T09:00:00.000Z' });
+    await cache.getOrLoad({ key: key(1), ttl: 'SHORT', schema: Person, load });
+    await cache.getOrLoad({ key: key(1), ttl: 'SHORT', schema: Person, load });
+    await cache.getOrLoad({ key: { namespace: 'other', id: 1 }, ttl: 'SHORT', schema: Person, load });
+
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('crewplots_cache_hits_total{namespace="person"} 1');
+    expect(text).toContain('crewplots_cache_misses_total{namespace="person"} 1');
+    expect(text).toContain('crewplots_cache_loads_total{namespace="other"} 1');
+    expect(text).toContain('crewplots_cache_load_duration_seconds_count{namespace="person"} 1');
+    expect(text).toContain('crewplots_cache_breaker_state 0');
+  });
+});

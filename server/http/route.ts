@@ -1,0 +1,146 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { z } from 'zod';
+import type { ErrorCode } from '../../shared/errors.js';
+import type { Role } from '../../shared/schemas/users.js';
+import type { Actor } from '../access/actor.js';
+import { AppError } from './errors.js';
+import { parseInput } from './validate.js';
+
+/**
+ * Routes are declared as data: method, path, who may call, the shared zod schemas of their input
+ * and output, and one handler. From that one table the router is built, the OpenAPI document is
+ * generated, and the authorization-matrix test checks that no route goes unlisted.
+ */
+
+export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+/**
+ * - `public`: no session (login, health, the OpenAPI document);
+ * - `session`: any signed-in user; with `roles`, only those (anyone else gets 403);
+ * - `metrics`: an admin session or the METRICS_TOKEN bearer token.
+ */
+export type Access =
+  | { kind: 'public'; loadsSession?: boolean }
+  | { kind: 'session'; roles?: readonly Role[] }
+  | { kind: 'metrics' };
+
+export const PUBLIC: Access = { kind: 'public' };
+/** No session needed, but one is loaded if present (login replaces it). */
+export const PUBLIC_WITH_SESSION: Access = { kind: 'public', loadsSession: true };
+export const SIGNED_IN: Access = { kind: 'session' };
+export const rolesOnly = (...roles: Role[]): Access => ({ kind: 'session', roles });
+
+/** A response already serialised (a cache hit): sent as-is, so hit and miss are byte-identical. */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
+/** A status other than the route's usual one (an idempotent PUT that created, say). */
+export class Reply {
+  constructor(
+    readonly status: number,
+    readonly body?: unknown,
+  ) {}
+}
+
+export const created = (body: unknown) => new Reply(201, body);
+export const noContent = () => new Reply(204);
+
+export interface HandlerContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  /** Present on every route but public ones. */
+  actor: Actor;
+  req: Request;
+  res: Response;
+}
+
+type Out<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface RouteDef<P extends z.ZodType | undefined = any, Q extends z.ZodType | undefined = any, B extends z.ZodType | undefined = any> {
+  method: Method;
+  /** Express path under /api, e.g. `/users/:id`. */
+  path: string;
+  summary: string;
+  access: Access;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Success status and schema (null: no body) for the OpenAPI document. */
+  success: { status: number; schema: z.ZodType | null; description?: string };
+  /** Error codes this route can answer with, besides validation and authentication. */
+  errors?: ErrorCode[];
+  handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>>): Promise<unknown>;
+}
+
+/** Keeps each definition's schema types attached to its handler. */
+export function defineRoute<P extends z.ZodType | undefined, Q extends z.ZodType | undefined, B extends z.ZodType | undefined>(
+  def: RouteDef<P, Q, B>,
+): RouteDef<P, Q, B> {
+  return def;
+}
+
+export interface AccessMiddleware {
+  /** Loads the session (one Redis read) and sets `res.locals.actor`; 401 without one. */
+  requireSession: RequestHandler[];
+  /** Loads a session if the request has one; no 401 without. */
+  optionalSession: RequestHandler;
+  /** Session or metrics bearer token. */
+  requireMetricsAccess: RequestHandler[];
+}
+
+function send(res: Response, status: number, result: unknown): void {
+  if (status === 204 || result === undefined) {
+    res.status(status === 200 ? 204 : status).end();
+  } else if (result instanceof RawJson) {
+    res.status(status).type('application/json').send(result.json);
+  } else {
+    res.status(status).type('application/json').send(JSON.stringify(result));
+  }
+}
+
+function roleGate(roles: readonly Role[]): RequestHandler {
+  return (_req, res, next) => {
+    const actor = res.locals.actor as Actor;
+    if (!roles.includes(actor.role)) throw new AppError('forbidden', 'Your role may not do this.');
+    next();
+  };
+}
+
+export function buildRouter(routes: readonly RouteDef[], access: AccessMiddleware): Router {
+  const router = Router();
+  for (const route of routes) {
+    const guards: RequestHandler[] = [];
+    if (route.access.kind === 'session') {
+      guards.push(...access.requireSession);
+      if (route.access.roles) guards.push(roleGate(route.access.roles));
+    } else if (route.access.kind === 'public' && route.access.loadsSession) {
+      guards.push(access.optionalSession);
+    } else if (route.access.kind === 'metrics') {
+      guards.push(...access.requireMetricsAccess);
+    }
+    const label: RequestHandler = (_req, res, next) => {
+      res.locals.route = route.path;
+      next();
+    };
+    router[route.method](route.path, label, ...guards, async (req, res) => {
+      const ctx: HandlerContext<unknown, unknown, unknown> = {
+        params: route.params ? parseInput(route.params, req.params, 'path') : undefined,
+        query: route.query ? parseInput(route.query, req.query ?? {}, 'query') : undefined,
+        body: route.body ? parseInput(route.body, req.body ?? {}, 'request body') : undefined,
+        actor: res.locals.actor as Actor,
+        req,
+        res,
+      };
+      const result = await route.handler(ctx as never);
+      if (res.headersSent) return;
+      if (result instanceof Reply) {
+        send(res, result.status, result.body);
+      } else {
+        send(res, route.success.status, result);
+      }
+    });
+  }
+  return router;
+}

@@ -1,0 +1,61 @@
+import { Page } from '../../shared/schemas/common.js';
+import { CreateLocationBody, Location, PatchLocationBody } from '../../shared/schemas/locations.js';
+import { IdPath } from '../../shared/schemas/schedules.js';
+import { SIGNED_IN, created, defineRoute, noContent, rolesOnly } from '../http/route.js';
+import type { LocationsService } from './locations.service.js';
+
+export function locationsRoutes(locations: LocationsService) {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/locations',
+      summary: 'Locations: all for admins, their own for everyone else',
+      access: SIGNED_IN,
+      success: { status: 200, schema: Page(Location) },
+      handler: ({ actor }) => locations.list(actor),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/locations/:id',
+      summary: 'One location',
+      access: SIGNED_IN,
+      params: IdPath,
+      success: { status: 200, schema: Location },
+      errors: ['not_found'],
+      handler: ({ actor, params }) => locations.get(actor, params.id),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/locations',
+      summary: 'Create a location (admins)',
+      access: rolesOnly('admin'),
+      body: CreateLocationBody,
+      success: { status: 201, schema: Location },
+      handler: async ({ actor, body }) => created(await locations.create(actor, body)),
+    }),
+    defineRoute({
+      method: 'patch',
+      path: '/locations/:id',
+      summary: 'Change a location (admins; managers of it: name and address)',
+      access: rolesOnly('admin', 'manager'),
+      params: IdPath,
+      body: PatchLocationBody,
+      success: { status: 200, schema: Location },
+      errors: ['not_found', 'forbidden'],
+      handler: ({ actor, params, body }) => locations.update(actor, params.id, body),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/locations/:id',
+      summary: 'Delete a location (admins); refused while it has schedules',
+      access: rolesOnly('admin'),
+      params: IdPath,
+      success: { status: 204, schema: null },
+      errors: ['not_found', 'conflict'],
+      handler: async ({ actor, params }) => {
+        await locations.delete(actor, params.id);
+        return noContent();
+      },
+    }),
+  ];
+}

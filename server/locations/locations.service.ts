@@ -1,0 +1,65 @@
+import { Location as LocationSchema, type CreateLocationBody, type Location, type PatchLocationBody } from '../../shared/schemas/locations.js';
+import type { Actor } from '../access/actor.js';
+import { ensureAllowed, ensureFieldsAllowed, ensureVisible, locationPolicy } from '../access/policy.js';
+import type { Cache, CacheKey } from '../cache/cache.js';
+import { AppError } from '../http/errors.js';
+import { RawJson } from '../http/route.js';
+import type { LocationsRepository } from './locations.repository.js';
+
+const locationKey = (id: number): CacheKey => ({ namespace: 'location', id });
+const userKey = (id: number): CacheKey => ({ namespace: 'user', id });
+
+export function createLocationsService({ repo, cache }: { repo: LocationsRepository; cache: Cache }) {
+  async function cached(id: number) {
+    return cache.getOrLoad({ key: locationKey(id), ttl: 'LONG', schema: LocationSchema, load: () => repo.findById(id) });
+  }
+
+  return {
+    /** A location by id through the cache, or null; for other services (time zones, existence). */
+    async find(id: number): Promise<Location | null> {
+      return (await cached(id))?.value() ?? null;
+    },
+
+    async get(actor: Actor, id: number): Promise<RawJson> {
+      ensureVisible(locationPolicy.view(actor, id), 'location');
+      const entry = await cached(id);
+      ensureVisible(entry !== null, 'location');
+      return new RawJson(entry!.json);
+    },
+
+    async list(actor: Actor): Promise<{ items: Location[]; nextCursor: null }> {
+      const items = await repo.list(actor.role === 'admin' ? undefined : [...actor.locationIds]);
+      return { items, nextCursor: null };
+    },
+
+    async create(actor: Actor, body: CreateLocationBody): Promise<Location> {
+      ensureAllowed(locationPolicy.create(actor));
+      const location = await repo.insert({ name: body.name, address: body.address ?? null, timezone: body.timezone });
+      await cache.invalidate([locationKey(location.id)]);
+      return location;
+    },
+
+    async update(actor: Actor, id: number, patch: PatchLocationBody): Promise<Location> {
+      ensureVisible(locationPolicy.view(actor, id) && (await cached(id)) !== null, 'location');
+      ensureAllowed(locationPolicy.edit(actor, id));
+      ensureFieldsAllowed(patch, locationPolicy.editableFields(actor));
+      const location = await repo.update(id, patch);
+      if (!location) throw new AppError('not_found', 'No such location.');
+      // A new time zone moves every week's boundaries: its cached schedules go too.
+      const stale = [locationKey(id), ...(patch.timezone ? (await repo.scheduleIds(id)).map((s) => ({ namespace: 'schedule', id: s }) as CacheKey) : [])];
+      await cache.invalidate(stale);
+      return location;
+    },
+
+    async delete(actor: Actor, id: number): Promise<void> {
+      ensureVisible(locationPolicy.view(actor, id) && (await cached(id)) !== null, 'location');
+      ensureAllowed(locationPolicy.delete(actor));
+      const members = await repo.memberIds(id);
+      if (!(await repo.delete(id))) throw new AppError('not_found', 'No such location.');
+      // Memberships went with it: the members' cached profiles list it no more.
+      await cache.invalidate([locationKey(id), ...members.map(userKey)]);
+    },
+  };
+}
+
+export type LocationsService = ReturnType<typeof createLocationsService>;

@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { PUBLIC, RawJson, defineRoute, type RouteDef } from '../http/route.js';
+import { buildOpenApiDocument } from './openapi.js';
+
+/** Served from memory: built once, on first request, from the final route table. */
+export function openApiRoutes(allRoutes: () => readonly RouteDef[]) {
+  let document: RawJson | undefined;
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/openapi.json',
+      summary: 'This document: the OpenAPI 3.1 description of the API',
+      access: PUBLIC,
+      success: { status: 200, schema: z.record(z.string(), z.unknown()).meta({ description: 'OpenAPI 3.1 document' }) },
+      handler: async () => (document ??= new RawJson(JSON.stringify(buildOpenApiDocument(allRoutes())))),
+    }),
+  ];
+}

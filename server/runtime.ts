@@ -1,0 +1,46 @@
+import type { Config } from './config.js';
+import { createCache, type Cache } from './cache/cache.js';
+import { openDatabase, type DatabaseHandle } from './db/client.js';
+import type { Logger } from './logger.js';
+import { createMetrics, type Metrics } from './metrics/metrics.js';
+import { createRedisClients, type RedisClients } from './redis/redis.client.js';
+
+/**
+ * The connected dependencies of one server instance. index.ts opens them for the process; tests
+ * open them for each app they build. `close` releases everything in the right order.
+ */
+export interface Runtime {
+  config: Config;
+  logger: Logger;
+  database: DatabaseHandle;
+  redis: RedisClients;
+  metrics: Metrics;
+  cache: Cache;
+  close(): Promise<void>;
+}
+
+export async function openRuntime(config: Config, logger: Logger, options: { processMetrics?: boolean } = {}): Promise<Runtime> {
+  const redis = createRedisClients(config, logger);
+  const database = await openDatabase(config, logger);
+  const metrics = createMetrics({ processMetrics: options.processMetrics });
+  const cache = createCache({
+    main: redis.main,
+    store: redis.cache,
+    prefix: config.redis.prefix,
+    logger,
+    metrics: metrics.cache,
+    disabled: config.cacheDisabled,
+  });
+  return {
+    config,
+    logger,
+    database,
+    redis,
+    metrics,
+    cache,
+    close: async () => {
+      await cache.close();
+      await Promise.allSettled([redis.close(), database.close()]);
+    },
+  };
+}

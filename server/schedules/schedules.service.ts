@@ -1,0 +1,238 @@
+import { DateTime } from 'luxon';
+import {
+  MAX_SHIFT_MS,
+  Schedule as ScheduleSchema,
+  type CreateScheduleBody,
+  type CreateShiftBody,
+  type PatchShiftBody,
+  type Schedule,
+  type ScheduleListQuery,
+  type ScheduleSummary,
+  type Shift,
+} from '../../shared/schemas/schedules.js';
+import { weekBounds } from '../../shared/time.js';
+import type { Actor } from '../access/actor.js';
+import { ensureAllowed, ensureVisible, managesLocation, memberOf, schedulePolicy, userPolicy } from '../access/policy.js';
+import type { Cache, CacheKey } from '../cache/cache.js';
+import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { AppError } from '../http/errors.js';
+import { RawJson } from '../http/route.js';
+import type { LocationsService } from '../locations/locations.service.js';
+import type { UsersService } from '../users/users.service.js';
+import type { SchedulesRepository, ShiftValues } from './schedules.repository.js';
+
+export interface SchedulesServiceDeps {
+  repo: SchedulesRepository;
+  cache: Cache;
+  locations: LocationsService;
+  users: UsersService;
+}
+
+const scheduleKey = (id: number): CacheKey => ({ namespace: 'schedule', id });
+
+interface Skipped {
+  shiftId: number;
+  reason: 'overlap' | 'inactive_user' | 'not_member' | 'too_long';
+  conflicts: number[];
+}
+
+const fieldError = (path: string, message: string, detail: string) =>
+  new AppError('validation_failed', detail, { errors: [{ path, message }] });
+
+export function createSchedulesService({ repo, cache, locations, users }: SchedulesServiceDeps) {
+  function cached(id: number) {
+    return cache.getOrLoad({ key: scheduleKey(id), ttl: 'MEDIUM', schema: ScheduleSchema, load: () => repo.findWithShifts(id) });
+  }
+
+  /** The schedule if the actor may see it; 404 otherwise, so ids cannot be probed. */
+  async function visible(actor: Actor, id: number) {
+    const entry = await cached(id);
+    const schedule = entry?.value();
+    ensureVisible(schedule !== undefined && schedulePolicy.view(actor, schedule), 'schedule');
+    return { entry: entry!, schedule: schedule! };
+  }
+
+  async function editable(actor: Actor, id: number): Promise<Schedule> {
+    const { schedule } = await visible(actor, id);
+    ensureAllowed(schedulePolicy.edit(actor, schedule), 'Only managers of this location change its schedules.');
+    return schedule;
+  }
+
+  async function timezoneOf(locationId: number): Promise<string> {
+    const location = await locations.find(locationId);
+    if (!location) throw new AppError('not_found', 'No such location.');
+    return location.timezone;
+  }
+
+  /** The rules every shift obeys (API.md): order, length, inside the week, a member who is active. */
+  async function checkShift(schedule: Schedule, values: ShiftValues): Promise<void> {
+    if (values.endsAt <= values.startsAt) throw fieldError('endsAt', 'must be after startsAt', 'A shift ends after it starts.');
+    if (values.endsAt.getTime() - values.startsAt.getTime() > MAX_SHIFT_MS) {
+      throw fieldError('endsAt', 'a shift lasts at most 16 hours', 'A shift lasts at most 16 hours.');
+    }
+    const { start, end } = weekBounds(schedule.weekStart, await timezoneOf(schedule.locationId));
+    if (values.startsAt < start || values.startsAt >= end) {
+      throw fieldError('startsAt', `must be within the week of ${schedule.weekStart}`, 'A shift starts within its schedule’s week.');
+    }
+    if (values.userId !== null) {
+      const user = await users.find(values.userId);
+      if (!user || !user.active) throw new AppError('unprocessable', 'That person is not an active user.', { errors: [{ path: 'userId', message: 'is not an active user' }] });
+      if (!user.locationIds.includes(schedule.locationId)) {
+        throw new AppError('unprocessable', 'That person does not work at this location.', { errors: [{ path: 'userId', message: 'is not a member of the location' }] });
+      }
+    }
+  }
+
+  /** After a shift change commits: its schedule's cached copy is stale. */
+  const invalidate = (scheduleId: number) => cache.invalidate([scheduleKey(scheduleId)]);
+
+  async function copyShifts(
+    tx: Parameters<Parameters<SchedulesRepository['createSchedule']>[2]>[0],
+    source: Schedule,
+    target: { id: number; weekStart: string },
+    timezone: string,
+  ): Promise<Skipped[]> {
+    const weeks = Math.round(DateTime.fromISO(target.weekStart).diff(DateTime.fromISO(source.weekStart), 'weeks').weeks);
+    const skipped: Skipped[] = [];
+    for (const shift of source.shifts) {
+      // Same local wall-clock time `weeks` later: across a DST change that is not 168 h per week.
+      const move = (iso: string) => DateTime.fromISO(iso, { zone: timezone }).plus({ weeks }).toJSDate();
+      const values: ShiftValues = { userId: shift.userId, position: shift.position, startsAt: move(shift.startsAt), endsAt: move(shift.endsAt), notes: shift.notes };
+      if (values.userId !== null) {
+        const user = await users.find(values.userId);
+        if (!user?.active) {
+          skipped.push({ shiftId: shift.id, reason: 'inactive_user', conflicts: [] });
+          continue;
+        }
+        if (!user.locationIds.includes(source.locationId)) {
+          skipped.push({ shiftId: shift.id, reason: 'not_member', conflicts: [] });
+          continue;
+        }
+      }
+      const result = await repo.tryInsertShift(tx, target.id, values);
+      if (!result.ok) skipped.push({ shiftId: shift.id, reason: result.reason, conflicts: result.conflicts });
+    }
+    return skipped;
+  }
+
+  return {
+    async get(actor: Actor, id: number): Promise<RawJson> {
+      return new RawJson((await visible(actor, id)).entry.json);
+    },
+
+    async list(actor: Actor, query: ScheduleListQuery): Promise<{ items: ScheduleSummary[]; nextCursor: string | null }> {
+      const before = query.cursor ? decodeCursor(query.cursor, ['weekStart', 'id']) : undefined;
+      // Admins see everything; managers every week of their locations; crew published weeks of theirs.
+      const mine = [...actor.locationIds];
+      const scope =
+        actor.role === 'admin' ? {} : actor.role === 'manager' ? { locationIds: mine } : { publishedOnlyLocationIds: mine };
+      const rows = await repo.list({
+        ...scope,
+        locationId: query.locationId,
+        status: query.status,
+        from: query.from,
+        to: query.to,
+        before: before ? { weekStart: String(before.weekStart), id: Number(before.id) } : undefined,
+        limit: query.limit + 1,
+      });
+      const items = rows.slice(0, query.limit);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ weekStart: last.weekStart, id: last.id }) : null };
+    },
+
+    async create(actor: Actor, body: CreateScheduleBody): Promise<Schedule & { skipped: Skipped[] }> {
+      const location = await locations.find(body.locationId);
+      ensureVisible(location !== null && memberOf(actor, body.locationId), 'location');
+      ensureAllowed(managesLocation(actor, body.locationId), 'Only managers of this location create its schedules.');
+      let source: Schedule | undefined;
+      if (body.copyFromScheduleId !== undefined) {
+        source = (await visible(actor, body.copyFromScheduleId)).schedule;
+        if (source.locationId !== body.locationId) {
+          throw new AppError('unprocessable', 'Copy from a schedule of the same location.', {
+            errors: [{ path: 'copyFromScheduleId', message: 'is a schedule of another location' }],
+          });
+        }
+      }
+      const from = source;
+      const { id, skipped } = await repo.createSchedule(body.locationId, body.weekStart, async (tx, row) => ({
+        id: row.id,
+        skipped: from ? await copyShifts(tx, from, row, location!.timezone) : [],
+      }));
+      await invalidate(id);
+      const schedule = await repo.findWithShifts(id);
+      return { ...schedule!, skipped };
+    },
+
+    async setStatus(actor: Actor, id: number, status: 'draft' | 'published'): Promise<Schedule> {
+      await editable(actor, id);
+      if (!(await repo.setStatus(id, status))) throw new AppError('not_found', 'No such schedule.');
+      await invalidate(id);
+      return (await repo.findWithShifts(id))!;
+    },
+
+    async delete(actor: Actor, id: number): Promise<void> {
+      await editable(actor, id);
+      const outcome = await repo.deleteDraft(id);
+      if (outcome === 'published') throw new AppError('schedule_published', 'A published schedule cannot be deleted; unpublish it first.');
+      if (outcome === 'missing') throw new AppError('not_found', 'No such schedule.');
+      await invalidate(id);
+    },
+
+    async addShift(actor: Actor, scheduleId: number, body: CreateShiftBody): Promise<Shift> {
+      const schedule = await editable(actor, scheduleId);
+      const values: ShiftValues = { userId: body.userId ?? null, position: body.position, startsAt: body.startsAt, endsAt: body.endsAt, notes: body.notes ?? null };
+      await checkShift(schedule, values);
+      const shiftId = await repo.insertShift(scheduleId, values);
+      await invalidate(scheduleId);
+      return repo.shiftWithName(shiftId);
+    },
+
+    async updateShift(actor: Actor, scheduleId: number, shiftId: number, patch: PatchShiftBody): Promise<Shift> {
+      const schedule = await editable(actor, scheduleId);
+      const current = await repo.findShift(scheduleId, shiftId);
+      if (!current) throw new AppError('not_found', 'No such shift.');
+      const values: ShiftValues = {
+        userId: patch.userId === undefined ? current.userId : patch.userId,
+        position: patch.position ?? current.position,
+        startsAt: patch.startsAt ?? current.startsAt,
+        endsAt: patch.endsAt ?? current.endsAt,
+        notes: patch.notes === undefined ? current.notes : patch.notes,
+      };
+      await checkShift(schedule, values);
+      if (!(await repo.updateShift(scheduleId, shiftId, values))) throw new AppError('not_found', 'No such shift.');
+      await invalidate(scheduleId);
+      return repo.shiftWithName(shiftId);
+    },
+
+    async deleteShift(actor: Actor, scheduleId: number, shiftId: number): Promise<void> {
+      await editable(actor, scheduleId);
+      if (!(await repo.deleteShift(scheduleId, shiftId))) throw new AppError('not_found', 'No such shift.');
+      await invalidate(scheduleId);
+    },
+
+    async claim(actor: Actor, scheduleId: number, shiftId: number): Promise<Shift> {
+      const { schedule } = await visible(actor, scheduleId);
+      ensureAllowed(schedulePolicy.claim(actor, schedule), 'Only crew of this location take open shifts of a published week.');
+      const me = await users.find(actor.userId);
+      if (!me?.active || !me.locationIds.includes(schedule.locationId)) throw new AppError('forbidden', 'You no longer work at this location.');
+      const outcome = await repo.claimShift(scheduleId, shiftId, actor.userId);
+      if (outcome === 'taken') throw new AppError('shift_taken', 'Someone else has taken this shift.');
+      await invalidate(scheduleId);
+      return repo.shiftWithName(shiftId);
+    },
+
+    /** A user's shifts, oldest first: crew callers see published weeks only. */
+    async userShifts(actor: Actor, userId: number, range: { from?: Date; to?: Date }) {
+      const user = await users.find(userId);
+      ensureVisible(user !== null && userPolicy.view(actor, user), 'user');
+      const visibility =
+        actor.role === 'admin'
+          ? ({ all: true } as const)
+          : { publishedOr: actor.role === 'manager' ? [...actor.locationIds] : [] };
+      const items = await repo.userShifts(userId, range, visibility);
+      return { items, nextCursor: null };
+    },
+  };
+}
+
+export type SchedulesService = ReturnType<typeof createSchedulesService>;

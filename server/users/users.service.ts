@@ -1,0 +1,174 @@
+import type { CreateUserBody, PatchUserBody, User, UserListQuery } from '../../shared/schemas/users.js';
+import { User as UserSchema } from '../../shared/schemas/users.js';
+import type { Actor } from '../access/actor.js';
+import { ensureAllowed, ensureFieldsAllowed, ensureVisible, userPolicy } from '../access/policy.js';
+import { hashPassword } from '../auth/password.js';
+import type { RedisSessionStore } from '../auth/session.store.js';
+import type { Cache, CacheKey } from '../cache/cache.js';
+import { AppError } from '../http/errors.js';
+import { decodeCursor, encodeCursor } from '../http/cursor.js';
+import { RawJson } from '../http/route.js';
+import type { Logger } from '../logger.js';
+import type { MembershipRow, UserChanges, UsersRepository } from './users.repository.js';
+
+export interface UsersServiceDeps {
+  repo: UsersRepository;
+  cache: Cache;
+  sessions: RedisSessionStore;
+  logger: Logger;
+}
+
+const userKey = (id: number): CacheKey => ({ namespace: 'user', id });
+const scheduleKey = (id: number): CacheKey => ({ namespace: 'schedule', id });
+
+/** `locationIds` or `memberships` from a request, as membership rows. */
+function membershipsFrom(input: Pick<CreateUserBody, 'locationIds' | 'memberships'>): MembershipRow[] | undefined {
+  if (input.memberships) return input.memberships.map((m) => ({ locationId: m.locationId, position: m.position ?? null }));
+  if (input.locationIds) return input.locationIds.map((locationId) => ({ locationId, position: null }));
+  return undefined;
+}
+
+function dedupe(memberships: MembershipRow[]): MembershipRow[] {
+  return [...new Map(memberships.map((m) => [m.locationId, m])).values()];
+}
+
+export function createUsersService({ repo, cache, sessions, logger }: UsersServiceDeps) {
+  /** The cached user, or null. Every read of a user by id goes through here. */
+  async function cached(id: number) {
+    return cache.getOrLoad({ key: userKey(id), ttl: 'MEDIUM', schema: UserSchema, load: () => repo.findById(id) });
+  }
+
+  async function visibleUser(actor: Actor, id: number) {
+    const entry = await cached(id);
+    const user = entry?.value();
+    ensureVisible(user !== undefined && userPolicy.view(actor, user), 'user');
+    return { entry: entry!, user: user! };
+  }
+
+  async function assertLocationsExist(memberships: MembershipRow[]): Promise<void> {
+    const ids = memberships.map((m) => m.locationId);
+    const existing = await repo.existingLocationIds(ids);
+    const missing = ids.filter((id) => !existing.has(id));
+    if (missing.length > 0) {
+      throw new AppError('unprocessable', `No location with id ${missing.join(', ')}.`, {
+        errors: [{ path: 'locationIds', message: `unknown location ${missing.join(', ')}` }],
+      });
+    }
+  }
+
+  /**
+   * After a change commits: drop what the change made stale, and bring the user's open sessions
+   * in line (a deactivated user or a reset password ends them; a new role or locations apply
+   * from the next request). A session update that fails is retried by the caller's retry of the
+   * same idempotent request, so it surfaces as a 503 rather than being swallowed.
+   */
+  async function afterChange(before: User, after: User, changed: { password?: boolean }): Promise<void> {
+    const keys = [userKey(after.id)];
+    if (before.name !== after.name) keys.push(...(await repo.scheduleIdsShowing(after.id)).map(scheduleKey));
+    await cache.invalidate(keys);
+    try {
+      if (!after.active || changed.password) {
+        await sessions.revokeUser(after.id);
+      } else if (before.role !== after.role || before.locationIds.join() !== after.locationIds.join()) {
+        await sessions.updateAccess({ userId: after.id, role: after.role, locationIds: after.locationIds });
+      }
+    } catch (err) {
+      logger.warn({ err, userId: after.id }, 'user saved, but their sessions could not be updated');
+      throw new AppError('service_unavailable', 'The change is saved, but sessions could not be updated; send it again.', {
+        retryAfter: 1,
+        cause: err,
+      });
+    }
+  }
+
+  return {
+    /** The cached JSON of a user the actor may see (sent as-is). */
+    async get(actor: Actor, id: number): Promise<RawJson> {
+      const { entry } = await visibleUser(actor, id);
+      return new RawJson(entry.json);
+    },
+
+    /** A user by id through the cache, or null; for other services (membership, activity). */
+    async find(id: number): Promise<User | null> {
+      return (await cached(id))?.value() ?? null;
+    },
+
+    /** The signed-in user, or null if they no longer exist or were deactivated. */
+    async current(userId: number): Promise<User | null> {
+      const user = (await cached(userId))?.value();
+      return user?.active ? user : null;
+    },
+
+    async list(actor: Actor, query: UserListQuery): Promise<{ items: User[]; nextCursor: string | null }> {
+      const after = query.cursor ? decodeCursor(query.cursor, ['id']) : undefined;
+      const rows = await repo.list({
+        role: query.role,
+        active: query.active,
+        q: query.q,
+        locationId: query.locationId,
+        sharingLocations: actor.role === 'admin' ? undefined : [...actor.locationIds],
+        afterId: after?.id as number | undefined,
+        limit: query.limit + 1,
+      });
+      const items = rows.slice(0, query.limit);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null };
+    },
+
+    async create(actor: Actor, body: CreateUserBody): Promise<User> {
+      const memberships = dedupe(membershipsFrom(body) ?? []);
+      ensureAllowed(
+        userPolicy.create(actor, { role: body.role, locationIds: memberships.map((m) => m.locationId) }),
+        actor.role === 'manager' ? 'Managers add crew to locations they manage.' : undefined,
+      );
+      await assertLocationsExist(memberships);
+      const user = await repo.insert(
+        { email: body.email, name: body.name, role: body.role, phone: body.phone ?? null, passwordHash: await hashPassword(body.password) },
+        memberships,
+      );
+      // A 404 for this id may have been cached before the user existed.
+      await cache.invalidate([userKey(user.id)]);
+      return user;
+    },
+
+    async update(actor: Actor, id: number, patch: PatchUserBody): Promise<User> {
+      const { user: before } = await visibleUser(actor, id);
+      ensureFieldsAllowed(patch, userPolicy.editableFields(actor, before));
+      const { locationIds: _ids, memberships: _m, password, ...fields } = patch;
+      const changes: UserChanges = { ...fields };
+      if (password) changes.passwordHash = await hashPassword(password);
+      if (actor.userId === id && (patch.active === false || (patch.role && patch.role !== 'admin' && before.role === 'admin'))) {
+        throw new AppError('unprocessable', 'You cannot deactivate yourself or give up your own admin role.');
+      }
+
+      let memberships = membershipsFrom(patch);
+      if (memberships && actor.role === 'manager') {
+        // A manager rearranges memberships in the locations they manage and leaves the rest alone.
+        const outside = memberships.filter((m) => !actor.locationIds.has(m.locationId));
+        ensureAllowed(outside.length === 0, 'Managers assign crew only to locations they manage.');
+        const kept = before.memberships.filter((m) => !actor.locationIds.has(m.locationId));
+        memberships = [...kept, ...memberships];
+      }
+      if (memberships) {
+        memberships = dedupe(memberships);
+        await assertLocationsExist(memberships);
+      }
+      const after = await repo.update(id, changes, memberships);
+      if (!after) throw new AppError('not_found', 'No such user.');
+      await afterChange(before, after, { password: Boolean(password) });
+      return after;
+    },
+
+    /** DELETE: deactivates (shift history stays) and ends every session of the user at once. */
+    async deactivate(actor: Actor, id: number): Promise<void> {
+      const { user: before } = await visibleUser(actor, id);
+      ensureAllowed(userPolicy.deactivate(actor));
+      if (actor.userId === id) throw new AppError('unprocessable', 'You cannot deactivate yourself.');
+      const after = await repo.update(id, { active: false });
+      if (!after) throw new AppError('not_found', 'No such user.');
+      await afterChange(before, after, {});
+    },
+  };
+}
+
+export type UsersService = ReturnType<typeof createUsersService>;
