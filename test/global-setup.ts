@@ -5,8 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { TEST_DATABASE_URL, assertTestDatabase, databaseUrl } from './support/test-env.ts';
 
 /**
- * Once per run: create the test database if needed, migrate it, empty it, and pick a Redis key
- * prefix of this run's own so concurrent runs on one Redis never see each other's keys.
+ * Once per run: create the test database if needed, migrate it, and pick a Redis key prefix of
+ * this run's own so concurrent runs on one Redis never see each other's keys. The database is
+ * not emptied: suites isolate themselves by data, so two runs can share it at the same time.
  * Workers inherit the environment set here.
  */
 export default async function globalSetup(): Promise<void> {
@@ -28,13 +29,6 @@ export default async function globalSetup(): Promise<void> {
     env: { ...process.env, DATABASE_URL: TEST_DATABASE_URL, LOG_LEVEL: 'warn', NODE_ENV: 'test' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query('truncate users, locations, location_members, schedules, shifts restart identity cascade');
-  } finally {
-    await client.end();
-  }
 
   const runId = randomBytes(4).toString('hex');
   process.env.DATABASE_URL = TEST_DATABASE_URL;

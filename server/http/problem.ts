@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import type { Problem } from '../../shared/errors.js';
 import { AppError } from './errors.js';
 import { isDatabaseError, isDatabaseUnavailable } from '../db/errors.js';
+import { isRedisUnavailable } from '../redis/redis.client.js';
 
 /** Body-parser errors carry a `type`; these are the client's mistakes, not ours. */
 function fromBodyParser(err: { type?: unknown; status?: unknown }): AppError | undefined {
@@ -62,11 +63,15 @@ export function problemHandler(logger: Logger, hooks: { databaseError?: () => vo
       sendProblem(res, error);
       return;
     }
+    if (!error && isRedisUnavailable(err)) {
+      // The Redis client logs the outage once; each request only learns to come back later.
+      error = new AppError('service_unavailable', 'A backing service is unavailable for a moment; try again shortly.', { retryAfter: 1 });
+    }
     if (!error) {
       (req.log ?? logger).error({ err }, 'unhandled error');
       error = new AppError('internal', 'Something went wrong on our side. It has been logged.');
-    } else if (error.status >= 500) {
-      (req.log ?? logger).warn({ err: error.cause ?? error, code: error.code }, error.detail);
+    } else if (error.status >= 500 && error.status !== 503) {
+      (req.log ?? logger).error({ err: error.cause ?? error, code: error.code }, error.detail);
     }
     sendProblem(res, error);
   };

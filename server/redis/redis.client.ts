@@ -108,3 +108,11 @@ export async function quitRedis(client: Redis): Promise<void> {
   }
   client.disconnect();
 }
+
+const UNAVAILABLE = /Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|LOADING|READONLY|max retries per request/i;
+
+/** True for the errors of a Redis that is down, restarting or unreachable: worth a 503, not a 500. */
+export function isRedisUnavailable(err: unknown): boolean {
+  const { name, message } = (err ?? {}) as { name?: unknown; message?: unknown };
+  return name === 'MaxRetriesPerRequestError' || (typeof message === 'string' && UNAVAILABLE.test(message));
+}

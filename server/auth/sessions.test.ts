@@ -1,0 +1,257 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+import { ACCOUNT_PASSWORD, makeAccount, sessionIdOf, signIn, type Account } from '../../test/support/accounts.js';
+import { insertLocation } from '../../test/support/factories.js';
+import { startPrivateRedis, type PrivateRedis } from '../../test/support/redis-server.js';
+import { eq } from 'drizzle-orm';
+import { users } from '../db/schema.js';
+import { RedisSessionStore } from './session.store.js';
+
+let t: TestApp;
+let locationId: number;
+const prefix = () => t.deps.config.redis.prefix;
+const sessionExists = async (sid: string) => (await t.deps.redis.main.exists(`${prefix()}sess:${sid}`)) === 1;
+
+beforeAll(async () => {
+  t = await createTestApp();
+  locationId = (await insertLocation(t.deps.database.db)).id;
+});
+afterAll(() => t.close());
+
+async function crew(): Promise<Account> {
+  return makeAccount(t.deps.database.db, 'crew', [locationId]);
+}
+
+describe('POST /api/auth/login', () => {
+  it('answers the user (no password or hash) and sets an HttpOnly, SameSite=Lax session cookie', async () => {
+    const account = await crew();
+    const res = await request(t.app).post('/api/auth/login').send({ email: account.email.toUpperCase(), password: ACCOUNT_PASSWORD }).expect(200);
+    expect(res.body).toEqual({ user: expect.objectContaining({ id: account.id, email: account.email, role: 'crew', locationIds: [locationId] }) });
+    expect(res.text).not.toMatch(/password|argon2/i);
+    const cookie = (res.headers['set-cookie'] as unknown as string[])[0]!;
+    expect(cookie).toMatch(/^crewplots\.sid=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Lax/);
+    expect(cookie).not.toMatch(/Secure/);
+    const sid = sessionIdOf(res.headers['set-cookie']);
+    const ttl = await t.deps.redis.main.ttl(`${prefix()}sess:${sid}`);
+    expect(ttl).toBeGreaterThan(86_000);
+    expect(ttl).toBeLessThanOrEqual(86_400);
+  });
+
+  it('gives the same 401 to an unknown email, a wrong password and a deactivated user', async () => {
+    const account = await crew();
+    const gone = await crew();
+    await t.deps.database.db.update(users).set({ active: false }).where(eq(users.id, gone.id));
+    const answers = await Promise.all([
+      request(t.app).post('/api/auth/login').send({ email: 'nobody-here@test.crewplots.example', password: ACCOUNT_PASSWORD }),
+      request(t.app).post('/api/auth/login').send({ email: account.email, password: 'not the password at all' }),
+      request(t.app).post('/api/auth/login').send({ email: gone.email, password: ACCOUNT_PASSWORD }),
+    ]);
+    for (const res of answers) {
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ code: 'unauthenticated', detail: answers[0]!.body.detail });
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+  });
+
+  it('replaces a session id known before login (fixation): the old one is gone from Redis', async () => {
+    const account = await crew();
+    const agent = await signIn(t.app, account);
+    const before = sessionIdOf((await agent.post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD })).headers['set-cookie']);
+    expect(before).toBeDefined();
+    const res = await agent.post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(200);
+    const after = sessionIdOf(res.headers['set-cookie']);
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+    expect(await sessionExists(before!)).toBe(false);
+    expect(await sessionExists(after!)).toBe(true);
+  });
+
+  it('keeps what access checks need in the session, not a copy of the profile', async () => {
+    const account = await crew();
+    const res = await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD });
+    const stored = await t.deps.redis.main.hgetall(`${prefix()}sess:${sessionIdOf(res.headers['set-cookie'])}`);
+    expect(JSON.parse(stored.access!)).toEqual({ userId: account.id, role: 'crew', locationIds: [locationId] });
+    expect(Object.keys(stored).sort()).toEqual(['access', 'state']);
+    expect(JSON.stringify(stored)).not.toMatch(/email|name|phone|password/);
+  });
+});
+
+describe('GET /api/auth/me and POST /api/auth/logout', () => {
+  it('me answers the signed-in user; without a session it is 401', async () => {
+    const account = await crew();
+    const agent = await signIn(t.app, account);
+    const me = await agent.get('/api/auth/me').expect(200);
+    expect(me.body.user).toMatchObject({ id: account.id, email: account.email });
+    await request(t.app).get('/api/auth/me').expect(401);
+  });
+
+  it('logout deletes crewplots:sess:<sid> and clears the cookie; the old cookie is then refused', async () => {
+    const account = await crew();
+    const login = await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD });
+    const cookie = (login.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    const sid = sessionIdOf(login.headers['set-cookie'])!;
+    expect(await sessionExists(sid)).toBe(true);
+
+    const res = await request(t.app).post('/api/auth/logout').set('Cookie', cookie).expect(204);
+    expect(res.text).toBe('');
+    expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^crewplots\.sid=;.*Expires=Thu, 01 Jan 1970/);
+    expect(await sessionExists(sid)).toBe(false);
+    expect(await t.deps.redis.main.sismember(`${prefix()}sessidx:${account.id}`, sid)).toBe(0);
+    await request(t.app).get('/api/auth/me').set('Cookie', cookie).expect(401);
+  });
+
+  it('a forged or tampered cookie is no session', async () => {
+    await request(t.app).get('/api/auth/me').set('Cookie', 'crewplots.sid=s%3Aforged.c2lnbmF0dXJl').expect(401);
+  });
+});
+
+describe('revocation', () => {
+  it('deactivating a user makes their open sessions 401 on the next request', async () => {
+    const admin = await makeAccount(t.deps.database.db, 'admin');
+    const account = await crew();
+    const [phone, laptop] = await Promise.all([signIn(t.app, account), signIn(t.app, account)]);
+    await phone.get('/api/auth/me').expect(200);
+    const adminAgent = await signIn(t.app, admin);
+    await adminAgent.delete(`/api/users/${account.id}`).expect(204);
+    await phone.get('/api/auth/me').expect(401);
+    await laptop.get(`/api/users/${account.id}`).expect(401);
+    expect(await t.deps.redis.main.exists(`${prefix()}sessidx:${account.id}`)).toBe(0);
+  });
+
+  it('a password change keeps the current session and ends the others', async () => {
+    const account = await crew();
+    const [current, other] = await Promise.all([signIn(t.app, account), signIn(t.app, account)]);
+    const newPassword = 'a brand new long password';
+    await current.post('/api/auth/password').send({ currentPassword: ACCOUNT_PASSWORD, newPassword }).expect(204);
+    await current.get('/api/auth/me').expect(200);
+    await other.get('/api/auth/me').expect(401);
+    await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(401);
+    await request(t.app).post('/api/auth/login').send({ email: account.email, password: newPassword }).expect(200);
+  });
+
+  it('a wrong current password is a 400 naming the field, and changes nothing', async () => {
+    const account = await crew();
+    const agent = await signIn(t.app, account);
+    const res = await agent.post('/api/auth/password').send({ currentPassword: 'wrong wrong wrong', newPassword: 'another long password' }).expect(400);
+    expect(res.body.errors).toEqual([{ path: 'currentPassword', message: expect.any(String) }]);
+    await signIn(t.app, account);
+  });
+
+  it('a role change applies on the next request without signing in again', async () => {
+    const admin = await signIn(t.app, await makeAccount(t.deps.database.db, 'admin'));
+    const account = await crew();
+    const agent = await signIn(t.app, account);
+    await agent.get('/api/users').expect(403);
+    await admin.patch(`/api/users/${account.id}`).send({ role: 'manager' }).expect(200);
+    await agent.get('/api/users').expect(200);
+  });
+});
+
+describe('one browser, many concurrent requests', () => {
+  it('20 concurrent requests, some of them extending the session, never lose or mix it', async () => {
+    const [alice, bob] = await Promise.all([crew(), crew()]);
+    const [a, b] = await Promise.all([signIn(t.app, alice), signIn(t.app, bob)]);
+    const sidA = sessionIdOf((await a.post('/api/auth/login').send({ email: alice.email, password: ACCOUNT_PASSWORD })).headers['set-cookie'])!;
+    const age = async (sid: string) => {
+      // Make the session look half a day old, so every request in the burst decides to extend it.
+      const key = `${prefix()}sess:${sid}`;
+      const state = JSON.parse((await t.deps.redis.main.hget(key, 'state'))!);
+      await t.deps.redis.main.hset(key, 'state', JSON.stringify({ ...state, refreshedAt: Date.now() - 13 * 3600_000 }));
+    };
+    await age(sidA);
+
+    const burst = Array.from({ length: 20 }, (_, i) =>
+      i % 2 === 0 ? a.get('/api/auth/me').then((r) => ['a', r] as const) : b.get(`/api/users/${bob.id}`).then((r) => ['b', r] as const),
+    );
+    for (const [who, res] of await Promise.all(burst)) {
+      expect(res.status).toBe(200);
+      const id = who === 'a' ? res.body.user.id : res.body.id;
+      expect(id).toBe(who === 'a' ? alice.id : bob.id);
+    }
+    const stored = await t.deps.redis.main.hgetall(`${prefix()}sess:${sidA}`);
+    expect(JSON.parse(stored.access!)).toEqual({ userId: alice.id, role: 'crew', locationIds: [locationId] });
+    expect(JSON.parse(stored.state!).refreshedAt).toBeGreaterThan(Date.now() - 60_000);
+    await a.get('/api/auth/me').expect(200);
+  });
+
+  it('a request in flight when its session is revoked cannot bring the session back', async () => {
+    const account = await crew();
+    const login = await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD });
+    const sid = sessionIdOf(login.headers['set-cookie'])!;
+    const key = `${prefix()}sess:${sid}`;
+    const loaded = await t.deps.redis.main.hgetall(key);
+    await t.deps.redis.main.del(key);
+    // A save of the copy it loaded earlier, as express-session would do at the end of that request.
+    const sess = { ...JSON.parse(loaded.state!), ...JSON.parse(loaded.access!) };
+    const store = new RedisSessionStore(t.deps.redis.main, prefix(), 86_400);
+    await new Promise<void>((resolve, reject) => store.set(sid, sess, (err) => (err ? reject(err) : resolve())));
+    expect(await t.deps.redis.main.exists(key)).toBe(0);
+  });
+});
+
+describe('cross-site requests', () => {
+  it('a foreign Origin POST with a valid cookie is 403 and writes nothing', async () => {
+    const admin = await signIn(t.app, await makeAccount(t.deps.database.db, 'admin'));
+    const res = await admin.post('/api/locations').set('Origin', 'https://evil.example').send({ name: 'Evil Bar', timezone: 'UTC' });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('forbidden');
+    const list = await admin.get('/api/locations').expect(200);
+    expect(list.body.items.some((l: { name: string }) => l.name === 'Evil Bar')).toBe(false);
+  });
+
+  it('a foreign Referer without Origin is refused too; same host and APP_ORIGINS are allowed', async () => {
+    const admin = await signIn(t.app, await makeAccount(t.deps.database.db, 'admin'));
+    await admin.post('/api/locations').set('Referer', 'https://evil.example/page').send({ name: 'X', timezone: 'UTC' }).expect(403);
+    const host = '127.0.0.1:5000';
+    await admin.post('/api/locations').set('Host', host).set('Origin', `http://${host}`).send({ name: 'Same Host Bar', timezone: 'UTC' }).expect(201);
+  });
+
+  it('a form-encoded or text/plain body is 415 and writes nothing', async () => {
+    const admin = await signIn(t.app, await makeAccount(t.deps.database.db, 'admin'));
+    await admin.post('/api/locations').type('form').send('name=Form+Bar&timezone=UTC').expect(415);
+    await admin.post('/api/locations').set('Content-Type', 'text/plain').send('{"name":"Plain Bar","timezone":"UTC"}').expect(415);
+    const list = await admin.get('/api/locations').expect(200);
+    expect(list.body.items.map((l: { name: string }) => l.name)).not.toEqual(expect.arrayContaining(['Form Bar']));
+  });
+});
+
+describe('when Redis is down', () => {
+  let redis: PrivateRedis;
+  let down: TestApp;
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    down = await createTestApp({ REDIS_PORT: String(redis.port) });
+  });
+  afterAll(async () => {
+    await down.close();
+    await redis.destroy();
+  });
+
+  it('requests needing a session get 503 with Retry-After within about a second, and recover by themselves', async () => {
+    const account = await makeAccount(down.deps.database.db, 'crew');
+    const agent = await signIn(down.app, account);
+    await redis.stop();
+    const started = Date.now();
+    const res = await agent.get('/api/auth/me');
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(res.status).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(res.body.code).toBe('service_unavailable');
+    const login = await request(down.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD });
+    expect(login.status).toBe(503);
+
+    await redis.start();
+    // The private Redis keeps nothing on disk: the old session is gone, a new login works.
+    const deadline = Date.now() + 5_000;
+    let status = 0;
+    while (Date.now() < deadline && status !== 200) {
+      status = (await request(down.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD })).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+  });
+});

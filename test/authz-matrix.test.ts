@@ -1,0 +1,258 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { createRoutes } from '../server/app.js';
+import { schedules, shifts } from '../server/db/schema.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
+import { ACCOUNT_PASSWORD, makeAccount, signIn, type Account, type Agent } from './support/accounts.js';
+import { insertLocation, insertSchedule, uniqueEmail, uniqueMonday } from './support/factories.js';
+
+/**
+ * Every route of the app × every kind of caller → the status API.md promises. A route added to
+ * the route table without a row here fails the completeness test below.
+ *
+ * "crew" and "manager" belong to location A, where every resource under test lives; "otherCrew"
+ * and "otherManager" belong to location B only. Rows that change or consume something build a
+ * fresh target for each caller, so the callers never depend on each other's order.
+ */
+const CALLERS = ['anonymous', 'crew', 'otherCrew', 'manager', 'otherManager', 'admin'] as const;
+type Caller = (typeof CALLERS)[number];
+type Expected = Record<Caller, number>;
+
+const all = (status: number): Expected => Object.fromEntries(CALLERS.map((c) => [c, status])) as Expected;
+const signedIn = (status: number): Expected => ({ ...all(status), anonymous: 401 });
+
+interface World {
+  locationA: number;
+  locationB: number;
+  accounts: Record<Exclude<Caller, 'anonymous'>, Account>;
+  /** A crew member of A who is the subject of the user routes. */
+  subject: Account;
+  published: number;
+  draft: number;
+  openShift: number;
+}
+
+interface Row {
+  route: string;
+  label?: string;
+  expected: Expected;
+  send(agent: Agent | request.Agent, world: World, caller: Caller): Promise<request.Response>;
+}
+
+let t: TestApp;
+let world: World;
+const agents = new Map<Caller, Agent | request.Agent>();
+let hourCursor = 0;
+
+/** A fresh open shift in the published week of A, at an hour no other row uses. */
+async function freshOpenShift(scheduleId: number, weekStart: string): Promise<number> {
+  const start = new Date(Date.parse(`${weekStart}T02:00:00Z`) + (hourCursor++ % 140) * 3600_000 * 1);
+  const [row] = await t.deps.database.db
+    .insert(shifts)
+    .values({ scheduleId, userId: null, position: 'Runner', startsAt: start, endsAt: new Date(start.getTime() + 3600_000) })
+    .returning({ id: shifts.id });
+  await t.deps.cache.invalidate([{ namespace: 'schedule', id: scheduleId }]);
+  return row!.id;
+}
+
+let publishedWeek = '';
+
+const ROWS: Row[] = [
+  { route: 'GET /health/live', expected: all(200), send: (a) => a.get('/api/health/live') },
+  { route: 'GET /health/redis', expected: all(200), send: (a) => a.get('/api/health/redis') },
+  { route: 'GET /health', expected: all(200), send: (a) => a.get('/api/health') },
+  { route: 'GET /openapi.json', expected: all(200), send: (a) => a.get('/api/openapi.json') },
+  {
+    route: 'POST /auth/login',
+    expected: all(200),
+    // A browser of its own, so the caller's session stays as it is for the other rows.
+    send: (_a, w, caller) => request(t.app).post('/api/auth/login').send({ email: (caller === 'anonymous' ? w.subject : w.accounts[caller]).email, password: ACCOUNT_PASSWORD }),
+  },
+  {
+    route: 'POST /auth/logout',
+    expected: signedIn(204),
+    send: async (_a, w, caller) => {
+      if (caller === 'anonymous') return request(t.app).post('/api/auth/logout');
+      return (await signIn(t.app, w.accounts[caller])).post('/api/auth/logout');
+    },
+  },
+  { route: 'GET /auth/me', expected: signedIn(200), send: (a) => a.get('/api/auth/me') },
+  {
+    route: 'POST /auth/password',
+    label: 'with a wrong current password (a 400 means the route let the caller in)',
+    expected: signedIn(400),
+    send: (a) => a.post('/api/auth/password').send({ currentPassword: 'not my password', newPassword: 'another long password' }),
+  },
+  {
+    route: 'GET /users',
+    expected: { anonymous: 401, crew: 403, otherCrew: 403, manager: 200, otherManager: 200, admin: 200 },
+    send: (a) => a.get('/api/users'),
+  },
+  {
+    route: 'GET /users/:id',
+    expected: { anonymous: 401, crew: 404, otherCrew: 404, manager: 200, otherManager: 404, admin: 200 },
+    send: (a, w) => a.get(`/api/users/${w.subject.id}`),
+  },
+  {
+    route: 'GET /users/:id',
+    label: 'oneself',
+    expected: signedIn(200),
+    send: (a, w, caller) => a.get(`/api/users/${caller === 'anonymous' ? w.subject.id : w.accounts[caller].id}`),
+  },
+  {
+    route: 'POST /users',
+    label: 'crew for location A',
+    expected: { anonymous: 401, crew: 403, otherCrew: 403, manager: 201, otherManager: 403, admin: 201 },
+    send: (a, w) =>
+      a.post('/api/users').send({ email: uniqueEmail('new'), name: 'New Hire', role: 'crew', password: 'a long enough password', locationIds: [w.locationA] }),
+  },
+  {
+    route: 'PATCH /users/:id',
+    expected: { anonymous: 401, crew: 404, otherCrew: 404, manager: 200, otherManager: 404, admin: 200 },
+    send: (a, w) => a.patch(`/api/users/${w.subject.id}`).send({ phone: '+31 20 555 0101' }),
+  },
+  {
+    route: 'DELETE /users/:id',
+    expected: { anonymous: 401, crew: 403, otherCrew: 403, manager: 403, otherManager: 403, admin: 204 },
+    send: async (a, w) => a.delete(`/api/users/${(await makeAccount(t.deps.database.db, 'crew', [w.locationA])).id}`),
+  },
+  {
+    route: 'GET /users/:id/shifts',
+    expected: { anonymous: 401, crew: 404, otherCrew: 404, manager: 200, otherManager: 404, admin: 200 },
+    send: (a, w) => a.get(`/api/users/${w.subject.id}/shifts`),
+  },
+  { route: 'GET /locations', expected: signedIn(200), send: (a) => a.get('/api/locations') },
+  {
+    route: 'GET /locations/:id',
+    expected: { anonymous: 401, crew: 200, otherCrew: 404, manager: 200, otherManager: 404, admin: 200 },
+    send: (a, w) => a.get(`/api/locations/${w.locationA}`),
+  },
+  {
+    route: 'POST /locations',
+    expected: { anonymous: 401, crew: 403, otherCrew: 403, manager: 403, otherManager: 403, admin: 201 },
+    send: (a) => a.post('/api/locations').send({ name: 'Matrix Bar', timezone: 'Europe/Lisbon' }),
+  },
+  {
+    route: 'PATCH /locations/:id',
+    expected: { anonymous: 401, crew: 403, otherCrew: 403, manager: 200, otherManager: 404, admin: 200 },
+    send: (a, w) => a.patch(`/api/locations/${w.locationA}`).send({ address: 'Damrak 1, Amsterdam' }),
+  },
+  {
+    route: 'DELETE /locations/:id',
+    label: 'a location without schedules',
+    expected: { anonymous: 401, crew: 403, otherCrew: 403, manager: 403, otherManager: 403, admin: 204 },
+    send: async (a) => a.delete(`/api/locations/${(await insertLocation(t.deps.database.db)).id}`),
+  },
+  { route: 'GET /schedules', expected: signedIn(200), send: (a) => a.get('/api/schedules') },
+  {
+    route: 'POST /schedules',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, manager: 201, otherManager: 404, admin: 201 },
+    send: (a, w) => a.post('/api/schedules').send({ locationId: w.locationA, weekStart: uniqueMonday() }),
+  },
+  {
+    route: 'GET /schedules/:id',
+    label: 'published',
+    expected: { anonymous: 401, crew: 200, otherCrew: 404, manager: 200, otherManager: 404, admin: 200 },
+    send: (a, w) => a.get(`/api/schedules/${w.published}`),
+  },
+  {
+    route: 'GET /schedules/:id',
+    label: 'draft',
+    expected: { anonymous: 401, crew: 404, otherCrew: 404, manager: 200, otherManager: 404, admin: 200 },
+    send: (a, w) => a.get(`/api/schedules/${w.draft}`),
+  },
+  {
+    route: 'PATCH /schedules/:id',
+    label: 'publish a published week',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, manager: 200, otherManager: 404, admin: 200 },
+    send: (a, w) => a.patch(`/api/schedules/${w.published}`).send({ status: 'published' }),
+  },
+  {
+    route: 'DELETE /schedules/:id',
+    label: 'a fresh draft',
+    expected: { anonymous: 401, crew: 404, otherCrew: 404, manager: 204, otherManager: 404, admin: 204 },
+    send: async (a, w) => a.delete(`/api/schedules/${(await insertSchedule(t.deps.database.db, { locationId: w.locationA })).id}`),
+  },
+  {
+    route: 'POST /schedules/:id/shifts',
+    label: 'an open shift in the published week',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, manager: 201, otherManager: 404, admin: 201 },
+    send: (a, w) =>
+      a.post(`/api/schedules/${w.published}/shifts`).send({ position: 'Host', startsAt: `${publishedWeek}T10:00:00.000Z`, endsAt: `${publishedWeek}T12:00:00.000Z` }),
+  },
+  {
+    route: 'PATCH /schedules/:id/shifts/:shiftId',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, manager: 200, otherManager: 404, admin: 200 },
+    send: (a, w) => a.patch(`/api/schedules/${w.published}/shifts/${w.openShift}`).send({ notes: 'Bring a torch' }),
+  },
+  {
+    route: 'DELETE /schedules/:id/shifts/:shiftId',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, manager: 204, otherManager: 404, admin: 204 },
+    send: async (a, w) => a.delete(`/api/schedules/${w.published}/shifts/${await freshOpenShift(w.published, publishedWeek)}`),
+  },
+  {
+    route: 'POST /schedules/:id/shifts/:shiftId/claim',
+    expected: { anonymous: 401, crew: 200, otherCrew: 404, manager: 403, otherManager: 404, admin: 403 },
+    send: async (a, w) => a.post(`/api/schedules/${w.published}/shifts/${await freshOpenShift(w.published, publishedWeek)}/claim`),
+  },
+  {
+    route: 'GET /metrics',
+    expected: { anonymous: 401, crew: 403, otherCrew: 403, manager: 403, otherManager: 403, admin: 200 },
+    send: (a) => a.get('/api/metrics'),
+  },
+];
+
+beforeAll(async () => {
+  t = await createTestApp();
+  const db = t.deps.database.db;
+  const [a, b] = await Promise.all([insertLocation(db, { timezone: 'UTC' }), insertLocation(db, { timezone: 'UTC' })]);
+  const accounts = {
+    crew: await makeAccount(db, 'crew', [a.id]),
+    otherCrew: await makeAccount(db, 'crew', [b.id]),
+    manager: await makeAccount(db, 'manager', [a.id]),
+    otherManager: await makeAccount(db, 'manager', [b.id]),
+    admin: await makeAccount(db, 'admin'),
+  };
+  publishedWeek = uniqueMonday();
+  const [published] = await db
+    .insert(schedules)
+    .values({ locationId: a.id, weekStart: publishedWeek, status: 'published', publishedAt: new Date() })
+    .returning();
+  const draft = await insertSchedule(db, { locationId: a.id });
+  world = {
+    locationA: a.id,
+    locationB: b.id,
+    accounts,
+    subject: await makeAccount(db, 'crew', [a.id]),
+    published: published!.id,
+    draft: draft.id,
+    openShift: 0,
+  };
+  world.openShift = await freshOpenShift(world.published, publishedWeek);
+  agents.set('anonymous', request.agent(t.app));
+  for (const caller of CALLERS.filter((c) => c !== 'anonymous')) {
+    agents.set(caller, await signIn(t.app, accounts[caller as Exclude<Caller, 'anonymous'>]));
+  }
+});
+afterAll(() => t.close());
+
+describe('authorization matrix', () => {
+  it('has a row for every route the app serves', () => {
+    const served = createRoutes(t.deps).routes.map((r) => `${r.method.toUpperCase()} ${r.path}`);
+    const covered = new Set(ROWS.map((r) => r.route));
+    expect(served.filter((route) => !covered.has(route))).toEqual([]);
+    expect([...covered].filter((route) => !served.includes(route))).toEqual([]);
+  });
+
+  for (const row of ROWS) {
+    it(`${row.route}${row.label ? ` (${row.label})` : ''}`, async () => {
+      const actual: Partial<Expected> = {};
+      for (const caller of CALLERS) {
+        const res = await row.send(agents.get(caller)!, world, caller);
+        actual[caller] = res.status;
+        if (res.status >= 400) expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      }
+      expect(actual).toEqual(row.expected);
+    });
+  }
+});
