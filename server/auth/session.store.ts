@@ -23,7 +23,7 @@ declare module 'express-session' {
 }
 
 /**
- * The express-session store, on ioredis (docs/decisions/004-session-store.md). Each session is a
+ * The express-session store, on ioredis (docs/decisions/005-session-store.md). Each session is a
  * hash at `<prefix>sess:<sid>` with two fields:
  * - `access`: userId, role, locationIds. Written at login and by `updateAccess` only, so a request
  *   saving its copy of the session can never roll back a role change made meanwhile;
