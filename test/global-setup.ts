@@ -40,6 +40,8 @@ export default async function globalSetup(): Promise<void> {
   try {
     await redis.connect();
     await redis.ping();
+    // Teardown fails the run if this count grows: no code path may use KEYS.
+    process.env.CREWPLOTS_TEST_KEYS_CALLS = /cmdstat_keys:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? '0';
   } catch (err) {
     throw new Error(`Tests need Redis at ${process.env.REDIS_HOST ?? '127.0.0.1'}:${process.env.REDIS_PORT ?? 6379}: ${(err as Error).message}`);
   } finally {

@@ -1,0 +1,183 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { schedules, shifts } from '../server/db/schema.js';
+import { createTestApp, type TestApp } from './support/test-app.js';
+import { ACCOUNT_PASSWORD, makeAccount, signIn, type Account } from './support/accounts.js';
+import { insertLocation, uniqueMonday } from './support/factories.js';
+import { logEntries } from './support/logs.js';
+import { startPrivateRedis, type PrivateRedis } from './support/redis-server.js';
+
+/**
+ * The cache as the routes use it: one load per cold key however many ask, fresh on every
+ * instance after a write, and no failure when its Redis is gone.
+ */
+
+interface Listening {
+  t: TestApp;
+  server: Server;
+  url: string;
+  cookie: string;
+}
+
+async function listen(t: TestApp, account: Account): Promise<Listening> {
+  const server = t.app.listen(0);
+  await new Promise((r) => server.once('listening', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const login = await fetch(`${url}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: account.email, password: ACCOUNT_PASSWORD }),
+  });
+  return { t, server, url, cookie: login.headers.get('set-cookie')!.split(';')[0]! };
+}
+
+const get = (l: Listening, path: string) => fetch(`${l.url}${path}`, { headers: { cookie: l.cookie } });
+
+async function counter(t: TestApp, name: string, namespace: string): Promise<number> {
+  const metric = await t.deps.metrics.registry.getSingleMetric(name)?.get();
+  return metric?.values.filter((v) => v.labels.namespace === namespace).reduce((n, v) => n + v.value, 0) ?? 0;
+}
+
+/** A published week with `count` shifts spread over its crew. */
+async function bigSchedule(t: TestApp, count: number) {
+  const db = t.deps.database.db;
+  const location = await insertLocation(db, { timezone: 'UTC' });
+  const crew = await Promise.all(Array.from({ length: 15 }, (_, i) => makeAccount(db, 'crew', [location.id], `Crew Member ${i}`)));
+  const weekStart = uniqueMonday();
+  const [schedule] = await db.insert(schedules).values({ locationId: location.id, weekStart, status: 'published', publishedAt: new Date() }).returning();
+  const base = Date.parse(`${weekStart}T00:00:00Z`);
+  await db.insert(shifts).values(
+    Array.from({ length: count }, (_, i) => {
+      const start = base + Math.floor(i / crew.length) * 16 * 3600_000;
+      return { scheduleId: schedule!.id, userId: crew[i % crew.length]!.id, position: 'Bar', startsAt: new Date(start), endsAt: new Date(start + 8 * 3600_000) };
+    }),
+  );
+  return { location, crew, schedule: schedule! };
+}
+
+describe('stampedes', () => {
+  let a: TestApp;
+  let b: TestApp;
+  let la: Listening;
+  let lb: Listening;
+  beforeAll(async () => {
+    [a, b] = await Promise.all([createTestApp(), createTestApp()]);
+    const admin = await makeAccount(a.deps.database.db, 'admin');
+    [la, lb] = await Promise.all([listen(a, admin), listen(b, admin)]);
+  });
+  afterAll(async () => {
+    for (const l of [la, lb]) await new Promise((r) => l.server.close(r));
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('500 concurrent GETs of a cold schedule cause one Postgres load', async () => {
+    const { schedule } = await bigSchedule(a, 150);
+    const before = await counter(a, 'crewplots_cache_loads_total', 'schedule');
+    const answers = await Promise.all(Array.from({ length: 500 }, () => get(la, `/api/schedules/${schedule.id}`)));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    const bodies = new Set(await Promise.all(answers.map((r) => r.text())));
+    expect(bodies.size).toBe(1);
+    expect(JSON.parse([...bodies][0]!).shifts).toHaveLength(150);
+    expect((await counter(a, 'crewplots_cache_loads_total', 'schedule')) - before).toBe(1);
+  });
+
+  it('two instances on one Redis load a cold schedule once between them (the lease)', async () => {
+    const { schedule } = await bigSchedule(a, 150);
+    const before = (await counter(a, 'crewplots_cache_loads_total', 'schedule')) + (await counter(b, 'crewplots_cache_loads_total', 'schedule'));
+    const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => get(i % 2 ? la : lb, `/api/schedules/${schedule.id}`)));
+    expect(answers.every((r) => r.status === 200)).toBe(true);
+    const after = (await counter(a, 'crewplots_cache_loads_total', 'schedule')) + (await counter(b, 'crewplots_cache_loads_total', 'schedule'));
+    expect(after - before).toBeLessThanOrEqual(2);
+    expect(after - before).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a write through one instance is seen by a read through the other on the next request', async () => {
+    const { schedule, crew } = await bigSchedule(a, 30);
+    await get(lb, `/api/schedules/${schedule.id}`);
+    const renamed = await fetch(`${la.url}/api/users/${crew[0]!.id}`, {
+      method: 'PATCH',
+      headers: { cookie: la.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Renamed Through A' }),
+    });
+    expect(renamed.status).toBe(200);
+    const seen = await (await get(lb, `/api/schedules/${schedule.id}`)).json();
+    expect(seen.shifts.filter((s: { userId: number }) => s.userId === crew[0]!.id).every((s: { userName: string }) => s.userName === 'Renamed Through A')).toBe(true);
+    const user = await (await get(lb, `/api/users/${crew[0]!.id}`)).json();
+    expect(user.name).toBe('Renamed Through A');
+  });
+});
+
+describe('a response is the same from the cache as from Postgres', () => {
+  let cached: TestApp;
+  let uncached: TestApp;
+  beforeAll(async () => {
+    [cached, uncached] = await Promise.all([createTestApp(), createTestApp({ CACHE_DISABLED: 'true' })]);
+  });
+  afterAll(async () => {
+    await Promise.all([cached.close(), uncached.close()]);
+  });
+
+  it('byte for byte: miss, hit, and with the cache switched off', async () => {
+    const { schedule } = await bigSchedule(cached, 40);
+    const admin = await makeAccount(cached.deps.database.db, 'admin');
+    const [agent, plain] = await Promise.all([signIn(cached.app, admin), signIn(uncached.app, admin)]);
+    const miss = await agent.get(`/api/schedules/${schedule.id}`).expect(200);
+    const hit = await agent.get(`/api/schedules/${schedule.id}`).expect(200);
+    const direct = await plain.get(`/api/schedules/${schedule.id}`).expect(200);
+    expect(hit.text).toBe(miss.text);
+    expect(direct.text).toBe(miss.text);
+    expect(miss.text).toMatch(/"startsAt":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"/);
+    expect(await counter(uncached, 'crewplots_cache_hits_total', 'schedule')).toBe(0);
+  });
+});
+
+describe('when the cache Redis stops mid-run', () => {
+  let cacheRedis: PrivateRedis;
+  let t: TestApp;
+  let l: Listening;
+  beforeAll(async () => {
+    cacheRedis = await startPrivateRedis();
+    // Sessions stay on the main Redis; cache entries live in the one this test stops.
+    t = await createTestApp({ REDIS_CACHE_URL: `redis://127.0.0.1:${cacheRedis.port}` });
+    l = await listen(t, await makeAccount(t.deps.database.db, 'admin'));
+  });
+  afterAll(async () => {
+    await new Promise((r) => l.server.close(r));
+    await t.close();
+    await cacheRedis.destroy();
+  });
+
+  it('cached routes keep answering 200 from Postgres, promptly, logging the outage once; hits resume by themselves', async () => {
+    const { schedule } = await bigSchedule(t, 20);
+    const path = `/api/schedules/${schedule.id}`;
+    const expected = await (await get(l, path)).text();
+    await get(l, path);
+    const warningsBefore = logEntries().filter((e) => e.level >= 40).length;
+
+    await cacheRedis.stop();
+    let slowest = 0;
+    for (let i = 0; i < 40; i++) {
+      const started = Date.now();
+      const res = await get(l, path);
+      slowest = Math.max(slowest, Date.now() - started);
+      expect(res.status).toBe(200);
+      expect(await res.text()).toBe(expected);
+    }
+    expect(slowest).toBeLessThan(1_000);
+    const outageLogs = logEntries().filter((e) => e.level >= 40).length - warningsBefore;
+    expect(outageLogs).toBeGreaterThanOrEqual(1);
+    expect(outageLogs).toBeLessThanOrEqual(3);
+
+    await cacheRedis.start();
+    const hitsBefore = await counter(t, 'crewplots_cache_hits_total', 'schedule');
+    const deadline = Date.now() + 10_000;
+    let hits = hitsBefore;
+    while (Date.now() < deadline && hits <= hitsBefore + 1) {
+      expect((await get(l, path)).status).toBe(200);
+      hits = await counter(t, 'crewplots_cache_hits_total', 'schedule');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(hits).toBeGreaterThan(hitsBefore + 1);
+  }, 30_000);
+});
