@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { Runtime } from './runtime.js';
 import { parseJsonBody, requireJsonBody } from './http/body.js';
+import { clientApp, findClientBuild } from './http/client-app.js';
 import { rejectForeignOrigins } from './http/csrf.js';
 import { apiNotFound, problemHandler } from './http/problem.js';
 import { buildRouter, type RouteDef } from './http/route.js';
@@ -115,6 +116,8 @@ export function createApp(deps: AppDeps): Express {
   api.use(apiNotFound);
 
   app.use('/api', api);
+  const clientBuild = findClientBuild();
+  if (clientBuild) app.use(clientApp(clientBuild));
   app.use(problemHandler(logger, { databaseError: httpMetrics.postgresError }));
   return app;
 }

@@ -101,9 +101,9 @@ describe('stampedes', () => {
       body: JSON.stringify({ name: 'Renamed Through A' }),
     });
     expect(renamed.status).toBe(200);
-    const seen = await (await get(lb, `/api/schedules/${schedule.id}`)).json();
+    const seen = (await (await get(lb, `/api/schedules/${schedule.id}`)).json()) as { shifts: Array<{ userId: number; userName: string }> };
     expect(seen.shifts.filter((s: { userId: number }) => s.userId === crew[0]!.id).every((s: { userName: string }) => s.userName === 'Renamed Through A')).toBe(true);
-    const user = await (await get(lb, `/api/users/${crew[0]!.id}`)).json();
+    const user = (await (await get(lb, `/api/users/${crew[0]!.id}`)).json()) as { name: string };
     expect(user.name).toBe('Renamed Through A');
   });
 });
