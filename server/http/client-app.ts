@@ -11,8 +11,11 @@ import express, { Router } from 'express';
  */
 export function findClientBuild(): string | undefined {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.resolve(here, '../../client'), path.resolve(here, '../../dist/client')];
-  return candidates.find((dir) => existsSync(path.join(dir, 'index.html')));
+  const root = path.resolve(here, '../..');
+  // From dist/server/http the build is dist/client; from server/http (source) it is dist/client
+  // under the repository, never the client/ sources beside it.
+  const dir = path.basename(root) === 'dist' ? path.join(root, 'client') : path.join(root, 'dist', 'client');
+  return existsSync(path.join(dir, 'index.html')) ? dir : undefined;
 }
 
 export function clientApp(dir: string): Router {

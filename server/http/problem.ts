@@ -20,6 +20,8 @@ function fromBodyParser(err: { type?: unknown; status?: unknown }): AppError | u
     case 'stream.encoding.set':
       return new AppError('validation_failed', 'The request body could not be read.');
     default:
+      // serve-static and friends say 404 (or another client error) through `status`.
+      if (err.status === 404) return new AppError('not_found', 'No such file.');
       return undefined;
   }
 }
