@@ -9,6 +9,8 @@ import { createApp } from './app.js';
 
 /** How long in-flight requests get to finish after SIGTERM before their sockets are cut. */
 const DRAIN_TIMEOUT_MS = 10_000;
+/** How long closing Redis and Postgres may take after that. */
+const CLOSE_TIMEOUT_MS = 5_000;
 
 function readConfig(): Config {
   try {
@@ -65,9 +67,17 @@ function installShutdown(server: Server, deps: Pick<Runtime, 'logger' | 'close'>
       server.closeAllConnections();
     }, DRAIN_TIMEOUT_MS);
     forced.unref();
+    // Whatever still holds a connection (a query that never returns) does not keep the process.
+    const abandon = setTimeout(() => {
+      deps.logger.error('shutdown did not finish in time: exiting without a clean close');
+      deps.logger.flush();
+      process.exit(1);
+    }, DRAIN_TIMEOUT_MS + CLOSE_TIMEOUT_MS);
+    abandon.unref();
     await closed;
     clearTimeout(forced);
     await deps.close();
+    clearTimeout(abandon);
     deps.logger.info('shut down cleanly');
     deps.logger.flush();
     process.exit(0);

@@ -1,0 +1,91 @@
+import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import { isApiError } from './errors.js';
+import { http } from './http.js';
+import { keys } from './keys.js';
+import { fetchAllPages } from './pages.js';
+import type { CreatedSchedule, CreateScheduleInput, CreateShiftInput, PatchShiftInput, Schedule, ScheduleSummary, Shift } from './types.js';
+
+/** The schedule summaries of a location, newest week first. */
+export function useScheduleList(locationId: number | null, status?: 'published' | 'draft') {
+  const filter = { locationId: locationId ?? undefined, status };
+  return useQuery({
+    queryKey: keys.scheduleList(filter),
+    queryFn: ({ signal }) => fetchAllPages<ScheduleSummary>('/schedules', filter, signal),
+    enabled: locationId !== null,
+  });
+}
+
+export function useSchedule(id: number | null) {
+  return useQuery({
+    queryKey: keys.schedule(id ?? 0),
+    queryFn: ({ signal }) => http.get<Schedule>(`/schedules/${id}`, { signal }),
+    enabled: id !== null,
+  });
+}
+
+function refreshSchedules(queryClient: QueryClient, schedule?: Schedule) {
+  if (schedule) queryClient.setQueryData(keys.schedule(schedule.id), schedule);
+  void queryClient.invalidateQueries({ queryKey: keys.schedules });
+  void queryClient.invalidateQueries({ queryKey: ['user-shifts'] });
+}
+
+export function useCreateSchedule() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: CreateScheduleInput) => http.post<CreatedSchedule>('/schedules', body),
+    onSuccess: (created) => {
+      const { skipped: _skipped, ...schedule } = created;
+      refreshSchedules(queryClient, schedule);
+    },
+    // Someone else started this week meanwhile: show theirs.
+    onError: (err) => {
+      if (isApiError(err, 'schedule_exists')) refreshSchedules(queryClient);
+    },
+  });
+}
+
+export function useSetScheduleStatus() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ id, status }: { id: number; status: 'draft' | 'published' }) => http.patch<Schedule>(`/schedules/${id}`, { status }),
+    onSuccess: (schedule) => refreshSchedules(queryClient, schedule),
+  });
+}
+
+export function useDeleteSchedule() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (id: number) => http.delete(`/schedules/${id}`),
+    onSuccess: (_void, id) => {
+      queryClient.removeQueries({ queryKey: keys.schedule(id) });
+      refreshSchedules(queryClient);
+    },
+  });
+}
+
+type ShiftWrite =
+  | { kind: 'create'; scheduleId: number; body: CreateShiftInput }
+  | { kind: 'update'; scheduleId: number; shiftId: number; body: PatchShiftInput }
+  | { kind: 'delete'; scheduleId: number; shiftId: number };
+
+export function useWriteShift() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (write: ShiftWrite): Promise<Shift | void> => {
+      const base = `/schedules/${write.scheduleId}/shifts`;
+      if (write.kind === 'create') return http.post<Shift>(base, write.body);
+      if (write.kind === 'update') return http.patch<Shift>(`${base}/${write.shiftId}`, write.body);
+      return http.delete(`${base}/${write.shiftId}`);
+    },
+    onSuccess: () => refreshSchedules(queryClient),
+  });
+}
+
+export function useClaimShift() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: ({ scheduleId, shiftId }: { scheduleId: number; shiftId: number }) =>
+      http.post<Shift>(`/schedules/${scheduleId}/shifts/${shiftId}/claim`),
+    onSettled: () => refreshSchedules(queryClient),
+  });
+}

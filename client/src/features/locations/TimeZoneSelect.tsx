@@ -1,0 +1,35 @@
+import { useMemo } from 'react';
+import { zoneAbbreviation } from '../../lib/time.js';
+
+/** The zones this browser knows, grouped by region ("Europe", "America", ...). */
+function zoneGroups(current: string): [string, string[]][] {
+  const zones = new Set(Intl.supportedValuesOf('timeZone'));
+  // A stored zone the browser lists under another name (an alias) must still be selectable.
+  if (current) zones.add(current);
+  const groups = new Map<string, string[]>();
+  for (const zone of zones) {
+    const region = zone.includes('/') ? zone.slice(0, zone.indexOf('/')) : 'Other';
+    groups.set(region, [...(groups.get(region) ?? []), zone]);
+  }
+  return [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([region, list]) => [region, list.sort()]);
+}
+
+/** "Europe / Amsterdam (GMT+1)": the closed select shows no group, so the region stays in the name. */
+const label = (zone: string) => `${zone.replace(/_/g, ' ').replace(/\//g, ' / ')} (${zoneAbbreviation(zone)})`;
+
+export function TimeZoneSelect({ value, onChange, ...aria }: { value: string; onChange: (zone: string) => void; id?: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) {
+  const groups = useMemo(() => zoneGroups(value), [value]);
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value)} {...aria}>
+      {groups.map(([region, zones]) => (
+        <optgroup key={region} label={region}>
+          {zones.map((zone) => (
+            <option key={zone} value={zone}>
+              {label(zone)}
+            </option>
+          ))}
+        </optgroup>
+      ))}
+    </select>
+  );
+}

@@ -1,0 +1,109 @@
+import type { Schedule, Shift, User } from '../../api/types.js';
+import { daysSpanned, formatDayLong, formatDayShort, formatHours, formatRange, formatWeek, thisMonday, localDate, weekDates } from '../../lib/time.js';
+import { buildRows, hoursPerDay, type GridRow } from './grid.js';
+
+interface Props {
+  schedule: Schedule;
+  crew: User[];
+  locationId: number;
+  zone: string;
+  onAdd: (userId: number | null, date: string) => void;
+  onEdit: (shift: Shift) => void;
+}
+
+/** Crew down the side, the location's days across, each person's weekly hours at the end. */
+export function WeekGrid({ schedule, crew, locationId, zone, onAdd, onEdit }: Props) {
+  const dates = weekDates(schedule.weekStart);
+  const rows = buildRows(schedule, crew, locationId, zone);
+  const perDay = hoursPerDay(schedule, zone);
+  const today = thisMonday(zone) === schedule.weekStart ? localDate(new Date().toISOString(), zone) : null;
+  const total = [...perDay.values()].reduce((a, b) => a + b, 0);
+
+  return (
+    <div className="grid-scroll" tabIndex={0} role="region" aria-label={`Shifts, week of ${formatWeek(schedule.weekStart)}`}>
+      <table className="weekgrid">
+        <caption className="sr-only">
+          Shifts for the week of {formatWeek(schedule.weekStart)}: one row per person, one column per day, hours for the week in the last column.
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col" className="weekgrid-person">
+              Crew
+            </th>
+            {dates.map((date) => (
+              <th scope="col" key={date} className={date === today ? 'is-today' : undefined} aria-label={formatDayLong(date)}>
+                {formatDayShort(date)}
+              </th>
+            ))}
+            <th scope="col" className="weekgrid-hours">
+              Hours
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row) => (
+            <GridLine key={row.key} row={row} dates={dates} today={today} zone={zone} onAdd={onAdd} onEdit={onEdit} />
+          ))}
+        </tbody>
+        <tfoot>
+          <tr>
+            <th scope="row">Total</th>
+            {dates.map((date) => (
+              <td key={date}>{perDay.get(date) ? formatHours(perDay.get(date)!) : '–'}</td>
+            ))}
+            <td className="weekgrid-hours">{formatHours(total)}</td>
+          </tr>
+        </tfoot>
+      </table>
+    </div>
+  );
+}
+
+interface LineProps {
+  row: GridRow;
+  dates: string[];
+  today: string | null;
+  zone: string;
+  onAdd: Props['onAdd'];
+  onEdit: Props['onEdit'];
+}
+
+function GridLine({ row, dates, today, zone, onAdd, onEdit }: LineProps) {
+  const open = row.userId === null;
+  return (
+    <tr className={open ? 'weekgrid-open' : undefined}>
+      <th scope="row" className="weekgrid-person">
+        <span className="person-name">{row.name}</span>
+        {row.detail && <span className="person-detail">{row.detail}</span>}
+      </th>
+      {dates.map((date) => (
+        <td key={date} className={date === today ? 'is-today' : undefined}>
+          <div className="cell">
+            {(row.days.get(date) ?? []).map((shift) => (
+              <ShiftChip key={shift.id} shift={shift} zone={zone} open={open} owner={row.name} onEdit={onEdit} />
+            ))}
+            <button type="button" className="cell-add" onClick={() => onAdd(row.userId, date)} aria-label={`Add ${open ? 'an open shift' : `a shift for ${row.name}`} on ${formatDayLong(date)}`}>
+              <span aria-hidden="true">+</span>
+            </button>
+          </div>
+        </td>
+      ))}
+      <td className="weekgrid-hours">{open ? (row.hours ? formatHours(row.hours) : '–') : formatHours(row.hours)}</td>
+    </tr>
+  );
+}
+
+function ShiftChip({ shift, zone, open, owner, onEdit }: { shift: Shift; zone: string; open: boolean; owner: string; onEdit: (s: Shift) => void }) {
+  const nextDay = daysSpanned(shift.startsAt, shift.endsAt, zone) > 0;
+  const range = formatRange(shift.startsAt, shift.endsAt, zone);
+  const label = `Edit ${open ? 'open shift' : `${owner}'s shift`}: ${shift.position}, ${formatDayLong(localDate(shift.startsAt, zone))}, ${range}${nextDay ? ', ends the next day' : ''}`;
+  return (
+    <button type="button" className={`chip${open ? ' chip-open' : ''}`} onClick={() => onEdit(shift)} aria-label={label} title={shift.notes ?? undefined}>
+      <span className="chip-time">
+        {range}
+        {nextDay && <sup className="chip-nextday">+1</sup>}
+      </span>
+      <span className="chip-position">{shift.position}</span>
+    </button>
+  );
+}

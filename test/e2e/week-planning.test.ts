@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import { hashPassword } from '../../server/auth/password.js';
+import { loadConfig } from '../../server/config.js';
+import { openDatabase, type DatabaseHandle } from '../../server/db/client.js';
+import { addWeeks, mondayOf } from '../../shared/time.js';
+import type { Location, User } from '../../shared/index.js';
+import { insertUser, uniqueEmail } from '../support/factories.js';
+import { testLogger } from '../support/logs.js';
+import { freePort } from '../support/redis-server.js';
+import { bareEnv, startServer, type ServerProcess } from '../support/server-process.js';
+import { ApiSession } from './support/api.js';
+import { DESKTOP, launchChromium, openWindow, PHONE, screenshot } from './support/browser.js';
+import { ensureClientBuilt } from './support/client-build.js';
+
+/**
+ * The browser app against the real server, in Debian's Chromium: a manager plans and publishes a
+ * week, a crew member checks it on a phone and takes an open shift, an admin's deactivation
+ * reaches that phone on its next step, and copying the week reports what stayed behind. The steps
+ * run in order and share one server; screenshots of the key screens land in test-artifacts/screenshots.
+ */
+
+const PASSWORD = 'correct-horse-battery-staple';
+const ZONE = 'Europe/Amsterdam';
+const suffix = randomBytes(3).toString('hex');
+
+let server: ServerProcess;
+let database: DatabaseHandle;
+let browser: Browser;
+let location: Location;
+let manager: User;
+let alex: User;
+const adminEmail = uniqueEmail('admin');
+const pageErrors: string[] = [];
+
+/** The Monday after this one at the location: far enough ahead that every shift is upcoming. */
+const week = addWeeks(mondayOf(new Date(), ZONE), 1);
+
+async function logIn(page: Page, email: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+function watchErrors(page: Page): void {
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+}
+
+beforeAll(async () => {
+  ensureClientBuilt();
+
+  const config = loadConfig(process.env);
+  database = await openDatabase(config, testLogger());
+  await insertUser(database.db, { email: adminEmail, name: 'Ada Admin', role: 'admin', passwordHash: await hashPassword(PASSWORD) });
+
+  const port = await freePort();
+  server = await startServer(
+    bareEnv({
+      PORT: String(port),
+      DATABASE_URL: process.env.DATABASE_URL!,
+      REDIS_PREFIX: process.env.REDIS_PREFIX!,
+      ...(process.env.REDIS_HOST ? { REDIS_HOST: process.env.REDIS_HOST } : {}),
+      ...(process.env.REDIS_PORT ? { REDIS_PORT: process.env.REDIS_PORT } : {}),
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+    }),
+  );
+
+  const admin = new ApiSession(server.url);
+  await admin.login(adminEmail, PASSWORD);
+  location = await admin.call<Location>('POST', '/locations', { name: `Harbour Bar ${suffix}`, address: 'Prins Hendrikkade 1, Amsterdam', timezone: ZONE });
+  const person = (name: string, role: 'manager' | 'crew', position: string) =>
+    admin.call<User>('POST', '/users', {
+      email: uniqueEmail(role),
+      name,
+      role,
+      password: PASSWORD,
+      memberships: [{ locationId: location.id, position }],
+    });
+  manager = await person(`Morgan Manager ${suffix}`, 'manager', 'Floor manager');
+  alex = await person(`Alex Rivera ${suffix}`, 'crew', 'Bartender');
+  await person(`Sam Okafor ${suffix}`, 'crew', 'Barback');
+
+  browser = await launchChromium();
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (server) {
+    server.child.kill('SIGTERM');
+    await server.exited;
+  }
+  await database?.close();
+}, 30_000);
+
+let managerPage: Page;
+
+describe('a manager plans the week', () => {
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ page } = await openWindow(browser, server.url, DESKTOP));
+    managerPage = page;
+    watchErrors(page);
+  });
+
+  it('is asked to log in, then lands where they were going', async () => {
+    await page.goto('/planner');
+    await page.waitForURL(/\/login\?next=%2Fplanner/);
+    await screenshot(page, '01-login');
+    await logIn(page, manager.email);
+    await page.waitForURL(/\/planner/);
+    await page.getByRole('heading', { level: 1, name: 'Planner' }).waitFor();
+  });
+
+  it('creates next week as a draft', async () => {
+    await page.getByRole('button', { name: 'Next week' }).click();
+    await page.waitForURL(new RegExp(`week=${week}`));
+    await page.getByRole('button', { name: 'Create week' }).click();
+    await page.getByText('Draft', { exact: true }).waitFor();
+    await page.getByRole('button', { name: `Add a shift for ${alex.name} on Monday`, exact: false }).waitFor();
+  });
+
+  it('adds an overnight shift, shown as ending the next day', async () => {
+    await page.getByRole('button', { name: new RegExp(`^Add a shift for ${alex.name} on Tuesday`) }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add shift' });
+    await expect(dialog.getByLabel('Position').inputValue()).resolves.toBe('Bartender');
+    await dialog.getByLabel('Starts').fill('22:00');
+    await dialog.getByLabel('Ends').fill('06:00');
+    await dialog.getByText('8 h, ends the next day').waitFor();
+    await dialog.getByRole('button', { name: 'Add shift' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: new RegExp(`^Edit ${alex.name}'s shift: Bartender, Tuesday .*22:00 – 06:00, ends the next day$`) }).waitFor();
+  });
+
+  it('adds an open shift in its own row', async () => {
+    await page.getByRole('button', { name: /^Add an open shift on Friday/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add shift' });
+    await expect(dialog.getByLabel('Who').inputValue()).resolves.toBe('');
+    await dialog.getByLabel('Position').fill('Barback');
+    await dialog.getByLabel('Starts').fill('17:00');
+    await dialog.getByLabel('Ends').fill('23:30');
+    await dialog.getByRole('button', { name: 'Add shift' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: /^Edit open shift: Barback, Friday .*17:00 – 23:30$/ }).waitFor();
+  });
+
+  it('is refused an overlapping shift, with the shift in the way named', async () => {
+    await page.getByRole('button', { name: new RegExp(`^Add a shift for ${alex.name} on Wednesday`) }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add shift' });
+    await dialog.getByLabel('Starts').fill('02:00');
+    await dialog.getByLabel('Ends').fill('05:00');
+    await dialog.getByRole('button', { name: 'Add shift' }).click();
+    const alert = dialog.getByRole('alert');
+    await alert.getByText('This shift overlaps another shift for the same person').waitFor();
+    await expect(alert.textContent()).resolves.toMatch(new RegExp(`${alex.name}: Bartender, Tuesday .*22:00 – 06:00`));
+    await screenshot(page, '02-overlap-refused');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
+  it('publishes the week, with hours per person', async () => {
+    await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    await page.getByText('Published', { exact: true }).waitFor();
+    const alexRow = page.getByRole('row', { name: new RegExp(alex.name) });
+    await expect(alexRow.getByRole('cell').last().textContent()).resolves.toBe('8 h');
+    await screenshot(page, '03-week-published');
+  });
+});
+
+describe('a crew member on a phone', () => {
+  let page: Page;
+
+  beforeAll(async () => {
+    ({ page } = await openWindow(browser, server.url, PHONE));
+    watchErrors(page);
+  });
+
+  it('logs in and sees their shift in the location’s time', async () => {
+    await page.goto('/');
+    await page.waitForURL(/\/login/);
+    await logIn(page, alex.email);
+    await page.waitForURL(/\/my-shifts/);
+    const shift = page.getByRole('article').filter({ hasText: 'Bartender' });
+    await shift.getByText('22:00 – 06:00').waitFor();
+    await shift.getByText('next day').waitFor();
+    await screenshot(page, '04-phone-my-shifts');
+  });
+
+  it('takes the open shift from the published schedule', async () => {
+    await page.getByRole('link', { name: 'Schedules' }).click();
+    const take = page.getByRole('button', { name: /^Take this shift: Barback, Friday/ });
+    await take.waitFor();
+    await screenshot(page, '05-phone-open-shift');
+    await take.click();
+    await page.getByText(/The Barback shift on Friday .* is yours/).waitFor();
+    await take.waitFor({ state: 'detached' });
+    await page.getByRole('article').filter({ hasText: 'Barback' }).getByText('You', { exact: true }).waitFor();
+    await screenshot(page, '06-phone-shift-taken');
+  });
+
+  describe('when an admin deactivates them', () => {
+    it('the admin deactivates them from People', async () => {
+      const { page: adminPage } = await openWindow(browser, server.url, DESKTOP);
+      watchErrors(adminPage);
+      await adminPage.goto('/people');
+      await logIn(adminPage, adminEmail);
+      await adminPage.waitForURL(/\/people/);
+      await adminPage.getByLabel('Search').fill(alex.name);
+      await adminPage.getByRole('button', { name: `Deactivate ${alex.name}` }).click();
+      const dialog = adminPage.getByRole('dialog', { name: `Deactivate ${alex.name}?` });
+      await screenshot(adminPage, '07-admin-deactivate');
+      await dialog.getByRole('button', { name: 'Deactivate', exact: true }).click();
+      await adminPage.getByText(`${alex.name} is deactivated and signed out`).waitFor();
+      await adminPage.getByLabel('Status').selectOption({ label: 'Everyone' });
+      await adminPage.getByRole('row', { name: new RegExp(alex.name) }).getByText('Deactivated').waitFor();
+      await screenshot(adminPage, '08-admin-people');
+    });
+
+    it('their open phone goes to login on its next step, keeping the place', async () => {
+      await page.getByRole('link', { name: 'My shifts' }).click();
+      await page.waitForURL(/\/login\?next=%2Fmy-shifts&reason=expired/);
+      await page.getByText('Your session has ended').waitFor();
+      await screenshot(page, '09-phone-sent-to-login');
+    });
+
+    it('and they cannot log in again', async () => {
+      await logIn(page, alex.email);
+      await page.getByRole('alert').getByText('That email and password do not match an active account.').waitFor();
+    });
+  });
+});
+
+describe('the manager starts the following week from this one', () => {
+  it('copies it, and sees which shifts stayed behind and why', async () => {
+    const page = managerPage;
+    await page.getByRole('button', { name: 'Next week' }).click();
+    await page.waitForURL(new RegExp(`week=${addWeeks(week, 1)}`));
+    await page.getByRole('button', { name: 'Copy previous week' }).click();
+    const report = page.getByRole('region', { name: '2 shifts were not copied' });
+    await report.waitFor();
+    await report.getByRole('listitem').first().waitFor();
+    const items = await report.getByRole('listitem').allTextContents();
+    expect(items).toHaveLength(2);
+    for (const item of items) expect(item).toMatch(new RegExp(`^${alex.name}, .*: their account is deactivated\\.$`));
+    await screenshot(page, '10-copy-previous-week');
+  });
+});
+
+describe('the browser', () => {
+  it('met no script error on any page', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
