@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 /**
  * Calendar arithmetic in a location's own time zone. A schedule's week runs from Monday 00:00 to
@@ -8,8 +8,15 @@ import { DateTime } from 'luxon';
 
 export const DATE_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Zone names are letters first (`Europe/Amsterdam`, `Etc/GMT+5`, `UTC`); no offsets like `+01:00`. */
+const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+\-/]*$/;
+
+/**
+ * True for an IANA time zone the platform knows. luxon's own zone parser also takes `local`,
+ * `system` and `UTC+5`, which name no IANA zone (and `system` would follow the server's clock).
+ */
 export function isValidTimeZone(zone: string): boolean {
-  return DateTime.local().setZone(zone).isValid;
+  return ZONE_NAME.test(zone) && IANAZone.isValidZone(zone);
 }
 
 /** True for a real calendar date (`2026-02-30` is not) that falls on a Monday. */

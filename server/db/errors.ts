@@ -14,6 +14,8 @@ export const SQLSTATE = {
   exclusionViolation: '23P01',
   foreignKeyViolation: '23503',
   checkViolation: '23514',
+  serializationFailure: '40001',
+  deadlockDetected: '40P01',
 } as const;
 
 export function constraintViolation(err: unknown): ConstraintViolation | undefined {
@@ -24,6 +26,19 @@ export function constraintViolation(err: unknown): ConstraintViolation | undefin
     }
   }
   return undefined;
+}
+
+/**
+ * True when Postgres aborted the statement to settle a race with a concurrent one (a deadlock, a
+ * serialization failure). Nothing of it was kept, and the same statement sent again gets a real
+ * answer: typically the constraint violation the race was about.
+ */
+export function isConcurrencyAbort(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code } = e as { code?: unknown };
+    if (code === SQLSTATE.deadlockDetected || code === SQLSTATE.serializationFailure) return true;
+  }
+  return false;
 }
 
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300']);

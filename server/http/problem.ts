@@ -26,6 +26,14 @@ function fromBodyParser(err: { type?: unknown; status?: unknown }): AppError | u
   }
 }
 
+/** The router could not percent-decode a path parameter (`/api/users/%E0%A4%A`): the client's mistake too. */
+function fromRouter(err: unknown): AppError | undefined {
+  if (err instanceof URIError) {
+    return new AppError('validation_failed', 'The request path is not valid: a part of it could not be decoded.');
+  }
+  return undefined;
+}
+
 export function sendProblem(res: Response, error: AppError): void {
   const body: Problem = {
     type: 'about:blank',
@@ -53,7 +61,7 @@ export function problemHandler(logger: Logger, hooks: { databaseError?: () => vo
   let lastOutageLog = 0;
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    let error = err instanceof AppError ? err : fromBodyParser(err ?? {});
+    let error = err instanceof AppError ? err : (fromBodyParser(err ?? {}) ?? fromRouter(err));
     if (!error && isDatabaseError(err)) hooks.databaseError?.();
     if (!error && isDatabaseUnavailable(err)) {
       // An outage is logged at most every half minute, not once per request.

@@ -1,8 +1,8 @@
-import { asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { Location } from '../../shared/schemas/locations.js';
 import type { Database } from '../db/client.js';
 import { constraintViolation, SQLSTATE } from '../db/errors.js';
-import { locations, schedules, type LocationRow } from '../db/schema.js';
+import { locationMembers, locations, schedules, type LocationRow } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 
 export function toLocation(row: LocationRow): Location {
@@ -29,10 +29,20 @@ export function createLocationsRepository(db: Database) {
       return row ? toLocation(row) : null;
     },
 
-    /** All locations, or those with these ids; by name. */
-    async list(ids?: readonly number[]): Promise<Location[]> {
-      const query = db.select().from(locations).orderBy(asc(locations.name), asc(locations.id));
-      const rows = ids ? (ids.length ? await query.where(inArray(locations.id, [...ids])) : []) : await query;
+    /** All locations, or those with these ids; by name, then id, keyset-paginated. */
+    async list(filter: { ids?: readonly number[]; after?: { name: string; id: number }; limit: number }): Promise<Location[]> {
+      if (filter.ids?.length === 0) return [];
+      const rows = await db
+        .select()
+        .from(locations)
+        .where(
+          and(
+            filter.ids ? inArray(locations.id, [...filter.ids]) : undefined,
+            filter.after ? sql`(${locations.name}, ${locations.id}) > (${filter.after.name}, ${filter.after.id})` : undefined,
+          ),
+        )
+        .orderBy(asc(locations.name), asc(locations.id))
+        .limit(filter.limit);
       return rows.map(toLocation);
     },
 
@@ -71,8 +81,8 @@ export function createLocationsRepository(db: Database) {
 
     /** Members of a location (their sessions and cached profiles change when it goes). */
     async memberIds(id: number): Promise<number[]> {
-      const rows = (await db.execute(sql`select user_id from location_members where location_id = ${id}`)) as { rows: Array<{ user_id: number }> };
-      return rows.rows.map((r) => r.user_id);
+      const rows = await db.select({ userId: locationMembers.userId }).from(locationMembers).where(eq(locationMembers.locationId, id));
+      return rows.map((r) => r.userId);
     },
   };
 }

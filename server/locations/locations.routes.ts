@@ -1,5 +1,5 @@
 import { Page } from '../../shared/schemas/common.js';
-import { CreateLocationBody, Location, PatchLocationBody } from '../../shared/schemas/locations.js';
+import { CreateLocationBody, Location, LocationListQuery, PatchLocationBody } from '../../shared/schemas/locations.js';
 import { IdPath } from '../../shared/schemas/schedules.js';
 import { SIGNED_IN, created, defineRoute, noContent, rolesOnly } from '../http/route.js';
 import type { LocationsService } from './locations.service.js';
@@ -11,8 +11,9 @@ export function locationsRoutes(locations: LocationsService) {
       path: '/locations',
       summary: 'Locations: all for admins, their own for everyone else',
       access: SIGNED_IN,
+      query: LocationListQuery,
       success: { status: 200, schema: Page(Location) },
-      handler: ({ actor }) => locations.list(actor),
+      handler: ({ actor, query }) => locations.list(actor, query),
     }),
     defineRoute({
       method: 'get',

@@ -1,10 +1,22 @@
-import { Location as LocationSchema, type CreateLocationBody, type Location, type PatchLocationBody } from '../../shared/schemas/locations.js';
+import { z } from 'zod';
+import { Id, storableText } from '../../shared/schemas/common.js';
+import {
+  Location as LocationSchema,
+  type CreateLocationBody,
+  type Location,
+  type LocationListQuery,
+  type PatchLocationBody,
+} from '../../shared/schemas/locations.js';
 import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureFieldsAllowed, ensureVisible, locationPolicy } from '../access/policy.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
+import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { AppError } from '../http/errors.js';
 import { RawJson } from '../http/route.js';
 import type { LocationsRepository } from './locations.repository.js';
+
+/** Where the previous page of the location list (by name, then id) ended. */
+const LocationCursor = z.strictObject({ name: z.string().max(1000).refine(storableText), id: Id });
 
 const locationKey = (id: number): CacheKey => ({ namespace: 'location', id });
 const userKey = (id: number): CacheKey => ({ namespace: 'user', id });
@@ -27,9 +39,12 @@ export function createLocationsService({ repo, cache }: { repo: LocationsReposit
       return new RawJson(entry!.json);
     },
 
-    async list(actor: Actor): Promise<{ items: Location[]; nextCursor: null }> {
-      const items = await repo.list(actor.role === 'admin' ? undefined : [...actor.locationIds]);
-      return { items, nextCursor: null };
+    async list(actor: Actor, query: LocationListQuery): Promise<{ items: Location[]; nextCursor: string | null }> {
+      const after = query.cursor ? decodeCursor(query.cursor, LocationCursor) : undefined;
+      const rows = await repo.list({ ids: actor.role === 'admin' ? undefined : [...actor.locationIds], after, limit: query.limit + 1 });
+      const items = rows.slice(0, query.limit);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ name: last.name, id: last.id }) : null };
     },
 
     async create(actor: Actor, body: CreateLocationBody): Promise<Location> {

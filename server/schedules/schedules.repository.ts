@@ -1,7 +1,7 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Schedule, ScheduleSummary, Shift } from '../../shared/schemas/schedules.js';
 import type { Database } from '../db/client.js';
-import { constraintViolation, SQLSTATE } from '../db/errors.js';
+import { constraintViolation, isConcurrencyAbort, SQLSTATE } from '../db/errors.js';
 import { schedules, shifts, users, type ScheduleRow } from '../db/schema.js';
 import { AppError } from '../http/errors.js';
 
@@ -65,6 +65,27 @@ function scheduleFields(row: ScheduleRow) {
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
+}
+
+const DEADLOCK_ATTEMPTS = 3;
+
+/**
+ * Two concurrent writes of overlapping shifts for one person can deadlock: each row goes in, then
+ * each exclusion check waits for the other's transaction, and Postgres aborts one of them. Sent
+ * again, the aborted one finds the other committed and gets the exclusion violation, which the
+ * caller turns into the usual 409. Only when a race outlasts every attempt is it a 409 `conflict`.
+ */
+async function retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isConcurrencyAbort(err)) throw err;
+      if (attempt >= DEADLOCK_ATTEMPTS) {
+        throw new AppError('conflict', 'A concurrent change got in the way; send the request again.', { cause: err });
+      }
+    }
+  }
 }
 
 export function createSchedulesRepository(db: Database) {
@@ -186,9 +207,12 @@ export function createSchedulesRepository(db: Database) {
       values: ShiftValues,
     ): Promise<{ ok: true } | { ok: false; reason: 'overlap' | 'too_long'; conflicts: number[] }> {
       try {
-        await tx.transaction(async (sp) => {
-          await sp.insert(shifts).values({ scheduleId, ...values });
-        });
+        // Each attempt in a savepoint of its own, so an aborted one leaves the copy's transaction usable.
+        await retryingDeadlocks(() =>
+          tx.transaction(async (sp) => {
+            await sp.insert(shifts).values({ scheduleId, ...values });
+          }),
+        );
         return { ok: true };
       } catch (err) {
         const violation = constraintViolation(err);
@@ -237,7 +261,7 @@ export function createSchedulesRepository(db: Database) {
 
     async insertShift(scheduleId: number, values: ShiftValues): Promise<number> {
       try {
-        const [row] = await db.insert(shifts).values({ scheduleId, ...values }).returning({ id: shifts.id });
+        const [row] = await retryingDeadlocks(() => db.insert(shifts).values({ scheduleId, ...values }).returning({ id: shifts.id }));
         await this.touchSchedule(scheduleId);
         return row!.id;
       } catch (err) {
@@ -247,11 +271,13 @@ export function createSchedulesRepository(db: Database) {
 
     async updateShift(scheduleId: number, shiftId: number, values: ShiftValues): Promise<boolean> {
       try {
-        const rows = await db
-          .update(shifts)
-          .set({ ...values, updatedAt: sql`now()` })
-          .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId)))
-          .returning({ id: shifts.id });
+        const rows = await retryingDeadlocks(() =>
+          db
+            .update(shifts)
+            .set({ ...values, updatedAt: sql`now()` })
+            .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId)))
+            .returning({ id: shifts.id }),
+        );
         if (rows.length > 0) await this.touchSchedule(scheduleId);
         return rows.length > 0;
       } catch (err) {
@@ -277,11 +303,13 @@ export function createSchedulesRepository(db: Database) {
       const current = await this.findShift(scheduleId, shiftId);
       if (!current) throw new AppError('not_found', 'No such shift.');
       try {
-        const rows = await db
-          .update(shifts)
-          .set({ userId, updatedAt: sql`now()` })
-          .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId), isNull(shifts.userId)))
-          .returning({ id: shifts.id });
+        const rows = await retryingDeadlocks(() =>
+          db
+            .update(shifts)
+            .set({ userId, updatedAt: sql`now()` })
+            .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId), isNull(shifts.userId)))
+            .returning({ id: shifts.id }),
+        );
         if (rows.length === 0) return 'taken';
         await this.touchSchedule(scheduleId);
         return 'claimed';
@@ -294,15 +322,16 @@ export function createSchedulesRepository(db: Database) {
       await db.update(schedules).set({ updatedAt: sql`now()` }).where(eq(schedules.id, id));
     },
 
-    /** A user's shifts in [from, to), oldest first, restricted to what the caller may see. */
+    /** A user's shifts overlapping [from, to), oldest first (keyset by start, then id), as far as the caller may see. */
     async userShifts(
       userId: number,
-      range: { from?: Date; to?: Date },
+      range: { from?: Date; to?: Date; after?: { startsAt: string; id: number }; limit: number },
       visibility: { all: true } | { publishedOr: readonly number[] },
     ): Promise<Array<Shift & { locationId: number }>> {
       const conditions: (SQL | undefined)[] = [eq(shifts.userId, userId)];
       if (range.from) conditions.push(gt(shifts.endsAt, range.from));
       if (range.to) conditions.push(lt(shifts.startsAt, range.to));
+      if (range.after) conditions.push(sql`(${shifts.startsAt}, ${shifts.id}) > (${range.after.startsAt}::timestamptz, ${range.after.id})`);
       if ('publishedOr' in visibility) {
         const managed = visibility.publishedOr;
         conditions.push(or(eq(schedules.status, 'published'), managed.length ? inArray(schedules.locationId, [...managed]) : undefined));
@@ -314,7 +343,7 @@ export function createSchedulesRepository(db: Database) {
         .leftJoin(users, eq(users.id, shifts.userId))
         .where(and(...conditions))
         .orderBy(asc(shifts.startsAt), asc(shifts.id))
-        .limit(1000);
+        .limit(range.limit);
       return rows.map((r) => ({ ...toShift(r), locationId: r.locationId }));
     },
   };

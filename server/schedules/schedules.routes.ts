@@ -38,7 +38,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
       access: SIGNED_IN,
       body: CreateScheduleBody,
       success: { status: 201, schema: CreatedSchedule },
-      errors: ['not_found', 'forbidden', 'schedule_exists', 'unprocessable'],
+      errors: ['not_found', 'forbidden', 'schedule_exists', 'unprocessable', 'conflict'],
       handler: async ({ actor, body }) => created(await schedules.create(actor, body)),
     }),
     defineRoute({
@@ -83,7 +83,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
       params: IdPath,
       body: CreateShiftBody,
       success: { status: 201, schema: Shift },
-      errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap'],
+      errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap', 'conflict'],
       handler: async ({ actor, params, body }) => created(await schedules.addShift(actor, params.id, body)),
     }),
     defineRoute({
@@ -94,7 +94,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
       params: ShiftPath,
       body: PatchShiftBody,
       success: { status: 200, schema: Shift },
-      errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap'],
+      errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap', 'conflict'],
       handler: ({ actor, params, body }) => schedules.updateShift(actor, params.id, params.shiftId, body),
     }),
     defineRoute({
@@ -117,7 +117,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
       access: SIGNED_IN,
       params: ShiftPath,
       success: { status: 200, schema: Shift },
-      errors: ['not_found', 'forbidden', 'shift_taken', 'shift_overlap'],
+      errors: ['not_found', 'forbidden', 'shift_taken', 'shift_overlap', 'conflict'],
       handler: ({ actor, params }) => schedules.claim(actor, params.id, params.shiftId),
     }),
     defineRoute({
@@ -129,7 +129,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       query: UserShiftsQuery,
       success: { status: 200, schema: Page(UserShift) },
       errors: ['not_found'],
-      handler: ({ actor, params, query }) => schedules.userShifts(actor, params.id, { from: toInstant(query.from), to: toInstant(query.to) }),
+      handler: ({ actor, params, query }) =>
+        schedules.userShifts(actor, params.id, { from: toInstant(query.from), to: toInstant(query.to), limit: query.limit, cursor: query.cursor }),
     }),
   ];
 }

@@ -1,4 +1,6 @@
 import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { CalendarDate, Id } from '../../shared/schemas/common.js';
 import {
   MAX_SHIFT_MS,
   Schedule as ScheduleSchema,
@@ -27,6 +29,11 @@ export interface SchedulesServiceDeps {
   locations: LocationsService;
   users: UsersService;
 }
+
+/** Where the previous page of the schedule list (newest week first) ended. */
+const ScheduleCursor = z.strictObject({ weekStart: CalendarDate, id: Id });
+/** Where the previous page of a person's shifts (oldest first) ended. */
+const UserShiftCursor = z.strictObject({ startsAt: z.iso.datetime(), id: Id });
 
 const scheduleKey = (id: number): CacheKey => ({ namespace: 'schedule', id });
 
@@ -97,7 +104,12 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
     for (const shift of source.shifts) {
       // Same local wall-clock time `weeks` later: across a DST change that is not 168 h per week.
       const move = (iso: string) => DateTime.fromISO(iso, { zone: timezone }).plus({ weeks }).toJSDate();
-      const values: ShiftValues = { userId: shift.userId, position: shift.position, startsAt: move(shift.startsAt), endsAt: move(shift.endsAt), notes: shift.notes };
+      const startsAt = move(shift.startsAt);
+      let endsAt = move(shift.endsAt);
+      // Within the hour that fall-back repeats, a short shift's clock can read backwards (02:30 CEST
+      // to 02:10 CET). Its wall-clock times cannot be kept elsewhere, so it keeps its length instead.
+      if (endsAt <= startsAt) endsAt = new Date(startsAt.getTime() + (Date.parse(shift.endsAt) - Date.parse(shift.startsAt)));
+      const values: ShiftValues = { userId: shift.userId, position: shift.position, startsAt, endsAt, notes: shift.notes };
       if (values.userId !== null) {
         const user = await users.find(values.userId);
         if (!user?.active) {
@@ -121,7 +133,7 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
     },
 
     async list(actor: Actor, query: ScheduleListQuery): Promise<{ items: ScheduleSummary[]; nextCursor: string | null }> {
-      const before = query.cursor ? decodeCursor(query.cursor, ['weekStart', 'id']) : undefined;
+      const before = query.cursor ? decodeCursor(query.cursor, ScheduleCursor) : undefined;
       // Admins see everything; managers every week of their locations; crew published weeks of theirs.
       const mine = [...actor.locationIds];
       const scope =
@@ -132,7 +144,7 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
         status: query.status,
         from: query.from,
         to: query.to,
-        before: before ? { weekStart: String(before.weekStart), id: Number(before.id) } : undefined,
+        before,
         limit: query.limit + 1,
       });
       const items = rows.slice(0, query.limit);
@@ -222,15 +234,18 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
     },
 
     /** A user's shifts, oldest first: crew callers see published weeks only. */
-    async userShifts(actor: Actor, userId: number, range: { from?: Date; to?: Date }) {
+    async userShifts(actor: Actor, userId: number, query: { from?: Date; to?: Date; limit: number; cursor?: string }) {
+      const after = query.cursor ? decodeCursor(query.cursor, UserShiftCursor) : undefined;
       const user = await users.find(userId);
       ensureVisible(user !== null && userPolicy.view(actor, user), 'user');
       const visibility =
         actor.role === 'admin'
           ? ({ all: true } as const)
           : { publishedOr: actor.role === 'manager' ? [...actor.locationIds] : [] };
-      const items = await repo.userShifts(userId, range, visibility);
-      return { items, nextCursor: null };
+      const rows = await repo.userShifts(userId, { from: query.from, to: query.to, after, limit: query.limit + 1 }, visibility);
+      const items = rows.slice(0, query.limit);
+      const last = items.at(-1);
+      return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ startsAt: last.startsAt, id: last.id }) : null };
     },
   };
 }

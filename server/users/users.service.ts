@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { Id } from '../../shared/schemas/common.js';
 import type { CreateUserBody, PatchUserBody, User, UserListQuery } from '../../shared/schemas/users.js';
 import { User as UserSchema } from '../../shared/schemas/users.js';
 import type { Actor } from '../access/actor.js';
@@ -17,6 +19,9 @@ export interface UsersServiceDeps {
   sessions: RedisSessionStore;
   logger: Logger;
 }
+
+/** Where the previous page of the user list ended. */
+const UserCursor = z.strictObject({ id: Id });
 
 const userKey = (id: number): CacheKey => ({ namespace: 'user', id });
 const scheduleKey = (id: number): CacheKey => ({ namespace: 'schedule', id });
@@ -100,14 +105,14 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
     },
 
     async list(actor: Actor, query: UserListQuery): Promise<{ items: User[]; nextCursor: string | null }> {
-      const after = query.cursor ? decodeCursor(query.cursor, ['id']) : undefined;
+      const after = query.cursor ? decodeCursor(query.cursor, UserCursor) : undefined;
       const rows = await repo.list({
         role: query.role,
         active: query.active,
         q: query.q,
         locationId: query.locationId,
         sharingLocations: actor.role === 'admin' ? undefined : [...actor.locationIds],
-        afterId: after?.id as number | undefined,
+        afterId: after?.id,
         limit: query.limit + 1,
       });
       const items = rows.slice(0, query.limit);

@@ -17,14 +17,36 @@ export const Instant = z.iso
   .datetime({ offset: true })
   .meta({ description: 'An instant, ISO 8601 (responses: UTC with milliseconds)', example: '2026-11-30T09:00:00.000Z' });
 
+/** Years 1 to 9999: what both ISO strings of four-digit years and Postgres can hold (Postgres has no year 0). */
+const representable = (d: Date) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999;
+
 export const CalendarDate = z
   .string()
   .regex(DATE_PATTERN, 'must be a date YYYY-MM-DD')
-  .refine((v) => !Number.isNaN(Date.parse(`${v}T00:00:00Z`)) && new Date(`${v}T00:00:00Z`).toISOString().startsWith(v), 'must be a real calendar date')
+  .refine((v) => {
+    const d = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v) && representable(d);
+  }, 'must be a real calendar date')
   .meta({ example: '2026-11-30' });
 
+/** An instant as a client sends it: ISO 8601 with an offset (`Z` or `+01:00`), within the years 1 to 9999. */
+export const InstantInput = z.iso
+  .datetime({ offset: true })
+  .refine((v) => representable(new Date(v)), 'must be between the years 1 and 9999')
+  .meta({ example: '2026-11-30T09:00:00.000Z' });
+
+/**
+ * Text Postgres stores as sent: it refuses NUL characters outright, and an unpaired surrogate
+ * would silently come back as U+FFFD. (With the `u` flag a proper surrogate pair is one code
+ * point, so `\p{Cs}` matches only unpaired halves.)
+ */
+const UNSTORABLE = /[\u0000\p{Cs}]/u;
+export const storableText = (v: string) => !UNSTORABLE.test(v);
+const UNSTORABLE_MESSAGE = 'must not contain NUL characters or unpaired surrogates';
+
 /** Trimmed, non-empty, bounded text. */
-export const Text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+export const Text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`).refine(storableText, UNSTORABLE_MESSAGE);
 
 /** Optional text that may be cleared with null; an empty string also clears it. */
 export const NullableText = (max: number) =>
@@ -32,6 +54,7 @@ export const NullableText = (max: number) =>
     .string()
     .trim()
     .max(max, `must be at most ${max} characters`)
+    .refine(storableText, UNSTORABLE_MESSAGE)
     .transform((v) => (v === '' ? null : v))
     .nullable();
 
@@ -42,7 +65,7 @@ export const Limit = z
   .pipe(z.number().min(1, 'must be a whole number from 1 to 200').max(200, 'must be a whole number from 1 to 200'))
   .default(50);
 
-export const Cursor = z.string().min(1).max(512).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API issued');
+export const Cursor = z.string().min(1).max(2048).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API issued');
 
 export const BooleanParam = z.enum(['true', 'false']).transform((v) => v === 'true');
 

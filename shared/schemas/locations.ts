@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isValidTimeZone } from '../time.js';
-import { Id, Instant, NullableText, Text } from './common.js';
+import { Cursor, Id, Instant, Limit, NullableText, Text } from './common.js';
 
 export const TimeZone = z
   .string()
@@ -31,3 +31,6 @@ export const PatchLocationBody = z
   .refine((v) => Object.keys(v).length > 0, { message: 'send at least one field to change' })
   .meta({ id: 'PatchLocationBody' });
 export type PatchLocationBody = z.infer<typeof PatchLocationBody>;
+
+export const LocationListQuery = z.strictObject({ limit: Limit, cursor: Cursor.optional() });
+export type LocationListQuery = z.infer<typeof LocationListQuery>;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isMonday } from '../time.js';
-import { CalendarDate, Cursor, Id, IdParam, Instant, Limit, NullableText, Text } from './common.js';
+import { CalendarDate, Cursor, Id, IdParam, Instant, InstantInput as InstantString, Limit, NullableText, Text } from './common.js';
 
 export const SCHEDULE_STATUSES = ['draft', 'published'] as const;
 export const ScheduleStatus = z.enum(SCHEDULE_STATUSES);
@@ -71,7 +71,7 @@ export const ScheduleListQuery = z.strictObject({
 });
 export type ScheduleListQuery = z.infer<typeof ScheduleListQuery>;
 
-const InstantInput = z.iso.datetime({ offset: true }).transform((v) => new Date(v));
+const InstantInput = InstantString.transform((v) => new Date(v));
 
 export const CreateShiftBody = z
   .strictObject({
@@ -97,9 +97,12 @@ export const PatchShiftBody = z
 export type PatchShiftBody = z.infer<typeof PatchShiftBody>;
 
 export const UserShiftsQuery = z.strictObject({
-  from: z.iso.datetime({ offset: true }).or(CalendarDate).optional(),
-  to: z.iso.datetime({ offset: true }).or(CalendarDate).optional(),
+  from: InstantString.or(CalendarDate).optional(),
+  to: InstantString.or(CalendarDate).optional(),
+  limit: Limit,
+  cursor: Cursor.optional(),
 });
+export type UserShiftsQuery = z.infer<typeof UserShiftsQuery>;
 
 export const IdPath = z.strictObject({ id: IdParam });
 export const ShiftPath = z.strictObject({ id: IdParam, shiftId: IdParam });

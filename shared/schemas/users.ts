@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BooleanParam, Cursor, Id, IdParam, Instant, Limit, NullableText, Text } from './common.js';
+import { BooleanParam, Cursor, Id, IdParam, Instant, Limit, NullableText, Text, storableText } from './common.js';
 
 export const ROLES = ['admin', 'manager', 'crew'] as const;
 export const Role = z.enum(ROLES);
@@ -76,7 +76,7 @@ export const UserListQuery = z.strictObject({
   role: Role.optional(),
   locationId: IdParam.optional(),
   active: BooleanParam.optional(),
-  q: z.string().trim().min(1).max(100).optional(),
+  q: z.string().trim().min(1).max(100).refine(storableText, 'must not contain NUL characters or unpaired surrogates').optional(),
   limit: Limit,
   cursor: Cursor.optional(),
 });

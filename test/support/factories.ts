@@ -30,10 +30,14 @@ export async function addMember(db: Database, userId: number, locationId: number
   await db.insert(locationMembers).values({ userId, locationId, position });
 }
 
-let weekCounter = 0;
-/** A Monday no other test in this run uses (weeks counted back from 2030-01-07). */
+// Each file counts back from 2030-01-07 in blocks of ten weeks, from a random block of its own: no
+// Monday comes twice in one file (a random week per call could), and the nine weeks after each
+// one are free too, for tests that plan a run of weeks with `addWeeks`.
+const WEEKS_PER_MONDAY = 10;
+let weekBlock = Math.floor(Math.random() * 2000);
+/** A Monday no other test in this file uses, and the nine weeks after it likewise. */
 export function uniqueMonday(): string {
-  const d = new Date(Date.UTC(2030, 0, 7) - 7 * 86_400_000 * (++weekCounter + Math.floor(Math.random() * 5000)));
+  const d = new Date(Date.UTC(2030, 0, 7) - 7 * 86_400_000 * WEEKS_PER_MONDAY * ++weekBlock);
   return d.toISOString().slice(0, 10);
 }
 
