@@ -1,4 +1,4 @@
-import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, not, notExists, or, sql } from 'drizzle-orm';
 import type { Location } from '../../shared/schemas/locations.js';
 import type { Database } from '../db/client.js';
 import { constraintViolation, SQLSTATE } from '../db/errors.js';
@@ -51,19 +51,30 @@ export function createLocationsRepository(db: Database) {
       return toLocation(row!);
     },
 
+    /**
+     * A new time zone would move the boundaries of every week already planned, leaving shifts
+     * outside their week; it is refused (409) while the location has schedules. The test is part
+     * of the UPDATE, so a schedule created meanwhile cannot slip past it.
+     */
     async update(id: number, changes: Partial<LocationValues>): Promise<Location | null> {
+      const movesZone = changes.timezone !== undefined && sql`${locations.timezone} <> ${changes.timezone}`;
       const [row] = await db
         .update(locations)
         .set({ ...changes, updatedAt: sql`now()` })
-        .where(eq(locations.id, id))
+        .where(
+          and(
+            eq(locations.id, id),
+            movesZone ? or(not(movesZone), notExists(db.select({ one: sql`1` }).from(schedules).where(eq(schedules.locationId, id)))) : undefined,
+          ),
+        )
         .returning();
-      return row ? toLocation(row) : null;
+      if (row) return toLocation(row);
+      if (movesZone && (await this.findById(id))) {
+        throw new AppError('conflict', 'The time zone of a location with schedules cannot change; it would move every planned week.');
+      }
+      return null;
     },
 
-    async scheduleIds(id: number): Promise<number[]> {
-      const rows = await db.select({ id: schedules.id }).from(schedules).where(eq(schedules.locationId, id));
-      return rows.map((r) => r.id);
-    },
 
     /** Deletes a location with no schedules; the foreign key decides, so a racing insert cannot slip in. */
     async delete(id: number): Promise<boolean> {

@@ -37,12 +37,12 @@ export function locationsRoutes(locations: LocationsService) {
     defineRoute({
       method: 'patch',
       path: '/locations/:id',
-      summary: 'Change a location (admins; managers of it: name and address)',
+      summary: 'Change a location (admins; managers of it: name and address); the zone only while it has no schedules',
       access: rolesOnly('admin', 'manager'),
       params: IdPath,
       body: PatchLocationBody,
       success: { status: 200, schema: Location },
-      errors: ['not_found', 'forbidden'],
+      errors: ['not_found', 'forbidden', 'conflict'],
       handler: ({ actor, params, body }) => locations.update(actor, params.id, body),
     }),
     defineRoute({

@@ -60,9 +60,8 @@ export function createLocationsService({ repo, cache }: { repo: LocationsReposit
       ensureFieldsAllowed(patch, locationPolicy.editableFields(actor));
       const location = await repo.update(id, patch);
       if (!location) throw new AppError('not_found', 'No such location.');
-      // A new time zone moves every week's boundaries: its cached schedules go too.
-      const stale = [locationKey(id), ...(patch.timezone ? (await repo.scheduleIds(id)).map((s) => ({ namespace: 'schedule', id: s }) as CacheKey) : [])];
-      await cache.invalidate(stale);
+      // Only a location without schedules can move zone (the repository refuses otherwise).
+      await cache.invalidate([locationKey(id)]);
       return location;
     },
 

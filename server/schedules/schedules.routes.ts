@@ -113,11 +113,11 @@ export function schedulesRoutes(schedules: SchedulesService) {
     defineRoute({
       method: 'post',
       path: '/schedules/:id/shifts/:shiftId/claim',
-      summary: 'Take an open shift of a published week (crew of the location); one of concurrent claims wins',
+      summary: 'Take an open shift of a published week before it starts (crew of the location); one of concurrent claims wins',
       access: SIGNED_IN,
       params: ShiftPath,
       success: { status: 200, schema: Shift },
-      errors: ['not_found', 'forbidden', 'shift_taken', 'shift_overlap', 'conflict'],
+      errors: ['not_found', 'forbidden', 'shift_taken', 'shift_overlap', 'conflict', 'unprocessable'],
       handler: ({ actor, params }) => schedules.claim(actor, params.id, params.shiftId),
     }),
     defineRoute({

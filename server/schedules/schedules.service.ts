@@ -93,9 +93,25 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
   /** After a shift change commits: its schedule's cached copy is stale. */
   const invalidate = (scheduleId: number) => cache.invalidate([scheduleKey(scheduleId)]);
 
+  /**
+   * Who of a schedule's people may still work there, looked up before the copy's transaction
+   * opens: a lookup inside it would need a second connection, and the embedded Postgres has one.
+   */
+  async function staffing(source: Schedule): Promise<Map<number, Skipped['reason'] | 'ok'>> {
+    const ids = [...new Set(source.shifts.flatMap((s) => (s.userId === null ? [] : [s.userId])))];
+    const people = await Promise.all(ids.map((id) => users.find(id)));
+    return new Map(
+      ids.map((id, i) => {
+        const user = people[i];
+        return [id, !user?.active ? 'inactive_user' : user.locationIds.includes(source.locationId) ? 'ok' : 'not_member'];
+      }),
+    );
+  }
+
   async function copyShifts(
     tx: Parameters<Parameters<SchedulesRepository['createSchedule']>[2]>[0],
     source: Schedule,
+    staff: Map<number, Skipped['reason'] | 'ok'>,
     target: { id: number; weekStart: string },
     timezone: string,
   ): Promise<Skipped[]> {
@@ -110,16 +126,10 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
       // to 02:10 CET). Its wall-clock times cannot be kept elsewhere, so it keeps its length instead.
       if (endsAt <= startsAt) endsAt = new Date(startsAt.getTime() + (Date.parse(shift.endsAt) - Date.parse(shift.startsAt)));
       const values: ShiftValues = { userId: shift.userId, position: shift.position, startsAt, endsAt, notes: shift.notes };
-      if (values.userId !== null) {
-        const user = await users.find(values.userId);
-        if (!user?.active) {
-          skipped.push({ shiftId: shift.id, reason: 'inactive_user', conflicts: [] });
-          continue;
-        }
-        if (!user.locationIds.includes(source.locationId)) {
-          skipped.push({ shiftId: shift.id, reason: 'not_member', conflicts: [] });
-          continue;
-        }
+      const standing = values.userId === null ? 'ok' : staff.get(values.userId);
+      if (standing && standing !== 'ok') {
+        skipped.push({ shiftId: shift.id, reason: standing, conflicts: [] });
+        continue;
       }
       const result = await repo.tryInsertShift(tx, target.id, values);
       if (!result.ok) skipped.push({ shiftId: shift.id, reason: result.reason, conflicts: result.conflicts });
@@ -166,9 +176,10 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
         }
       }
       const from = source;
+      const staff = from ? await staffing(from) : new Map();
       const { id, skipped } = await repo.createSchedule(body.locationId, body.weekStart, async (tx, row) => ({
         id: row.id,
-        skipped: from ? await copyShifts(tx, from, row, location!.timezone) : [],
+        skipped: from ? await copyShifts(tx, from, staff, row, location!.timezone) : [],
       }));
       await invalidate(id);
       const schedule = await repo.findWithShifts(id);
@@ -227,6 +238,10 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
       ensureAllowed(schedulePolicy.claim(actor, schedule), 'Only crew of this location take open shifts of a published week.');
       const me = await users.find(actor.userId);
       if (!me?.active || !me.locationIds.includes(schedule.locationId)) throw new AppError('forbidden', 'You no longer work at this location.');
+      const open = schedule.shifts.find((s) => s.id === shiftId);
+      if (open && Date.parse(open.startsAt) <= Date.now()) {
+        throw new AppError('unprocessable', 'This shift has already started; it can no longer be taken.');
+      }
       const outcome = await repo.claimShift(scheduleId, shiftId, actor.userId);
       if (outcome === 'taken') throw new AppError('shift_taken', 'Someone else has taken this shift.');
       await invalidate(scheduleId);

@@ -44,7 +44,7 @@ export function usersRoutes(users: UsersService) {
       body: PatchUserBody,
       success: { status: 200, schema: User },
       errors: ['not_found', 'forbidden', 'email_taken', 'unprocessable'],
-      handler: ({ actor, params, body }) => users.update(actor, params.id, body),
+      handler: ({ actor, params, body, req }) => users.update(actor, params.id, body, req.sessionID),
     }),
     defineRoute({
       method: 'delete',

@@ -67,14 +67,18 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
    * from the next request). A session update that fails is retried by the caller's retry of the
    * same idempotent request, so it surfaces as a 503 rather than being swallowed.
    */
-  async function afterChange(before: User, after: User, changed: { password?: boolean }): Promise<void> {
+  async function afterChange(before: User, after: User, changed: { password?: boolean; keepSid?: string }): Promise<void> {
     const keys = [userKey(after.id)];
     if (before.name !== after.name) keys.push(...(await repo.scheduleIdsShowing(after.id)).map(scheduleKey));
     await cache.invalidate(keys);
     try {
-      if (!after.active || changed.password) {
+      if (!after.active) {
         await sessions.revokeUser(after.id);
-      } else if (before.role !== after.role || before.locationIds.join() !== after.locationIds.join()) {
+        return;
+      }
+      // A new password ends the user's other sessions; the one that set it (their own) stays.
+      if (changed.password) await sessions.revokeUser(after.id, changed.keepSid);
+      if (before.role !== after.role || before.locationIds.join() !== after.locationIds.join()) {
         await sessions.updateAccess({ userId: after.id, role: after.role, locationIds: after.locationIds });
       }
     } catch (err) {
@@ -136,7 +140,8 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
       return user;
     },
 
-    async update(actor: Actor, id: number, patch: PatchUserBody): Promise<User> {
+    /** `currentSid`: the caller's session, kept when they change their own password. */
+    async update(actor: Actor, id: number, patch: PatchUserBody, currentSid?: string): Promise<User> {
       const { user: before } = await visibleUser(actor, id);
       ensureFieldsAllowed(patch, userPolicy.editableFields(actor, before));
       const { locationIds: _ids, memberships: _m, password, ...fields } = patch;
@@ -160,7 +165,7 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
       }
       const after = await repo.update(id, changes, memberships);
       if (!after) throw new AppError('not_found', 'No such user.');
-      await afterChange(before, after, { password: Boolean(password) });
+      await afterChange(before, after, { password: Boolean(password), keepSid: actor.userId === id ? currentSid : undefined });
       return after;
     },
 

@@ -30,14 +30,15 @@ export async function addMember(db: Database, userId: number, locationId: number
   await db.insert(locationMembers).values({ userId, locationId, position });
 }
 
-// Each file counts back from 2030-01-07 in blocks of ten weeks, from a random block of its own: no
+// Each file counts on from 2030-01-07 in blocks of ten weeks, from a random block of its own: no
 // Monday comes twice in one file (a random week per call could), and the nine weeks after each
 // one are free too, for tests that plan a run of weeks with `addWeeks`.
 const WEEKS_PER_MONDAY = 10;
 let weekBlock = Math.floor(Math.random() * 2000);
 /** A Monday no other test in this file uses, and the nine weeks after it likewise. */
 export function uniqueMonday(): string {
-  const d = new Date(Date.UTC(2030, 0, 7) - 7 * 86_400_000 * WEEKS_PER_MONDAY * ++weekBlock);
+  // Future weeks, so their open shifts can still be taken.
+  const d = new Date(Date.UTC(2030, 0, 7) + 7 * 86_400_000 * WEEKS_PER_MONDAY * ++weekBlock);
   return d.toISOString().slice(0, 10);
 }
 
