@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
+import { quitRedis } from '../redis/redis.client.js';
 import { epochChannel, epochKey } from './cache.keys.js';
 import { BUMP_EPOCH, READ_EPOCH, runScript } from './cache.scripts.js';
 
@@ -16,7 +17,7 @@ export interface EpochTracker {
   current(): number | undefined;
   refresh(): Promise<number>;
   bump(): Promise<number>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 export interface EpochOptions {
@@ -29,6 +30,7 @@ export interface EpochOptions {
 
 /** Far longer than any entry lives; refreshed on every read, so it only lapses in a long silence. */
 const EPOCH_TTL_MS = 7 * 24 * 3600 * 1000;
+const RESYNC_RETRY_MS = 500;
 
 export function createEpochTracker(options: EpochOptions): EpochTracker {
   const { main, prefix, logger, run } = options;
@@ -50,36 +52,50 @@ export function createEpochTracker(options: EpochOptions): EpochTracker {
   };
 
   const refresh = async (): Promise<number> => {
+    // Compared with what was known when asking: pub/sub may announce a newer bump meanwhile.
+    const asked = known;
     const remote = Number(await run('epoch', () => runScript(main, READ_EPOCH, [key], [EPOCH_TTL_MS, channel])));
     // Behind what this instance already saw (the counter was lost and re-created): move it forward
     // rather than accept entries stamped with an epoch that an earlier bump retired.
-    if (known !== undefined && remote < known) return bump();
+    if (asked !== undefined && remote < asked) return bump();
     adopt(remote);
     return known!;
   };
 
   // A connection of its own: one in subscriber mode cannot run the commands the cache needs.
   const subscriber = main.duplicate({ autoResubscribe: false });
+  let resyncTimer: NodeJS.Timeout | undefined;
+
+  // Subscribe first, then read: a bump between the two is seen by one or the other. Until this
+  // succeeds, a bump published while the subscriber was away goes unseen, so it is retried soon
+  // rather than left to the periodic re-read.
+  const resync = () => {
+    clearTimeout(resyncTimer);
+    if (closed || subscriber.status !== 'ready') return;
+    subscriber
+      .subscribe(channel)
+      .then(() => refresh())
+      .catch((err: unknown) => {
+        logger.debug({ err: (err as Error).message }, 'cache epoch resync failed; retrying');
+        resyncTimer = setTimeout(resync, RESYNC_RETRY_MS);
+        resyncTimer.unref();
+      });
+  };
+
   subscriber.on('error', (err: Error) => logger.debug({ err: err.message }, 'cache epoch subscriber error'));
   subscriber.on('message', (from: string, message: string) => {
     if (from === channel) adopt(Number(message));
   });
-  // Subscribe first, then read: a bump between the two is seen by one or the other.
-  subscriber.on('ready', () => {
-    if (closed) return;
-    subscriber
-      .subscribe(channel)
-      .then(() => refresh())
-      .catch((err: unknown) => logger.debug({ err: (err as Error).message }, 'cache epoch resync failed; retried on the next reconnect or refresh'));
-  });
+  subscriber.on('ready', resync);
 
   return {
     current: () => known,
     refresh,
     bump,
-    close() {
+    async close() {
       closed = true;
-      subscriber.disconnect();
+      clearTimeout(resyncTimer);
+      await quitRedis(subscriber);
     },
   };
 }

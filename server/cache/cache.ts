@@ -216,6 +216,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
       reply = await readScript(request, key, token, ignoreEntry);
     } catch {
       abandon(flight);
+      releaseLate(key, token);
       metrics.bypasses.inc(label);
       return bypass(request, key);
     }
@@ -279,6 +280,15 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
     }
   }
 
+  /**
+   * A read that timed out may still run later and take the lease, which nobody would then fill.
+   * Queued on the same connection, this runs after it and frees the lease; it is bounded and
+   * unaccounted, since the timeout was already counted.
+   */
+  function releaseLate(key: string, token: string): void {
+    bounded(runScript(store, RELEASE, [leaseKey(prefix, key)], [token]), t.leaseMs).catch(() => {});
+  }
+
   /** Another reader holds the lease: share this process's wait for it, or start one. */
   async function follow(request: AnyRequest, key: string, holder: string | null): Promise<Entry> {
     if (holder === null) return load(request, metrics);
@@ -302,6 +312,10 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
       try {
         reply = await readScript(request, key, token, false);
       } catch {
+        // Had the read taken the lease after all, a reader seeing it must not join a load that
+        // started before: drop the name, and this flight's own load starts only now.
+        if (flights.get(flightName(key, token)) === flight) flights.delete(flightName(key, token));
+        releaseLate(key, token);
         break;
       }
       if (reply.kind === 'lease') return lead(request, key, token);
@@ -423,6 +437,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
     if (closed || recovering) return;
     recovering = true;
     const lossesCovered = lossCount;
+    let answered = false;
     breaker.probing();
     try {
       for (const client of new Set([main, store])) {
@@ -432,6 +447,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
       if (lossesCovered > bumpedThrough) await epoch.bump();
       else await epoch.refresh();
       bumpedThrough = Math.max(bumpedThrough, lossesCovered);
+      answered = true;
       breaker.recovered();
     } catch {
       metrics.errors.inc({ namespace: ALL, op: 'probe' });
@@ -439,7 +455,8 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
     } finally {
       recovering = false;
     }
-    if (!closed && !usable()) scheduleRecovery(t.probeIntervalMs);
+    // Still unusable after a good probe means an invalidation was lost meanwhile: go again now.
+    if (!closed && !usable()) scheduleRecovery(answered ? 0 : t.probeIntervalMs);
   }
 
   // ---- wiring ---------------------------------------------------------------------------------
@@ -460,13 +477,16 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
   }, t.epochRefreshMs);
   refreshTimer.unref();
 
-  const ready = epoch.refresh().then(
-    () => undefined,
-    (err: unknown) => {
-      breaker.trip(`cannot read the cache epoch: ${(err as Error).message}`);
-      scheduleRecovery(t.probeIntervalMs);
-    },
-  );
+  // The first epoch read waits for the connection, so a slow connect at boot is not an outage.
+  const ready = connected(main)
+    .then(() => epoch.refresh())
+    .then(
+      () => undefined,
+      (err: unknown) => {
+        breaker.trip(`cannot read the cache epoch: ${(err as Error).message}`);
+        scheduleRecovery(t.probeIntervalMs);
+      },
+    );
 
   return {
     getOrLoad: getOrLoad as Cache['getOrLoad'],
@@ -482,7 +502,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
         client.off('reconnecting', onDrop);
         client.off('ready', onReady);
       }
-      epoch.close();
+      await epoch.close();
     },
   };
 }
@@ -588,8 +608,29 @@ function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+    // A wait for Redis is never a reason to keep the process alive (shutdown, test teardown).
+    timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const CONNECT_WAIT_MS = 10_000;
+
+/** Resolves once the client is ready, has failed its first attempt, or after CONNECT_WAIT_MS. */
+function connected(client: Redis): Promise<void> {
+  // `wait` is a lazy client: the first command connects it.
+  if (client.status === 'ready' || client.status === 'wait') return Promise.resolve();
+  return new Promise((resolve) => {
+    const events = ['ready', 'reconnecting', 'end'] as const;
+    const done = () => {
+      clearTimeout(timer);
+      for (const event of events) client.off(event, done);
+      resolve();
+    };
+    const timer = setTimeout(done, CONNECT_WAIT_MS);
+    timer.unref();
+    for (const event of events) client.once(event, done);
+  });
 }
 
 function jittered(seconds: number, jitter: number): number {

@@ -18,7 +18,7 @@ export interface CacheMetrics {
   bypasses: Counter<NamespaceLabel>;
   loads: Counter<NamespaceLabel>;
   loadDuration: Histogram<NamespaceLabel>;
-  /** Redis failures and timeouts, by operation (`read`, `fill`, `invalidate`, `epoch`, `probe`). */
+  /** Redis failures and timeouts, by operation (`read`, `fill`, `release`, `invalidate`, `epoch`, `probe`). */
   errors: Counter<NamespaceLabel | 'op'>;
   /** Fills refused because a write invalidated the key while its value was loading. */
   staleFillRejections: Counter<NamespaceLabel>;
