@@ -83,7 +83,7 @@ describe('what an authenticated GET costs Redis', () => {
       [...info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]),
     ) as Record<string, number>;
     const total = Object.entries(calls)
-      .filter(([name]) => !['config', 'info'].includes(name))
+      .filter(([name]) => !name.startsWith('config') && name !== 'info')
       .reduce((n, [, c]) => n + c, 0);
     const sessionWrites = ['hset', 'set', 'expire', 'pexpire', 'sadd', 'del'].reduce((n, name) => n + (calls[name] ?? 0), 0);
 

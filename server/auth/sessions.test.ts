@@ -5,6 +5,7 @@ import { ACCOUNT_PASSWORD, makeAccount, sessionIdOf, signIn, type Account } from
 import { insertLocation } from '../../test/support/factories.js';
 import { startPrivateRedis, type PrivateRedis } from '../../test/support/redis-server.js';
 import { eq } from 'drizzle-orm';
+import { Redis } from 'ioredis';
 import { users } from '../db/schema.js';
 import { RedisSessionStore } from './session.store.js';
 
@@ -255,3 +256,34 @@ describe('when Redis is down', () => {
     expect(status).toBe(200);
   });
 });
+
+describe('when Redis is slow', () => {
+  let redis: PrivateRedis;
+  let slow: TestApp;
+  beforeAll(async () => {
+    redis = await startPrivateRedis();
+    slow = await createTestApp({ REDIS_PORT: String(redis.port) });
+  });
+  afterAll(async () => {
+    await slow.close();
+    await redis.destroy();
+  });
+
+  it('a session read that times out answers 503 and leaves the session as it was', async () => {
+    const account = await makeAccount(slow.deps.database.db, 'crew');
+    const agent = await signIn(slow.app, account);
+    const admin = new Redis({ port: redis.port, host: '127.0.0.1' });
+    try {
+      // Every client's commands wait 0.8 s: longer than a request waits on Redis (0.5 s), short
+      // enough that whatever the failed request does afterwards reaches Redis.
+      await admin.client('PAUSE', 800, 'ALL');
+      const res = await agent.get('/api/auth/me');
+      expect(res.status).toBe(503);
+      await new Promise((r) => setTimeout(r, 1_500));
+      await agent.get('/api/auth/me').expect(200);
+    } finally {
+      admin.disconnect();
+    }
+  });
+});
+

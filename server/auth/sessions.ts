@@ -30,7 +30,10 @@ export function createSessions(config: Config, redis: Redis) {
     resave: false,
     saveUninitialized: false,
     rolling: false,
-    unset: 'destroy',
+    // Not 'destroy': express-session would then delete the session of any request whose session
+    // read failed (req.session stays unset), turning a Redis hiccup into a logout. Sessions end
+    // only through destroy() (logout, login's regenerate) and revocation.
+    unset: 'keep',
     cookie: { ...cookie, maxAge: SESSION_TTL_SECONDS * 1000 },
   });
 

@@ -48,7 +48,8 @@ const fieldError = (path: string, message: string, detail: string) =>
 
 export function createSchedulesService({ repo, cache, locations, users }: SchedulesServiceDeps) {
   function cached(id: number) {
-    return cache.getOrLoad({ key: scheduleKey(id), ttl: 'MEDIUM', schema: ScheduleSchema, load: () => repo.findWithShifts(id) });
+    // 150 shifts are too many to re-validate on every hit: the schema's fingerprint in the entry vouches for them.
+    return cache.getOrLoad({ key: scheduleKey(id), ttl: 'MEDIUM', schema: ScheduleSchema, verify: 'version', load: () => repo.findWithShifts(id) });
   }
 
   /** The schedule if the actor may see it; 404 otherwise, so ids cannot be probed. */
