@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { loadConfig } from '../config.js';
-import { createMetrics } from '../metrics/metrics.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { createRedis, quitRedis } from '../redis/redis.client.js';
 import { testLogger } from '../../test/support/logs.js';
 import { createCache, type Cache, type CacheOptions } from './cache.js';
@@ -19,6 +19,7 @@ const config = loadConfig({ ...process.env, REDIS_COMMAND_TIMEOUT_MS: '10000' })
 describe('a cold key read by many at once', () => {
   let clients: Redis[];
   const caches: Cache[] = [];
+  const metricsOf = new Map<Cache, Metrics>();
   let prefix: string;
 
   beforeAll(() => {
@@ -28,18 +29,21 @@ describe('a cold key read by many at once', () => {
   afterAll(() => Promise.all(clients.map((c) => quitRedis(c))));
 
   async function open(client: Redis, overrides: Partial<CacheOptions> = {}): Promise<Cache> {
+    const metrics = createMetrics({ processMetrics: false });
     // A busy machine must not turn a wait for the lease holder into a second load.
     const cache = createCache({
       main: client,
       store: client,
       prefix,
       logger,
-      metrics: createMetrics({ processMetrics: false }).cache,
+      metrics: metrics.cache,
       opTimeoutMs: 10_000,
+      leaseMs: 10_000,
       fillWaitMs: 5_000,
       ...overrides,
     });
     caches.push(cache);
+    metricsOf.set(cache, metrics);
     await cache.ready;
     return cache;
   }
@@ -77,7 +81,8 @@ describe('a cold key read by many at once', () => {
 
       const results = await Promise.all(Array.from({ length: 500 }, (_, i) => read(i % 2 ? a : b)));
 
-      expect({ id, loads: calls.count, a: a.status(), b: b.status() }).toMatchObject({ id, loads: 1 });
+      const refused = await Promise.all([a, b].map(async (c) => (await metricsOf.get(c)!.registry.getSingleMetric('crewplots_cache_stale_fill_rejections_total')!.get()).values));
+      expect({ id, loads: calls.count, refused, a: a.status(), b: b.status() }).toMatchObject({ id, loads: 1 });
       expect(results.every((r) => r!.value().id === id)).toBe(true);
     }
   });
@@ -85,21 +90,33 @@ describe('a cold key read by many at once', () => {
   it('takes over at once when the instance holding the lease fails its load', async () => {
     const [a, b] = [await open(clients[0]!), await open(clients[1]!)];
     let calls = 0;
+    let failFirst!: () => void;
+    const firstMayFail = new Promise<void>((resolve) => (failFirst = resolve));
     const load = async () => {
       calls += 1;
-      await new Promise((r) => setTimeout(r, 30));
-      if (calls === 1) throw new Error('first load fails');
+      if (calls === 1) {
+        await firstMayFail;
+        throw new Error('first load fails');
+      }
       return { id: 5, name: 'Venue 5' };
     };
     const read = (cache: Cache) => cache.getOrLoad({ key: { namespace: 'venue', id: 5 }, ttl: 'MEDIUM', schema: Venue, load });
+    const until = async (condition: () => Promise<boolean>) => {
+      while (!(await condition())) await new Promise((r) => setTimeout(r, 2));
+    };
 
-    const first = read(a);
-    await new Promise((r) => setTimeout(r, 5));
+    // a holds the lease and is loading...
+    const first = expect(read(a)).rejects.toThrow('first load fails');
+    await until(async () => (await clients[1]!.exists(leaseKey(prefix, entryKey(prefix, { namespace: 'venue', id: 5 })))) === 1);
+    // ...b has seen that and waits for it...
     const started = Date.now();
-    const second = await read(b);
+    const second = read(b);
+    await until(async () => (await metricsOf.get(b)!.registry.getSingleMetric('crewplots_cache_misses_total')!.get()).values.length > 0);
+    // ...and a's load fails.
+    failFirst();
 
-    await expect(first).rejects.toThrow('first load fails');
-    expect(second!.value().name).toBe('Venue 5');
+    await first;
+    expect((await second)!.value().name).toBe('Venue 5');
     expect(calls).toBe(2);
     // Long before its 5 s wait ran out, and holding the lease: it stored the value.
     expect(Date.now() - started).toBeLessThan(3_000);

@@ -133,12 +133,13 @@ describe('the cache on the shared Redis', () => {
   });
 
   it('passes a loader error to every concurrent reader and frees the lease for the next read', async () => {
-    const { cache, prefix } = await open();
+    const { cache, prefix, metrics } = await open();
     let fail = true;
     let calls = 0;
     const load = async () => {
       calls += 1;
-      await new Promise((r) => setTimeout(r, 20));
+      // Fails only once all twenty readers have had their answer from Redis and joined this load.
+      while (fail && (await counter(metrics, 'misses_total')) < 20) await new Promise((r) => setTimeout(r, 2));
       if (fail) throw new Error('database said no');
       return { id: 9, name: 'Recovered', updatedAt: '2030-01-07T09:00:00.000Z' };
     };
