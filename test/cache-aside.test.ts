@@ -62,7 +62,10 @@ describe('stampedes', () => {
   let la: Listening;
   let lb: Listening;
   beforeAll(async () => {
-    [a, b] = await Promise.all([createTestApp(), createTestApp()]);
+    // 500 requests at once in one test process can keep a session read waiting past the usual
+    // 0.5 s bound on a busy machine; what is under test here is the number of loads, not that bound.
+    const env = { REDIS_COMMAND_TIMEOUT_MS: '3000' };
+    [a, b] = await Promise.all([createTestApp(env), createTestApp(env)]);
     const admin = await makeAccount(a.deps.database.db, 'admin');
     [la, lb] = await Promise.all([listen(a, admin), listen(b, admin)]);
   });
@@ -75,7 +78,7 @@ describe('stampedes', () => {
     const { schedule } = await bigSchedule(a, 150);
     const before = await counter(a, 'crewplots_cache_loads_total', 'schedule');
     const answers = await Promise.all(Array.from({ length: 500 }, () => get(la, `/api/schedules/${schedule.id}`)));
-    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(answers.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     const bodies = new Set(await Promise.all(answers.map((r) => r.text())));
     expect(bodies.size).toBe(1);
     expect(JSON.parse([...bodies][0]!).shifts).toHaveLength(150);
@@ -86,7 +89,7 @@ describe('stampedes', () => {
     const { schedule } = await bigSchedule(a, 150);
     const before = (await counter(a, 'crewplots_cache_loads_total', 'schedule')) + (await counter(b, 'crewplots_cache_loads_total', 'schedule'));
     const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => get(i % 2 ? la : lb, `/api/schedules/${schedule.id}`)));
-    expect(answers.every((r) => r.status === 200)).toBe(true);
+    expect(answers.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     const after = (await counter(a, 'crewplots_cache_loads_total', 'schedule')) + (await counter(b, 'crewplots_cache_loads_total', 'schedule'));
     expect(after - before).toBeLessThanOrEqual(2);
     expect(after - before).toBeGreaterThanOrEqual(1);
