@@ -22,6 +22,8 @@ interface Listening {
 
 async function listen(t: TestApp, account: Account): Promise<Listening> {
   const server = t.app.listen(0);
+  // Longer than any pause in a test, so a pooled connection is never closed just as it is reused.
+  server.keepAliveTimeout = 60_000;
   await new Promise((r) => server.once('listening', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const login = await fetch(`${url}/api/auth/login`, {
