@@ -657,7 +657,6 @@ function flightName(key: string, token: string): string {
   return `${key}\n${token}`;
 }
 
-/** Resolves or rejects within `ms`, whatever Redis or the client's retry queue does. */
 /**
  * Waits at most `ms` for Redis. A timer that fires late says the process itself was busy (a burst
  * of requests holding the event loop), not that Redis is slow: its reply may be sitting unread in
