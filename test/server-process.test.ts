@@ -75,7 +75,9 @@ describe('SIGTERM under load', () => {
         }
       }
     })();
-    await new Promise((r) => setTimeout(r, 200));
+    // Long enough for the server to have read the requests' headers even on a busy machine:
+    // a connection whose request it has not started reading counts as idle and is closed.
+    await new Promise((r) => setTimeout(r, 1_000));
 
     server.child.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));

@@ -90,7 +90,8 @@ describe('what an authenticated GET costs Redis', () => {
     expect(calls.hgetall).toBe(1_000);
     expect(sessionWrites).toBeLessThanOrEqual(10);
     // Commands run inside a script count one by one in commandstats, as Redis executes them.
-    expect(total / 1_000).toBeLessThanOrEqual(2);
+    // (+1 %: the cache re-reads its epoch every 15 s in the background, whatever the traffic.)
+    expect(total / 1_000).toBeLessThanOrEqual(2.01);
     expect(calls.keys ?? 0).toBe(0);
   });
 });
