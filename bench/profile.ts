@@ -1,0 +1,117 @@
+/**
+ * CPU profile of one server under one scenario's load (node --cpu-prof), summarised by owner.
+ *
+ *   node_modules/.bin/tsx bench/profile.ts                       the app, scenario 2 (cached GET user)
+ *   node_modules/.bin/tsx bench/profile.ts --scenario 3c         the app, cached 150-shift schedule
+ *   node_modules/.bin/tsx bench/profile.ts --scenario 1b         the MemoryStore baseline, for comparison
+ *
+ * Options: --scenario 1|1b|1c|2|3c|3d|4, --seconds N (default 20), --no-build,
+ * --variant NAME (profile a variant of bench/lib/variants.ts instead of the app; scenarios 2, 3c, 4).
+ * Writes bench/results/profiles/<scenario>-<time>.cpuprofile (open it in Chrome DevTools) and
+ * bench/results/profiles/<scenario>-<time>.md (the summary, also printed).
+ */
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { buildServer } from './lib/build.js';
+import { formatSummary, summariseProfile } from './lib/cpuprofile.js';
+import { RESULTS, onExit, stopAll } from './lib/proc.js';
+import { startStack, type AppName, type BaselineName, type Stack } from './lib/stack.js';
+import { VARIANTS, materialise } from './lib/variants.js';
+import { checkWrk, wrk } from './lib/wrk.js';
+
+const argv = process.argv.slice(2);
+const value = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const scenario = value('scenario') ?? '2';
+const seconds = Number(value('seconds') ?? 20);
+const build = !argv.includes('--no-build');
+const variantName = value('variant');
+
+const TARGETS: Record<string, { server: AppName | BaselineName; path: (s: Stack) => string; cookies: (s: Stack) => string[]; mixed?: boolean }> = {
+  '1': { server: 'bare', path: (s) => s.userPath, cookies: (s) => s.cookies.memory },
+  '1b': { server: 'memory', path: (s) => s.userPath, cookies: (s) => s.cookies.memory },
+  '1c': { server: 'guide', path: (s) => s.userPath, cookies: (s) => s.cookies.guide },
+  '2': { server: 'app', path: (s) => s.userPath, cookies: (s) => s.cookies.app },
+  '3c': { server: 'app', path: (s) => s.schedulePath, cookies: (s) => s.cookies.app },
+  '3d': { server: 'nocache', path: (s) => s.schedulePath, cookies: (s) => s.cookies.app },
+  '4': { server: 'app', path: () => '', cookies: (s) => s.cookies.app, mixed: true },
+};
+
+const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+let stack: Stack | undefined;
+
+async function main(): Promise<void> {
+  checkWrk();
+  const target = TARGETS[scenario];
+  if (!target) throw new Error(`unknown scenario ${scenario}; one of ${Object.keys(TARGETS).join(', ')}`);
+  onExit(async () => {
+    await stack?.close().catch(() => {});
+    await stopAll();
+  });
+  if (build) {
+    log('compiling server/ and shared/ into bench/results/build');
+    buildServer();
+  }
+  const dir = path.join(RESULTS, 'profiles', `tmp-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const variant = variantName ? VARIANTS.find((v) => v.name === variantName) : undefined;
+  if (variantName && (!variant || target.server !== 'app')) throw new Error(`--variant needs a known variant (${VARIANTS.map((v) => v.name).join(', ')}) and scenario 2, 3c or 4`);
+  const serverName = variant ? variant.name : target.server;
+  const nodeArgs = { [serverName]: ['--cpu-prof', '--cpu-prof-dir', dir] };
+  const isApp = ['app', 'nocache'].includes(target.server);
+  stack = await startStack({
+    apps: variant ? ['app'] : isApp ? [target.server as AppName, ...(target.server === 'app' ? [] : (['app'] as AppName[]))] : ['app'],
+    baselines: isApp ? [] : [target.server as BaselineName],
+    variants: variant ? [{ name: variant.name, build: materialise(variant), env: variant.env }] : [],
+    nodeArgs,
+    log,
+  });
+  const server = stack.servers[serverName]!;
+  let script = 'bench/wrk/get.lua';
+  let args = [target.path(stack), ...target.cookies(stack)];
+  if (target.mixed) {
+    const data = path.join(RESULTS, 'mixed-data-profile.lua');
+    const list = (xs: number[]) => `{${xs.join(',')}}`;
+    writeFileSync(
+      data,
+      [
+        `cookies = {${stack.cookies.app.map((c) => JSON.stringify(c)).join(',')}}`,
+        `users = ${list(stack.seeded.userIds)}`,
+        `schedules = ${list(stack.seeded.scheduleIds)}`,
+        `shifts = {${stack.seeded.shifts.map(([s, id]) => `{${s},${id}}`).join(',')}}`,
+        `crew = ${list(stack.seeded.crewIds)}`,
+      ].join('\n'),
+    );
+    script = 'bench/wrk/mixed.lua';
+    args = [data];
+  }
+  log(`warm-up 3 s, then ${seconds} s of scenario ${scenario} against ${server.name} under --cpu-prof`);
+  await wrk({ url: server.url, script, args, seconds: 3 });
+  const w = await wrk({ url: server.url, script, args, seconds });
+  log(`${Math.round(w.rps)} rps, p50 ${(w.latency.p50 / 1000).toFixed(2)} ms, p99 ${(w.latency.p99 / 1000).toFixed(2)} ms (profiling slows the server)`);
+  await server.proc.stop(20_000); // a clean exit writes the profile
+  await stack.close();
+  stack = undefined;
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) throw new Error(`no profile written in ${dir}`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = path.join(RESULTS, 'profiles', `${scenario}${variant ? `-${variant.name}` : ''}-${stamp}`);
+  const { renameSync, rmSync } = await import('node:fs');
+  renameSync(path.join(dir, file), `${out}.cpuprofile`);
+  rmSync(dir, { recursive: true, force: true });
+  const md = `# CPU profile: scenario ${scenario} (${server.name}), ${seconds} s under wrk\n\n${formatSummary(summariseProfile(`${out}.cpuprofile`))}\n`;
+  writeFileSync(`${out}.md`, md);
+  process.stdout.write(`\n${md}\nprofile: ${out}.cpuprofile\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  async (err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    await stack?.close().catch(() => {});
+    await stopAll();
+    process.exit(1);
+  },
+);
