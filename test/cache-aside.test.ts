@@ -79,22 +79,34 @@ describe('stampedes', () => {
   it('500 concurrent GETs of a cold schedule cause one Postgres load', async () => {
     const { schedule } = await bigSchedule(a, 150);
     const before = await counter(a, 'crewplots_cache_loads_total', 'schedule');
+    const bypassedBefore = await counter(a, 'crewplots_cache_bypasses_total', 'schedule');
     const answers = await Promise.all(Array.from({ length: 500 }, () => get(la, `/api/schedules/${schedule.id}`)));
     expect(answers.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
     const bodies = new Set(await Promise.all(answers.map((r) => r.text())));
     expect(bodies.size).toBe(1);
     expect(JSON.parse([...bodies][0]!).shifts).toHaveLength(150);
-    expect((await counter(a, 'crewplots_cache_loads_total', 'schedule')) - before).toBe(1);
+    // One load. The only allowed exception is a read the process was too busy to hear Redis
+    // answer within its bound (1.5 s of event-loop lag): it goes to Postgres by design, and is
+    // counted as a bypass.
+    const loads = (await counter(a, 'crewplots_cache_loads_total', 'schedule')) - before;
+    const bypassed = (await counter(a, 'crewplots_cache_bypasses_total', 'schedule')) - bypassedBefore;
+    expect(loads).toBeGreaterThanOrEqual(1);
+    expect(loads).toBeLessThanOrEqual(1 + bypassed);
   });
 
   it('two instances on one Redis load a cold schedule once between them (the lease)', async () => {
     const { schedule } = await bigSchedule(a, 150);
-    const before = (await counter(a, 'crewplots_cache_loads_total', 'schedule')) + (await counter(b, 'crewplots_cache_loads_total', 'schedule'));
+    const both = async (name: string) => (await counter(a, name, 'schedule')) + (await counter(b, name, 'schedule'));
+    const before = await both('crewplots_cache_loads_total');
+    const bypassedBefore = await both('crewplots_cache_bypasses_total');
     const answers = await Promise.all(Array.from({ length: 500 }, (_, i) => get(i % 2 ? la : lb, `/api/schedules/${schedule.id}`)));
     expect(answers.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
-    const after = (await counter(a, 'crewplots_cache_loads_total', 'schedule')) + (await counter(b, 'crewplots_cache_loads_total', 'schedule'));
-    expect(after - before).toBeLessThanOrEqual(2);
-    expect(after - before).toBeGreaterThanOrEqual(1);
+    const loads = (await both('crewplots_cache_loads_total')) - before;
+    const bypassed = (await both('crewplots_cache_bypasses_total')) - bypassedBefore;
+    // At most one load per instance (one in all, usually, thanks to the lease), plus reads that
+    // went to Postgres by design because their process could not hear Redis in time (bypasses).
+    expect(loads).toBeGreaterThanOrEqual(1);
+    expect(loads).toBeLessThanOrEqual(2 + bypassed);
   });
 
   it('a write through one instance is seen by a read through the other on the next request', async () => {
