@@ -20,7 +20,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { buildServer, machine } from './lib/build.js';
 import { appLogin, metric, request, scrape } from './lib/http.js';
-import { BUILD, LOAD_CORE, RESULTS, SERVER_CORE, freePort, onExit, sleep, startProc, stopAll, waitFor, type Proc } from './lib/proc.js';
+import { BUILD, LOAD_CORE, RESULTS, SERVER_CORE, freePort, onExit, removeWork, sleep, startProc, stopAll, waitFor, type Proc } from './lib/proc.js';
 import { PASSWORD, WEEK, migrate, seed, type Seeded } from './lib/seed.js';
 import { BENCH_PREFIX, createDatabase, startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './lib/services.js';
 import { table } from './lib/stats.js';
@@ -362,6 +362,7 @@ async function main(): Promise<void> {
   writeFileSync(path.join(RESULTS, variant ? `latest-fault-${variant.name}.md` : 'latest-fault.md'), `${md}\n`);
   writeFileSync(path.join(RESULTS, `fault-${t0}.json`), JSON.stringify({ events, samples, cacheTimeline, lost, stale, sessionsLost }, null, 0));
   process.stdout.write(`\n${md}\n`);
+  removeWork();
   process.exitCode = bad5xx === 0 && lost.length === 0 ? 0 : 1;
 }
 

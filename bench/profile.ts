@@ -14,7 +14,7 @@ import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildServer } from './lib/build.js';
 import { formatSummary, summariseProfile } from './lib/cpuprofile.js';
-import { RESULTS, onExit, stopAll } from './lib/proc.js';
+import { RESULTS, WORK, onExit, removeWork, stopAll } from './lib/proc.js';
 import { startStack, type AppName, type BaselineName, type Stack } from './lib/stack.js';
 import { VARIANTS, materialise } from './lib/variants.js';
 import { checkWrk, wrk } from './lib/wrk.js';
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   let script = 'bench/wrk/get.lua';
   let args = [target.path(stack), ...target.cookies(stack)];
   if (target.mixed) {
-    const data = path.join(RESULTS, 'mixed-data-profile.lua');
+    const data = path.join(WORK, 'mixed-data.lua');
     const list = (xs: number[]) => `{${xs.join(',')}}`;
     writeFileSync(
       data,
@@ -104,6 +104,7 @@ async function main(): Promise<void> {
   const md = `# CPU profile: scenario ${scenario} (${server.name}), ${seconds} s under wrk\n\n${formatSummary(summariseProfile(`${out}.cpuprofile`))}\n`;
   writeFileSync(`${out}.md`, md);
   process.stdout.write(`\n${md}\nprofile: ${out}.cpuprofile\n`);
+  removeWork();
 }
 
 main().then(

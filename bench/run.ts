@@ -14,7 +14,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { buildServer, machine } from './lib/build.js';
 import { metric, request, scrape } from './lib/http.js';
-import { RESULTS, SERVER_CORE, LOAD_CORE, hasTaskset, onExit, sleep, stopAll } from './lib/proc.js';
+import { RESULTS, SERVER_CORE, LOAD_CORE, WORK, hasTaskset, onExit, removeWork, sleep, stopAll } from './lib/proc.js';
 import { BENCH_PREFIX } from './lib/services.js';
 import { METRICS_TOKEN, startStack, type LogSummary, type Stack } from './lib/stack.js';
 import { stampede, type StampedeResult } from './lib/stampede.js';
@@ -57,7 +57,7 @@ interface Scenario {
   args: (stack: Stack) => string[];
 }
 
-const MIXED_DATA = path.join(RESULTS, 'mixed-data.lua');
+const MIXED_DATA = path.join(WORK, 'mixed-data.lua');
 
 const SCENARIOS: Scenario[] = [
   { id: '1', label: 'bare Express 5, fixed JSON', server: 'bare', script: 'get', args: (s) => [s.userPath, ...s.cookies.memory] },
@@ -471,6 +471,7 @@ async function main(): Promise<void> {
   const md = summarise(report);
   writeFileSync(path.join(RESULTS, opts.soak ? 'latest-soak.md' : 'latest.md'), `${md}\n`);
   process.stdout.write(`\n${md}\n`);
+  removeWork();
 }
 
 main().then(

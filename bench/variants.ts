@@ -11,7 +11,7 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildServer, machine } from './lib/build.js';
-import { RESULTS, onExit, stopAll } from './lib/proc.js';
+import { RESULTS, onExit, removeWork, stopAll } from './lib/proc.js';
 import { VARIANTS, materialise } from './lib/variants.js';
 import { startStack, type Stack } from './lib/stack.js';
 import { stampede, type StampedeResult } from './lib/stampede.js';
@@ -118,6 +118,7 @@ async function main(): Promise<void> {
   writeFileSync(path.join(RESULTS, 'latest-variants.md'), `${md}\n`);
   writeFileSync(path.join(RESULTS, `variants-${Date.now()}.json`), JSON.stringify(results, null, 1));
   process.stdout.write(`\n${md}\n`);
+  removeWork();
 }
 
 /** Scenario 5, repeated, on the unchanged app and the two robustness variants. */
@@ -149,6 +150,7 @@ async function stampedes(): Promise<void> {
   ].join('\n');
   writeFileSync(path.join(RESULTS, 'latest-stampede-variants.md'), `${md}\n`);
   process.stdout.write(`\n${md}\n`);
+  removeWork();
 }
 
 main().then(

@@ -1,17 +1,25 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { BUILD, REPO, run } from './proc.js';
+import { BUILD, REPO, RESULTS, WORK, run, useBuild } from './proc.js';
 
 /**
- * Compiles server/ and shared/ (tsconfig.build.json) into bench/results/build, so a benchmark
- * measures compiled JS of the working tree as it is now, without touching the repository's dist/.
+ * Compiles server/ and shared/ (tsconfig.build.json) into this run's work folder, so a benchmark
+ * measures compiled JS of the working tree as it is now, without touching the repository's dist/
+ * or another run's build. A copy becomes bench/results/build, which `--no-build` runs use.
  */
 export function buildServer(): void {
-  rmSync(BUILD, { recursive: true, force: true });
-  run(path.join(REPO, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', BUILD]);
-  writeFileSync(path.join(BUILD, 'BUILD_INFO.json'), JSON.stringify({ at: new Date().toISOString(), commit: sourceState() }));
+  const dir = path.join(WORK, 'build');
+  rmSync(dir, { recursive: true, force: true });
+  run(path.join(REPO, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', dir]);
+  writeFileSync(path.join(dir, 'BUILD_INFO.json'), JSON.stringify({ at: new Date().toISOString(), commit: sourceState() }));
+  useBuild(dir);
+  const latest = path.join(RESULTS, 'build');
+  const next = `${latest}.${process.pid}`;
+  cpSync(dir, next, { recursive: true });
+  rmSync(latest, { recursive: true, force: true });
+  renameSync(next, latest);
 }
 
 function sourceState(): string {

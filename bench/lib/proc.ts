@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 
@@ -10,9 +10,20 @@ import path from 'node:path';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const RESULTS = path.join(REPO, 'bench', 'results');
-export const LOGS = path.join(RESULTS, 'logs');
-/** The compiled server this run measures (bench/lib/build.ts writes it). */
-export const BUILD = path.join(RESULTS, 'build');
+/** Names what belongs to this run (its work folder, its database): runs side by side never share them. */
+export const RUN_ID = (process.env.BENCH_RUN_ID ?? `${Date.now().toString(36)}${process.pid.toString(36)}`).toLowerCase().replace(/[^a-z0-9]/g, '');
+/** This run's files: logs, data files for wrk, its build, variant copies. Removed at the end (BENCH_KEEP_LOGS=1 keeps it). */
+export const WORK = path.join(RESULTS, 'work', RUN_ID);
+export const LOGS = path.join(WORK, 'logs');
+/** The compiled server this run measures: its own build (bench/lib/build.ts), or with --no-build the last one made. */
+export let BUILD = path.join(RESULTS, 'build');
+export function useBuild(dir: string): void {
+  BUILD = dir;
+}
+
+export function removeWork(): void {
+  if (!process.env.BENCH_KEEP_LOGS) rmSync(WORK, { recursive: true, force: true });
+}
 
 /** Cores: the server under test on one, the load generator (and private Redis) on the other. */
 export const SERVER_CORE = process.env.BENCH_SERVER_CORE ?? '0';
@@ -79,9 +90,10 @@ export function startProc(
   return proc;
 }
 
-/** Stops every process this run started that is still running (on exit, on Ctrl-C). */
+/** Stops every process this run started that is still running (on exit, on Ctrl-C), then removes its work folder. */
 export async function stopAll(): Promise<void> {
   await Promise.allSettled([...running].map((p) => p.stop(5_000)));
+  removeWork();
 }
 
 export async function freePort(): Promise<number> {

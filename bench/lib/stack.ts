@@ -3,7 +3,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Redis } from 'ioredis';
 import { appLogin, cookieOf, request } from './http.js';
-import { BUILD, LOGS, REPO, RESULTS, SERVER_CORE, freePort, run, startProc, waitFor, type Proc } from './proc.js';
+import { BUILD, LOGS, REPO, RUN_ID, SERVER_CORE, WORK, freePort, run, startProc, waitFor, type Proc } from './proc.js';
 import { PASSWORD, migrate, seed, type Seeded } from './seed.js';
 import { BENCH_PREFIX, SHARED_PG, createDatabase, deleteByPrefix, dropDatabase, startPrivateRedis, type PrivateRedis } from './services.js';
 
@@ -13,7 +13,8 @@ import { BENCH_PREFIX, SHARED_PG, createDatabase, deleteByPrefix, dropDatabase, 
  * three baseline servers. Servers are pinned to the server core; logs go to bench/results/logs.
  */
 
-export const DB_NAME = process.env.BENCH_DB_NAME ?? 'crewplots_bench';
+/** A database of this run's own on the shared Postgres (concurrent runs must not drop each other's). */
+export const DB_NAME = process.env.BENCH_DB_NAME ?? `crewplots_bench_${RUN_ID}`;
 export const SESSIONS = 8;
 export const METRICS_TOKEN = `bench-metrics-${randomBytes(12).toString('hex')}`;
 const SESSION_SECRET = randomBytes(32).toString('hex');
@@ -157,7 +158,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     const user = await request(`${app.url}${stack.userPath}`, { headers: { cookie: stack.cookies.app[0]! } });
     if (user.status !== 200) throw new Error(`GET ${stack.userPath} answered ${user.status}`);
     stack.userJson = user.body;
-    const userFile = path.join(RESULTS, 'user.json');
+    const userFile = path.join(WORK, 'user.json');
     writeFileSync(userFile, user.body);
 
     for (const name of options.baselines) {

@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { appLogin, metric, request, scrape } from './http.js';
+import { appLogin, metric, request, scrape, type HttpResult } from './http.js';
 import { PASSWORD } from './seed.js';
 import { METRICS_TOKEN, type Stack } from './stack.js';
 import { max } from './stats.js';
@@ -26,7 +26,8 @@ export async function stampede(stack: Stack, instances: string[], requests = 100
   const per = Math.ceil(requests / instances.length);
   const agents = instances.map(() => new http.Agent({ keepAlive: true, maxSockets: per, maxFreeSockets: per }));
   // Open every socket first, so the 1,000 requests leave together instead of queueing on connects.
-  await Promise.all(instances.flatMap((url, i) => Array.from({ length: per }, () => request(`${url}/api/health/live`, { agent: agents[i] }))));
+  // (A socket the server closed meanwhile is just not reused: warm-up failures do not matter.)
+  await Promise.all(instances.flatMap((url, i) => Array.from({ length: per }, () => request(`${url}/api/health/live`, { agent: agents[i] }).catch(() => undefined))));
   const [scheduleId, shiftId] = stack.seeded.shifts[0]!;
   const cookies = stack.cookies.app;
   // A write through the API is what makes the key cold (its invalidation), as in production.
@@ -41,7 +42,10 @@ export async function stampede(stack: Stack, instances: string[], requests = 100
   const started = performance.now();
   const results = await Promise.all(
     Array.from({ length: per * instances.length }, (_, k) =>
-      request(`${instances[k % instances.length]}/api/schedules/${scheduleId}`, { agent: agents[k % instances.length], headers: { cookie: cookies[k % cookies.length]! } }),
+      request(`${instances[k % instances.length]}/api/schedules/${scheduleId}`, { agent: agents[k % instances.length], headers: { cookie: cookies[k % cookies.length]! } }).catch(
+        // No answer (a reset socket): counted as status 0.
+        (): HttpResult => ({ status: 0, headers: {}, body: '', ms: performance.now() - started }),
+      ),
     ),
   );
   const wallMs = performance.now() - started;

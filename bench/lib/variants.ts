@@ -1,6 +1,6 @@
 import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { BUILD, RESULTS } from './proc.js';
+import { BUILD, WORK } from './proc.js';
 
 /**
  * Variants of the compiled server for bench/variants.ts and bench/profile.ts --variant: each is a
@@ -179,7 +179,7 @@ export const VARIANTS: Variant[] = [
 ];
 
 export function materialise(v: Variant): string {
-  const dir = path.join(RESULTS, 'variants', v.name);
+  const dir = path.join(WORK, 'variants', v.name);
   rmSync(dir, { recursive: true, force: true });
   cpSync(BUILD, dir, { recursive: true });
   for (const p of v.patches) {
