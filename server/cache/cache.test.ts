@@ -35,7 +35,9 @@ describe('the cache on the shared Redis', () => {
   async function open(overrides: Partial<CacheOptions> = {}): Promise<{ cache: Cache; metrics: Metrics; prefix: string }> {
     const metrics = createMetrics({ processMetrics: false });
     const prefix = overrides.prefix ?? testPrefix('cache');
-    const cache = createCache({ main: redis, store: redis, prefix, logger, metrics: metrics.cache, opTimeoutMs: 10_000, ...overrides });
+    // Bounds far above any busy machine's stall: a lease that lapses between load and fill would
+    // (rightly) leave the entry unstored and turn an expected hit into a miss.
+    const cache = createCache({ main: redis, store: redis, prefix, logger, metrics: metrics.cache, opTimeoutMs: 10_000, leaseMs: 10_000, ...overrides });
     caches.push(cache);
     await cache.ready;
     return { cache, metrics, prefix };
@@ -196,7 +198,7 @@ describe('the cache on the shared Redis', () => {
     within('person:2', 300);
     within('person:3', 3600);
     within('person:4', 30);
-    expect(ttls.get(`lease:{${prefix}person:5}`)).toBeLessThanOrEqual(2_000);
+    expect(ttls.get(`lease:{${prefix}person:5}`)).toBeLessThanOrEqual(10_000);
   });
 
   it('spreads the TTLs of entries written together', async () => {

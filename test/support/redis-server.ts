@@ -41,7 +41,7 @@ async function waitForPing(port: number, timeoutMs = 5_000): Promise<void> {
       if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`);
       await new Promise((r) => setTimeout(r, 50));
     } finally {
-      client.disconnect();
+      if (client.status !== 'end') client.disconnect();
     }
   }
 }
