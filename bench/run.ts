@@ -6,7 +6,8 @@
  *   node_modules/.bin/tsx bench/run.ts --soak     scenario 7 alone: 5 minutes of scenario 4 (--quick: 30 s)
  *
  * Options: --rounds N, --seconds N (measured), --warmup N, --connections N, --keep-db, --no-build,
- * --only 1,1b,1c,2,3,4 (throughput scenarios to run; 5 and 6 always run unless --no-extra).
+ * --only 1,1b,1c,2,3,4 (throughput scenarios to run; 5 and 6 always run unless --no-extra; --only none: just 5 and 6),
+ * --stampedes N (repetitions of scenario 5 per instance count, default 3).
  * Results: bench/results/run-<time>.json and bench/results/latest.md (both git-ignored).
  */
 import { writeFileSync } from 'node:fs';
@@ -40,6 +41,7 @@ const opts = {
   connections: Number(value('connections') ?? 50),
   soakSeconds: Number(value('soak-seconds') ?? (quick ? 30 : 300)),
   only: value('only')?.split(','),
+  stampedes: Number(value('stampedes') ?? 3),
   extra: !flag('no-extra'),
   keepDb: flag('keep-db'),
   build: !flag('no-build'),
@@ -322,8 +324,8 @@ function summarise(r: Report): string {
     out.push('## Scenario 5: stampede (1,000 concurrent GETs of one cold schedule key)', '');
     out.push(
       table(
-        ['instances', 'requests', 'Postgres loads', 'statuses', 'distinct 200 bodies', 'slowest', 'all answered in', 'sessions lost (of 8)'],
-        r.stampede.map((s) => [String(s.instances), String(s.requests), String(s.loads), JSON.stringify(s.statuses), String(s.distinctBodies), `${s.maxMs.toFixed(0)} ms`, `${s.wallMs.toFixed(0)} ms`, String(s.sessionsLost)]),
+        ['instances', 'requests', 'Postgres loads', 'statuses', 'distinct 200 bodies', 'stale 200s', 'slowest', 'all answered in', 'sessions lost (of 8)'],
+        r.stampede.map((s) => [String(s.instances), String(s.requests), String(s.loads), JSON.stringify(s.statuses), String(s.distinctBodies), String(s.staleAnswers), `${s.maxMs.toFixed(0)} ms`, `${s.wallMs.toFixed(0)} ms`, String(s.sessionsLost)]),
       ),
       '',
     );
@@ -393,11 +395,12 @@ async function main(): Promise<void> {
     await stack?.close({ keepDatabase: opts.keepDb }).catch(() => {});
     await stopAll();
   });
-  const report: Report = { when: new Date().toISOString(), options: opts, machine: machine(), bodies: { userBytes: 0, scheduleBytes: 0 }, rounds: [] };
+  const when = new Date().toISOString();
   if (opts.build) {
     log('compiling server/ and shared/ into bench/results/build');
     buildServer();
   }
+  const report: Report = { when, options: opts, machine: machine(), bodies: { userBytes: 0, scheduleBytes: 0 }, rounds: [] };
   const selected = SCENARIOS.filter((s) => !opts.only || opts.only.includes(s.id) || (opts.only.includes('3') && s.id.startsWith('3')));
   stack = await startStack({
     apps: opts.soak ? ['app'] : ['app', 'app2', 'nocache'],
@@ -445,9 +448,9 @@ async function main(): Promise<void> {
       const app2 = stack.servers.app2!.url;
       report.stampede = [];
       for (const instances of [[app], [app, app2]]) {
-        for (let i = 0; i < 3; i++) {
+        for (let i = 0; i < opts.stampedes; i++) {
           const s = await stampede(stack, instances, 1000, () => writeMixedData(stack!));
-          log(`stampede on ${instances.length} instance(s): ${s.loads} Postgres load(s) for ${s.requests} requests, statuses ${JSON.stringify(s.statuses)}, slowest ${s.maxMs.toFixed(0)} ms, sessions lost ${s.sessionsLost}`);
+          log(`stampede on ${instances.length} instance(s): ${s.loads} Postgres load(s) for ${s.requests} requests, statuses ${JSON.stringify(s.statuses)}, stale ${s.staleAnswers}, slowest ${s.maxMs.toFixed(0)} ms, sessions lost ${s.sessionsLost}`);
           report.stampede.push(s);
           await sleep(500);
         }

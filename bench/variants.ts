@@ -6,7 +6,8 @@
  * here touches server/.
  *
  *   node_modules/.bin/tsx bench/variants.ts [--rounds 3] [--seconds 6] [--no-build] [--only name,name]
- *   node_modules/.bin/tsx bench/variants.ts --stampede [--rounds 5]   scenario 5 against v-as-is, v-defer-timeouts, v-no-destroy
+ *   node_modules/.bin/tsx bench/variants.ts --stampede [--rounds 5] [--only names]   scenario 5 against v-as-is and
+ *     the robustness variants (default v-defer-timeouts, v-no-destroy)
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -51,7 +52,8 @@ async function main(): Promise<void> {
     buildServer();
   }
   if (argv.includes('--stampede')) return stampedes();
-  const chosen = VARIANTS.filter((v) => !['v-defer-timeouts', 'v-no-destroy'].includes(v.name) && (!only || only.includes(v.name) || v.name === 'v-as-is'));
+  const robustnessOnly = ['v-defer-timeouts', 'v-no-destroy', 'v-defer-after-lag', 'v-outer-timeout', 'v-outer-timeout-defer'];
+  const chosen = VARIANTS.filter((v) => !robustnessOnly.includes(v.name) && (!only || only.includes(v.name) || v.name === 'v-as-is'));
   const variants = chosen.map((v) => ({ name: v.name, build: materialise(v), env: v.env }));
   stack = await startStack({ apps: ['nocache'], baselines: ['memory', 'guide'], variants, log });
   const s2 = (server: string): Job => ({ id: `2 @ ${server}`, server, path: (st) => st.userPath, cookies: (st) => (server === 'memory' ? st.cookies.memory : server === 'guide' ? st.cookies.guide : st.cookies.app) });
@@ -123,7 +125,8 @@ async function main(): Promise<void> {
 
 /** Scenario 5, repeated, on the unchanged app and the two robustness variants. */
 async function stampedes(): Promise<void> {
-  const chosen = VARIANTS.filter((v) => ['v-as-is', 'v-defer-timeouts', 'v-no-destroy'].includes(v.name));
+  const names = only ? ['v-as-is', ...only] : ['v-as-is', 'v-defer-timeouts', 'v-no-destroy'];
+  const chosen = VARIANTS.filter((v) => names.includes(v.name));
   stack = await startStack({ apps: [], baselines: [], variants: chosen.map((v) => ({ name: v.name, build: materialise(v), env: v.env })), log });
   const results: Record<string, StampedeResult[]> = {};
   for (let r = 0; r < rounds; r++) {
@@ -139,10 +142,10 @@ async function stampedes(): Promise<void> {
     `# Stampede variants ${new Date().toISOString()}`,
     '',
     table(
-      ['variant', 'change', 'Postgres loads per run', 'non-200 answers per run', 'sessions lost per run (of 8)', 'slowest'],
+      ['variant', 'change', 'Postgres loads per run', 'non-200 answers per run', 'stale 200s per run', 'sessions lost per run (of 8)', 'slowest'],
       chosen.map((v) => {
         const rs = results[v.name] ?? [];
-        return [v.name, v.what, rs.map((x) => x.loads).join(', '), rs.map((x) => x.requests - (x.statuses['200'] ?? 0)).join(', '), rs.map((x) => x.sessionsLost).join(', '), `${Math.max(...rs.map((x) => x.maxMs)).toFixed(0)} ms`];
+        return [v.name, v.what, rs.map((x) => x.loads).join(', '), rs.map((x) => x.requests - (x.statuses['200'] ?? 0)).join(', '), rs.map((x) => x.staleAnswers).join(', '), rs.map((x) => x.sessionsLost).join(', '), `${Math.max(...rs.map((x) => x.maxMs)).toFixed(0)} ms`];
       }),
     ),
     '',

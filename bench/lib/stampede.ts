@@ -11,6 +11,8 @@ export interface StampedeResult {
   statuses: Record<string, number>;
   /** Distinct bodies among the 200s (1: every reader got the same bytes). */
   distinctBodies: number;
+  /** 200s that do not show the edit made just before the burst: a stale cache entry was served. */
+  staleAnswers: number;
   maxMs: number;
   wallMs: number;
   /** Sessions (of the 8 used) that no longer exist afterwards. */
@@ -31,10 +33,11 @@ export async function stampede(stack: Stack, instances: string[], requests = 100
   const [scheduleId, shiftId] = stack.seeded.shifts[0]!;
   const cookies = stack.cookies.app;
   // A write through the API is what makes the key cold (its invalidation), as in production.
+  const notes = `stampede ${Date.now()}`;
   const edit = await request(`${instances[0]}/api/schedules/${scheduleId}/shifts/${shiftId}`, {
     method: 'PATCH',
     headers: { cookie: cookies[0]! },
-    body: { notes: `stampede ${Date.now()}` },
+    body: { notes },
   });
   if (edit.status !== 200) throw new Error(`stampede: the invalidating edit answered ${edit.status}`);
   const loads = async () => (await Promise.all(instances.map((url) => scrape(url, METRICS_TOKEN)))).reduce((n, m) => n + metric(m, 'crewplots_cache_loads_total', 'namespace="schedule"'), 0);
@@ -69,6 +72,7 @@ export async function stampede(stack: Stack, instances: string[], requests = 100
     loads: after - before,
     statuses,
     distinctBodies: new Set(results.filter((r) => r.status === 200).map((r) => r.body)).size,
+    staleAnswers: results.filter((r) => r.status === 200 && !r.body.includes(JSON.stringify(notes))).length,
     maxMs: max(results.map((r) => r.ms)),
     wallMs,
     sessionsLost,

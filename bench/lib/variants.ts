@@ -158,6 +158,19 @@ const robustness = {
       appliedIf: 'LAG_ALLOWANCE',
     },
   ],
+  // ioredis's own commandTimeout is a plain timer too: with it 10× longer, only the cache's
+  // lag-aware bound (and nothing else) decides when a cache operation has failed.
+  outerCommandTimeout: [
+    { file: REDIS, find: 'commandTimeout: config.redis.commandTimeoutMs,', replace: 'commandTimeout: config.redis.commandTimeoutMs * 10,' },
+  ],
+  // The lag-aware bound of HEAD, plus one poll phase before giving up (a reply may be unread).
+  deferAfterLag: [
+    {
+      file: CACHE,
+      find: '                reject(new Error(`Redis did not answer within ${ms} ms`));\n            }, delay);',
+      replace: '                setImmediate(() => reject(new Error(`Redis did not answer within ${ms} ms`)));\n            }, delay);',
+    },
+  ],
   // express-session's unset: 'destroy' deletes the session when its read failed (req.session unset).
   noDestroy: [{ file: SESSIONS, find: "        unset: 'destroy',\n", replace: '', appliedIf: "unset: 'keep'" }],
 };
@@ -177,6 +190,9 @@ export const VARIANTS: Variant[] = [
   { name: 'v-autopipeline', what: 'ioredis enableAutoPipelining: true', patches: autoPipelining },
   { name: 'v-all-autopipeline', what: 'v-all plus enableAutoPipelining', patches: [...ALL, ...autoPipelining] },
   { name: 'v-defer-timeouts', what: 'cache bound: the timeout waits one poll phase for a reply already received', patches: robustness.deferTimeouts },
+  { name: 'v-defer-after-lag', what: 'the cache bound waits one poll phase before failing (on top of the lag-aware bound)', patches: robustness.deferAfterLag },
+  { name: 'v-outer-timeout', what: 'ioredis commandTimeout ×10 (an outer limit only)', patches: robustness.outerCommandTimeout },
+  { name: 'v-outer-timeout-defer', what: 'the same, and the cache bound waits one poll phase before failing', patches: [...robustness.outerCommandTimeout, ...robustness.deferAfterLag] },
   { name: 'v-no-destroy', what: "sessions without unset: 'destroy'", patches: robustness.noDestroy },
   { name: 'v-all-nocache', what: 'v-all with CACHE_DISABLED=true (for scenario 3’s ratio)', patches: ALL, env: { CACHE_DISABLED: 'true' } },
 ];
