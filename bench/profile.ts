@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     await stopAll();
   });
   if (build) {
-    log('compiling server/ and shared/ into bench/results/build');
+    log('compiling server/ and shared/ (tsconfig.build.json) for this run');
     buildServer();
   }
   const dir = path.join(RESULTS, 'profiles', `tmp-${process.pid}`);

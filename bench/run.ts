@@ -397,7 +397,7 @@ async function main(): Promise<void> {
   });
   const when = new Date().toISOString();
   if (opts.build) {
-    log('compiling server/ and shared/ into bench/results/build');
+    log('compiling server/ and shared/ (tsconfig.build.json) for this run');
     buildServer();
   }
   const report: Report = { when, options: opts, machine: machine(), bodies: { userBytes: 0, scheduleBytes: 0 }, rounds: [] };

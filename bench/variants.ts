@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     await stopAll();
   });
   if (!argv.includes('--no-build')) {
-    log('compiling server/ and shared/ into bench/results/build');
+    log('compiling server/ and shared/ (tsconfig.build.json) for this run');
     buildServer();
   }
   if (argv.includes('--stampede')) return stampedes();
