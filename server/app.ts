@@ -7,6 +7,7 @@ import { parseJsonBody, requireJsonBody } from './http/body.js';
 import { clientApp, findClientBuild } from './http/client-app.js';
 import { rejectForeignOrigins } from './http/csrf.js';
 import { apiNotFound, problemHandler } from './http/problem.js';
+import { InFlight } from './http/in-flight.js';
 import { buildRouter, type RouteDef } from './http/route.js';
 import { createAttemptLimiter } from './auth/attempt-limiter.js';
 import { createAuthService } from './auth/auth.service.js';
@@ -61,8 +62,13 @@ export function createRoutes(deps: AppDeps) {
   return { routes, sessions };
 }
 
+export interface AppOptions {
+  /** Counts running route handlers, for shutdown to wait on (index.ts). */
+  inFlight?: InFlight;
+}
+
 /** Builds the Express app from connected dependencies. Never listens: index.ts and tests do. */
-export function createApp(deps: AppDeps): Express {
+export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const { config, logger } = deps;
   const { routes, sessions } = createRoutes(deps);
   const httpMetrics = createHttpMetrics(deps.metrics.registry);
@@ -114,7 +120,7 @@ export function createApp(deps: AppDeps): Express {
       requireSession: sessions.requireSession,
       optionalSession: sessions.optionalSession,
       requireMetricsAccess: requireMetricsAccess(config.metricsToken, sessions),
-    }),
+    }, options.inFlight),
   );
   api.use(apiNotFound);
 

@@ -6,6 +6,7 @@ import { openRuntime, type Runtime } from './runtime.js';
 import { bootstrapAdmin } from './users/users.bootstrap.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { createApp } from './app.js';
+import { InFlight } from './http/in-flight.js';
 
 /** How long in-flight requests get to finish after SIGTERM before their sockets are cut. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -38,7 +39,8 @@ async function main(): Promise<void> {
   if (config.seedDemo) await seedDemoIfEmpty(database.db, logger);
   await bootstrapAdmin(database.db, config, logger);
 
-  const app = createApp(runtime);
+  const inFlight = new InFlight();
+  const app = createApp(runtime, { inFlight });
   const server = app.listen(config.port);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
@@ -48,10 +50,10 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, `Crew Plots Pro listening on http://localhost:${port}`);
 
-  installShutdown(server, runtime);
+  installShutdown(server, inFlight, runtime);
 }
 
-function installShutdown(server: Server, deps: Pick<Runtime, 'logger' | 'close'>): void {
+function installShutdown(server: Server, inFlight: InFlight, deps: Pick<Runtime, 'logger' | 'close'>): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
@@ -75,6 +77,12 @@ function installShutdown(server: Server, deps: Pick<Runtime, 'logger' | 'close'>
     }, DRAIN_TIMEOUT_MS + CLOSE_TIMEOUT_MS);
     abandon.unref();
     await closed;
+    // A handler whose client went away holds no socket but may still be writing: let it finish
+    // (within the drain timeout), or its next query would meet a closed pool.
+    if (inFlight.size > 0) {
+      deps.logger.info({ handlers: inFlight.size }, 'waiting for handlers of departed clients');
+      await inFlight.idle();
+    }
     clearTimeout(forced);
     await deps.close();
     clearTimeout(abandon);

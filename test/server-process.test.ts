@@ -3,8 +3,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { ACCOUNT_PASSWORD, makeAccount, signIn } from './support/accounts.js';
 import { freePort } from './support/redis-server.js';
-import { bareEnv, spawnServer, startServer } from './support/server-process.js';
+import { bareEnv, spawnServer, startServer, type ServerProcess } from './support/server-process.js';
+import { createTestApp } from './support/test-app.js';
 
 /** The server as a process: boot on defaults, refuse bad config, shut down without dropping work. */
 
@@ -97,3 +100,90 @@ describe('SIGTERM under load', () => {
     expect(server.output()).toMatch(/shut down cleanly/);
   }, 30_000);
 });
+
+describe('SIGTERM with a handler whose client has gone away', () => {
+  it('lets the handler finish its write before closing Postgres and Redis', async () => {
+    const t = await createTestApp();
+    const admin = await makeAccount(t.deps.database.db, 'admin');
+    const crew = await makeAccount(t.deps.database.db, 'crew', [], 'Before Rename');
+    await t.close();
+
+    const port = await freePort();
+    const server = await startServer(
+      bareEnv({ PORT: String(port), DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info' }),
+    );
+    try {
+      await renameWhileShuttingDown(server, admin.email, crew.id);
+    } catch (err) {
+      server.child.kill('SIGKILL');
+      await server.exited;
+      throw new Error(`${(err as Error).message}\n--- server output ---\n${server.output()}`);
+    }
+
+    expect(await server.exited).toBe(0);
+    const errors = server.output().split('\n').filter((line) => /"level":50/.test(line));
+    expect(errors).toEqual([]);
+    expect(server.output()).toMatch(/shut down cleanly/);
+
+    // The write finished, and so did its cache invalidation: a fresh server reads the new name.
+    const check = await createTestApp();
+    try {
+      const agent = await signIn(check.app, admin);
+      const res = await agent.get(`/api/users/${crew.id}`);
+      expect(res.status).toBe(200);
+      expect(res.body.name).toBe('After Rename');
+    } finally {
+      await check.close();
+    }
+  }, 60_000);
+
+  /** Renames the crew member while their row is locked, drops the client, then sends SIGTERM. */
+  async function renameWhileShuttingDown(server: ServerProcess, email: string, crewId: number): Promise<void> {
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: ACCOUNT_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+
+    const lock = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await lock.connect();
+    try {
+      await lock.query('begin');
+      await lock.query('select 1 from users where id = $1 for update', [crewId]);
+
+      const abort = new AbortController();
+      const rename = fetch(`${server.url}/api/users/${crewId}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', cookie },
+        body: JSON.stringify({ name: 'After Rename' }),
+        signal: abort.signal,
+      }).catch((err: unknown) => err);
+      await waitFor(async () => {
+        // Inside a transaction, pg_stat_activity is a snapshot taken at first use.
+        await lock.query('select pg_stat_clear_snapshot()');
+        const { rows } = await lock.query<{ n: number }>(
+          "select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query ilike 'update%users%'",
+        );
+        return rows[0]!.n > 0;
+      });
+      abort.abort(); // the client goes away; its handler still waits for the row
+      expect(((await rename) as Error).name).toBe('AbortError');
+
+      server.child.kill('SIGTERM');
+      await waitFor(async () => /waiting for handlers of departed clients/.test(server.output()));
+      await lock.query('commit');
+    } finally {
+      await lock.end();
+    }
+  }
+});
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

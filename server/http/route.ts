@@ -4,6 +4,7 @@ import type { ErrorCode } from '../../shared/errors.js';
 import type { Role } from '../../shared/schemas/users.js';
 import type { Actor } from '../access/actor.js';
 import { AppError } from './errors.js';
+import { InFlight } from './in-flight.js';
 import { parseInput } from './validate.js';
 
 /**
@@ -108,7 +109,7 @@ function roleGate(roles: readonly Role[]): RequestHandler {
   };
 }
 
-export function buildRouter(routes: readonly RouteDef[], access: AccessMiddleware): Router {
+export function buildRouter(routes: readonly RouteDef[], access: AccessMiddleware, inFlight = new InFlight()): Router {
   const router = Router();
   for (const route of routes) {
     const guards: RequestHandler[] = [];
@@ -133,7 +134,7 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
         req,
         res,
       };
-      const result = await route.handler(ctx as never);
+      const result = await inFlight.run(() => route.handler(ctx as never));
       if (res.headersSent) return;
       if (result instanceof Reply) {
         send(res, result.status, result.body);
