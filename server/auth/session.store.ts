@@ -2,6 +2,7 @@ import session, { type SessionData } from 'express-session';
 import type { Redis } from 'ioredis';
 import type { Role } from '../../shared/schemas/users.js';
 import { AppError } from '../http/errors.js';
+import { bounded } from '../redis/bounded.js';
 
 /**
  * What a session carries: who the user is and what access checks need, never a copy of the
@@ -44,6 +45,12 @@ redis.call('SADD', KEYS[1], ARGV[1])
 if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return 1`;
 
+/** A session as stored: the JSON of its two fields. */
+export interface StoredSession {
+  access: string;
+  state: string;
+}
+
 type Callback<T = void> = (err?: unknown, value?: T) => void;
 
 interface SessionRedis extends Redis {
@@ -61,6 +68,8 @@ export class RedisSessionStore extends session.Store {
     redis: Redis,
     private readonly prefix: string,
     private readonly defaultTtlSeconds: number,
+    /** How long a session read may keep a request waiting (lag-aware, see bounded()). */
+    private readonly readTimeoutMs = 500,
   ) {
     super();
     if (!('sessionUpdateIfExists' in redis)) {
@@ -87,18 +96,33 @@ export class RedisSessionStore extends session.Store {
     return JSON.stringify({ cookie: sess.cookie, loginAt: sess.loginAt, refreshedAt: sess.refreshedAt });
   }
 
+  /**
+   * The raw fields of a session, or null. Every request with a session makes this read, so it has
+   * its own lag-aware bound: ioredis's `commandTimeout` is a plain timer that can fire while the
+   * reply sits unread because the process was busy, and is only the outer limit here.
+   */
+  async read(sid: string): Promise<StoredSession | null> {
+    let fields: Record<string, string>;
+    try {
+      fields = await bounded(this.redis.hgetall(this.sessionKey(sid)), this.readTimeoutMs);
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return fields.access && fields.state ? { access: fields.access, state: fields.state } : null;
+  }
+
   override get(sid: string, callback: Callback<SessionData | null>): void {
-    this.redis.hgetall(this.sessionKey(sid)).then(
-      (fields) => {
-        if (!fields.access || !fields.state) return callback(null, null);
+    this.read(sid).then(
+      (stored) => {
+        if (!stored) return callback(null, null);
         try {
-          callback(null, { ...JSON.parse(fields.state), ...JSON.parse(fields.access) } as SessionData);
+          callback(null, { ...JSON.parse(stored.state), ...JSON.parse(stored.access) } as SessionData);
         } catch {
           // Unreadable (written by an incompatible version): no session, the user logs in again.
           callback(null, null);
         }
       },
-      (err: unknown) => callback(unavailable(err)),
+      (err: unknown) => callback(err),
     );
   }
 

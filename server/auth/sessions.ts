@@ -16,7 +16,7 @@ export const SESSION_TTL_SECONDS = 24 * 60 * 60;
  * is re-sent with the new expiry whenever the lifetime is extended.
  */
 export function createSessions(config: Config, redis: Redis) {
-  const store = new RedisSessionStore(redis, config.redis.prefix, SESSION_TTL_SECONDS);
+  const store = new RedisSessionStore(redis, config.redis.prefix, SESSION_TTL_SECONDS, config.redis.commandTimeoutMs);
   const cookie = {
     httpOnly: true,
     sameSite: 'lax' as const,

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
+import { bounded } from '../redis/bounded.js';
 import type { CacheMetrics } from '../metrics/metrics.js';
 import { createBreaker, type BreakerState } from './cache.breaker.js';
 import { createEpochTracker } from './cache.epoch.js';
@@ -657,34 +658,6 @@ function flightName(key: string, token: string): string {
   return `${key}\n${token}`;
 }
 
-/**
- * Waits at most `ms` for Redis. A timer that fires late says the process itself was busy (a burst
- * of requests holding the event loop), not that Redis is slow: its reply may be sitting unread in
- * the socket, and timers run before I/O callbacks. So a late timer re-arms once per lost interval,
- * up to LAG_ALLOWANCE × `ms` in all; on an idle process a stalled Redis is still given up on at `ms`.
- */
-function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
-  // The operation may still settle after we stopped waiting; its outcome no longer matters.
-  promise.catch(() => {});
-  let timer: NodeJS.Timeout | undefined;
-  const started = performance.now();
-  const timeout = new Promise<never>((_, reject) => {
-    const arm = (delay: number, due: number) => {
-      timer = setTimeout(() => {
-        const now = performance.now();
-        const late = now - due > ms;
-        if (late && now - started < ms * LAG_ALLOWANCE) return arm(ms, now + ms);
-        reject(new Error(`Redis did not answer within ${ms} ms`));
-      }, delay);
-      // A wait for Redis is never a reason to keep the process alive (shutdown, test teardown).
-      timer.unref();
-    };
-    arm(ms, started + ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const LAG_ALLOWANCE = 10;
 
 const CONNECT_WAIT_MS = 10_000;
 

@@ -15,13 +15,16 @@ export interface RedisTarget {
  * `commandTimeout` bounds how long any one command can keep a request waiting, whether Redis is
  * down, restarting or just stalled. Without it a command issued while Redis is unreachable sits
  * in ioredis's offline queue across reconnect attempts, which is how requests hang for seconds.
+ * It is twice REDIS_COMMAND_TIMEOUT_MS: the reads every request makes (the session, the cache)
+ * have their own bound of REDIS_COMMAND_TIMEOUT_MS, which unlike this plain timer does not fire
+ * while a reply waits unread behind a busy event loop (redis/bounded.ts); this is the outer limit.
  */
 export function redisOptions(config: Pick<Config, 'redis'>): RedisOptions {
   return {
     maxRetriesPerRequest: 3,
     connectTimeout: 10_000,
     retryStrategy: (times: number) => Math.min(times * 50, 2000),
-    commandTimeout: config.redis.commandTimeoutMs,
+    commandTimeout: config.redis.commandTimeoutMs * 2,
     // Keys are prefixed by hand (config.redis.prefix) rather than with ioredis's keyPrefix, so the
     // same names work in Lua scripts, SCAN patterns and connect-redis, which prefix on their own.
   };
