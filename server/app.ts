@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { Runtime } from './runtime.js';
+import { accessLog } from './http/access-log.js';
 import { parseJsonBody, requireJsonBody } from './http/body.js';
 import { clientApp, findClientBuild } from './http/client-app.js';
 import { rejectForeignOrigins } from './http/csrf.js';
+import { securityHeaders } from './http/security-headers.js';
 import { apiNotFound, problemHandler } from './http/problem.js';
 import { InFlight } from './http/in-flight.js';
 import { buildRouter, type RouteDef } from './http/route.js';
@@ -30,8 +29,6 @@ import { createUsersService } from './users/users.service.js';
 import { usersRoutes } from './users/users.routes.js';
 
 export type AppDeps = Omit<Runtime, 'close'>;
-
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Repositories, services and the route table of one app: wired by hand, one way, no container. */
 export function createRoutes(deps: AppDeps) {
@@ -83,29 +80,9 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   // per request); the built client's files get their own from serve-static.
   app.set('etag', false);
 
+  app.use(accessLog(logger));
   app.use(
-    pinoHttp({
-      logger,
-      // A caller's id is kept (to follow a request across services) only if it is a sane token.
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Only a bug is an error. A 503 is the expected answer while a dependency is down, and its
-      // cause is logged once by whatever noticed the outage, not once per request.
-      customLogLevel: (_req, res, err) => (err || (res.statusCode >= 500 && res.statusCode !== 503) ? 'error' : 'info'),
-      // Health probes arrive every few seconds; logging each would drown everything else.
-      autoLogging: { ignore: (req) => req.url?.startsWith('/api/health') ?? false },
-      serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
-  app.use(
-    helmet({
+    securityHeaders({
       // Over plain http (development, a LAN demo) these two would send the browser to https.
       strictTransportSecurity: config.isProduction,
       contentSecurityPolicy: { directives: { upgradeInsecureRequests: config.isProduction ? [] : null } },

@@ -2,10 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
-import { expectErrorLog, testLogger } from '../../test/support/logs.js';
+import helmet, { type HelmetOptions } from 'helmet';
+import { expectErrorLog, logEntries, testLogger } from '../../test/support/logs.js';
+import { accessLog } from './access-log.js';
 import { AppError } from './errors.js';
 import { parseJsonBody, requireJsonBody } from './body.js';
 import { problemHandler } from './problem.js';
+import { securityHeaders } from './security-headers.js';
 
 const problem = (status: number, code: string) => ({
   type: 'about:blank',
@@ -58,6 +61,18 @@ describe('errors of the real app', () => {
     expect(fresh.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('logs one access line per request, with nothing of the request but id, method and url', async () => {
+    const res = await request(t.app).get('/api/users/1?probe=access-log').set('Cookie', 'crewplots.sid=s%3Asecret.sig');
+    const id = res.headers['x-request-id'];
+    const lines = logEntries().filter((e) => (e.req as { id?: string } | undefined)?.id === id);
+    expect(lines).toEqual([
+      expect.objectContaining({ level: 30, msg: 'request completed', req: { id, method: 'GET', url: '/api/users/1?probe=access-log' }, res: { statusCode: 401 } }),
+    ]);
+    expect(JSON.stringify(lines)).not.toMatch(/secret/);
+    const health = await request(t.app).get('/api/health/live');
+    expect(logEntries().some((e) => (e.req as { id?: string } | undefined)?.id === health.headers['x-request-id'])).toBe(false);
+  });
+
   it('sends helmet headers and no X-Powered-By', async () => {
     const res = await request(t.app).get('/api/health/live');
     expect(res.headers['x-content-type-options']).toBe('nosniff');
@@ -95,5 +110,51 @@ describe('the problem handler', () => {
     const res = await request(app).get('/bug').expect(500);
     expect(res.body).toEqual(problem(500, 'internal'));
     expect(res.text).not.toMatch(/select|crewplots:sess|at .*\.ts/);
+  });
+});
+
+describe('security headers', () => {
+  it.each<[string, HelmetOptions]>([
+    ['defaults', {}],
+    ['as in development', { strictTransportSecurity: false, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }],
+    ['as in production', { strictTransportSecurity: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: [] } } }],
+  ])('are exactly the headers helmet sets (%s)', async (_name, options) => {
+    const headersOf = async (middleware: express.RequestHandler) => {
+      const app = express();
+      app.disable('x-powered-by');
+      app.use(middleware);
+      app.get('/', (_req, res) => {
+        res.end();
+      });
+      const { headers } = await request(app).get('/');
+      delete headers.date;
+      return headers;
+    };
+    const ours = await headersOf(securityHeaders(options));
+    expect(ours).toEqual(await headersOf(helmet(options)));
+    expect(ours['content-security-policy']).toBeDefined();
+  });
+
+  it('refuses options whose headers would depend on the request', () => {
+    expect(() => securityHeaders({ contentSecurityPolicy: { directives: { scriptSrc: [(_req, _res) => "'nonce-x'"] } } })).toThrow(/per request/);
+  });
+});
+
+describe('access log', () => {
+  it('logs a 5xx other than 503 at error level, a 503 at info', async () => {
+    const app = express();
+    app.use(accessLog(testLogger()));
+    app.get('/boom', (_req, res) => {
+      res.status(500).end();
+    });
+    app.get('/busy', (_req, res) => {
+      res.status(503).end();
+    });
+    expectErrorLog(/request errored/);
+    const boom = await request(app).get('/boom');
+    const busy = await request(app).get('/busy');
+    const line = (id: string) => logEntries().find((e) => (e.req as { id?: string } | undefined)?.id === id);
+    expect(line(boom.headers['x-request-id']!)).toMatchObject({ level: 50, msg: 'request errored', res: { statusCode: 500 } });
+    expect(line(busy.headers['x-request-id']!)).toMatchObject({ level: 30, msg: 'request completed', res: { statusCode: 503 } });
   });
 });

@@ -1,0 +1,42 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestHandler } from 'express';
+import helmet, { type HelmetOptions } from 'helmet';
+
+/**
+ * helmet's headers on every response, worked out once. With options that hold no functions (no
+ * per-request CSP nonce), helmet sets the same dozen headers on every response through a chain
+ * of a dozen middleware; here they are captured from one dry run of helmet itself and set in one
+ * loop. helmet stays the source of truth for what the headers are and say.
+ */
+export function securityHeaders(options: Readonly<HelmetOptions>): RequestHandler {
+  const headers = headersOf(options);
+  return (_req, res, next) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
+    next();
+  };
+}
+
+function headersOf(options: Readonly<HelmetOptions>): [string, string][] {
+  if (holdsFunction(options)) throw new Error('helmet options with functions (a CSP nonce) make headers per request: use helmet() itself');
+  const headers: [string, string][] = [];
+  const res = {
+    setHeader: (name: string, value: string) => headers.push([name, value]),
+    // X-Powered-By: Express's own setting turns it off (app.ts).
+    removeHeader: () => {},
+  };
+  let finished = false;
+  let failed: unknown;
+  helmet(options)({} as IncomingMessage, res as unknown as ServerResponse, (err?: unknown) => {
+    finished = true;
+    failed = err;
+  });
+  if (failed) throw failed;
+  if (!finished) throw new Error('helmet did not finish synchronously: its headers depend on the request');
+  return headers;
+}
+
+function holdsFunction(value: unknown): boolean {
+  if (typeof value === 'function') return true;
+  if (value === null || typeof value !== 'object') return false;
+  return Object.values(value).some(holdsFunction);
+}
