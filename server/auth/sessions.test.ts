@@ -109,6 +109,66 @@ describe('GET /api/auth/me and POST /api/auth/logout', () => {
   });
 });
 
+describe('reading a session on GET and HEAD (without express-session)', () => {
+  const cookieOf = (res: { headers: Record<string, unknown> }) => (res.headers['set-cookie'] as string[] | undefined)?.[0]?.split(';')[0];
+
+  it('accepts a cookie signed with any configured secret, so secrets can be rotated', async () => {
+    const account = await crew();
+    const old = await createTestApp({ SESSION_SECRET: 'o'.repeat(32) });
+    const rotated = await createTestApp({ SESSION_SECRET: `${'n'.repeat(32)},${'o'.repeat(32)}` });
+    const retired = await createTestApp({ SESSION_SECRET: 'n'.repeat(32) });
+    try {
+      const login = await request(old.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(200);
+      const cookie = cookieOf(login)!;
+      expect((await request(rotated.app).get('/api/auth/me').set('Cookie', cookie).expect(200)).body.user.id).toBe(account.id);
+      await request(rotated.app).head('/api/auth/me').set('Cookie', cookie).expect(200);
+      await request(retired.app).get('/api/auth/me').set('Cookie', cookie).expect(401);
+      // State-changing requests go through express-session, with the same secrets.
+      await request(rotated.app).post('/api/auth/logout').set('Cookie', cookie).expect(204);
+      await request(rotated.app).get('/api/auth/me').set('Cookie', cookie).expect(401);
+    } finally {
+      await Promise.all([old.close(), rotated.close(), retired.close()]);
+    }
+  });
+
+  it('a real session id under a wrong signature, or a cookie without one, is no session', async () => {
+    const account = await crew();
+    const login = await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(200);
+    const sid = sessionIdOf(login.headers['set-cookie'])!;
+    await request(t.app).get('/api/auth/me').set('Cookie', `crewplots.sid=s%3A${sid}.c2lnbmF0dXJl`).expect(401);
+    await request(t.app).get('/api/auth/me').set('Cookie', `crewplots.sid=${sid}`).expect(401);
+    await request(t.app).get('/api/auth/me').set('Cookie', cookieOf(login)!).expect(200);
+  });
+
+  it('an unreadable stored session is a 401, not a 500', async () => {
+    const account = await crew();
+    const login = await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(200);
+    const key = `${prefix()}sess:${sessionIdOf(login.headers['set-cookie'])}`;
+    await t.deps.redis.main.hset(key, 'access', '{"userId":"not a number"');
+    await request(t.app).get('/api/auth/me').set('Cookie', cookieOf(login)!).expect(401);
+  });
+
+  it('sends no cookie and writes nothing until half the lifetime is spent, then extends it once', async () => {
+    const account = await crew();
+    const login = await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(200);
+    const cookie = cookieOf(login)!;
+    const key = `${prefix()}sess:${sessionIdOf(login.headers['set-cookie'])}`;
+    const fresh = await request(t.app).get(`/api/users/${account.id}`).set('Cookie', cookie).expect(200);
+    expect(fresh.headers['set-cookie']).toBeUndefined();
+
+    const state = JSON.parse((await t.deps.redis.main.hget(key, 'state'))!);
+    await t.deps.redis.main.hset(key, 'state', JSON.stringify({ ...state, refreshedAt: Date.now() - 13 * 3600_000 }));
+    await t.deps.redis.main.expire(key, 11 * 3600);
+    const due = await request(t.app).get(`/api/users/${account.id}`).set('Cookie', cookie).expect(200);
+    expect(due.body.id).toBe(account.id);
+    expect(cookieOf(due)).toBe(cookie);
+    expect(JSON.parse((await t.deps.redis.main.hget(key, 'state'))!).refreshedAt).toBeGreaterThan(Date.now() - 60_000);
+    expect(await t.deps.redis.main.ttl(key)).toBeGreaterThan(23 * 3600);
+    const after = await request(t.app).get(`/api/users/${account.id}`).set('Cookie', cookie).expect(200);
+    expect(after.headers['set-cookie']).toBeUndefined();
+  });
+});
+
 describe('revocation', () => {
   it('deactivating a user makes their open sessions 401 on the next request', async () => {
     const admin = await makeAccount(t.deps.database.db, 'admin');

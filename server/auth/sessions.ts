@@ -1,19 +1,31 @@
 import type { RequestHandler, Request, Response } from 'express';
+import { parse as parseCookies } from 'cookie';
+import { unsign } from 'cookie-signature';
 import session, { type SessionData } from 'express-session';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { actorFromSession, type Actor } from '../access/actor.js';
 import { AppError } from '../http/errors.js';
-import { RedisSessionStore, type SessionAccess } from './session.store.js';
+import { RedisSessionStore, type SessionAccess, type StoredSession } from './session.store.js';
 
 export const SESSION_COOKIE = 'crewplots.sid';
 export const SESSION_TTL_SECONDS = 24 * 60 * 60;
+
+/** A session's lifetime is extended once half of it is spent (see createSessions). */
+const refreshDue = (refreshedAt: number | undefined) => Date.now() - (refreshedAt ?? 0) > (SESSION_TTL_SECONDS * 1000) / 2;
+
+const signInFirst = () => new AppError('unauthenticated', 'Sign in first.');
 
 /**
  * Sessions as DESIGN.md describes them, with one change to how they are kept alive: instead of a
  * Redis write on every request (express-session's touch), a session's lifetime is extended only
  * once half of it is spent. A busy browser then costs one Redis read per request, and the cookie
  * is re-sent with the new expiry whenever the lifetime is extended.
+ *
+ * A GET or HEAD, which never changes its session, skips express-session when no extension is due:
+ * the cookie is verified against the same secrets and the session read from the same store, and
+ * only the actor is built (docs/decisions/005-session-store.md). Everything else, and any request
+ * whose session is due an extension, goes through express-session.
  */
 export function createSessions(config: Config, redis: Redis) {
   const store = new RedisSessionStore(redis, config.redis.prefix, SESSION_TTL_SECONDS, config.redis.commandTimeoutMs);
@@ -39,21 +51,38 @@ export function createSessions(config: Config, redis: Redis) {
 
   const refreshWhenHalfSpent: RequestHandler = (req, _res, next) => {
     const s = req.session;
-    if (s?.userId && Date.now() - (s.refreshedAt ?? 0) > (SESSION_TTL_SECONDS * 1000) / 2) s.refreshedAt = Date.now();
+    if (s?.userId && refreshDue(s.refreshedAt)) s.refreshedAt = Date.now();
     next();
   };
 
   const requireActor: RequestHandler = (req, res, next) => {
     const s = req.session;
-    if (!s?.userId || !s.role || !s.locationIds) throw new AppError('unauthenticated', 'Sign in first.');
+    if (!s?.userId || !s.role || !s.locationIds) throw signInFirst();
     res.locals.actor = actorFromSession({ userId: s.userId, role: s.role, locationIds: s.locationIds });
     next();
+  };
+
+  const throughExpressSession = chain([loadSession, requireActor, refreshWhenHalfSpent]);
+  const secrets = [...config.session.secrets];
+
+  const requireSession: RequestHandler = (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return throughExpressSession(req, res, next);
+    const sid = signedSessionId(req.headers.cookie, secrets);
+    if (sid === undefined) return next(signInFirst());
+    store.read(sid).then((stored) => {
+      const view = stored ? readableSession(stored) : undefined;
+      if (!view) return next(signInFirst());
+      if (refreshDue(view.refreshedAt)) return throughExpressSession(req, res, next);
+      req.sessionID = sid;
+      res.locals.actor = actorFromSession(view.access);
+      next();
+    }, next);
   };
 
   return {
     store,
     /** Loads the session, 401 without one, extends it when due, exposes `res.locals.actor`. */
-    requireSession: [loadSession, requireActor, refreshWhenHalfSpent] as RequestHandler[],
+    requireSession: [requireSession] as RequestHandler[],
     /** Loads a session if there is one; for routes that also admit other credentials. */
     optionalSession: loadSession,
 
@@ -77,3 +106,46 @@ export function createSessions(config: Config, redis: Redis) {
 }
 
 export type Sessions = ReturnType<typeof createSessions>;
+
+/** The session id of a `crewplots.sid` cookie signed with any of the secrets, as express-session reads it. */
+function signedSessionId(header: string | undefined, secrets: readonly string[]): string | undefined {
+  if (!header) return undefined;
+  const raw = parseCookies(header)[SESSION_COOKIE];
+  if (!raw?.startsWith('s:')) return undefined;
+  for (const secret of secrets) {
+    const sid = unsign(raw.slice(2), secret);
+    if (sid !== false) return sid;
+  }
+  return undefined;
+}
+
+/** What a GET needs of a stored session, or undefined if it is not a complete one. */
+function readableSession(stored: StoredSession): { access: SessionAccess; refreshedAt: number | undefined } | undefined {
+  try {
+    const access = JSON.parse(stored.access) as Partial<SessionAccess>;
+    const state = JSON.parse(stored.state) as { refreshedAt?: number };
+    if (typeof access.userId !== 'number' || !access.role || !Array.isArray(access.locationIds)) return undefined;
+    return { access: { userId: access.userId, role: access.role, locationIds: access.locationIds }, refreshedAt: state.refreshedAt };
+  } catch {
+    // Unreadable (written by an incompatible version): no session, as express-session would decide.
+    return undefined;
+  }
+}
+
+/** Middleware run in order as one; a throw in any of them goes to `next`. */
+function chain(handlers: readonly RequestHandler[]): RequestHandler {
+  return (req, res, next) => {
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err !== undefined && err !== null) return next(err);
+      const handler = handlers[i++];
+      if (!handler) return next();
+      try {
+        void handler(req, res, step);
+      } catch (thrown) {
+        next(thrown);
+      }
+    };
+    step();
+  };
+}
