@@ -44,18 +44,23 @@ export function epochChannel(prefix: string): string {
 }
 
 /**
- * `<schemaVersion>|<epoch>|<json>`; an empty body records that the entity does not exist. The
- * fill script and the read script agree on this layout (cache.scripts.ts).
+ * `<schemaVersion>|<epoch>|<head>\n<body>`: the head is the JSON of the few fields a caller needs
+ * before the body (empty when the namespace has none), the body the entity's JSON. JSON never
+ * holds a raw newline, so the first one ends the head. Nothing after the second `|` records that
+ * the entity does not exist. The fill and read scripts look only at the version and the epoch
+ * (cache.scripts.ts).
  */
-export function encodeEnvelope(schemaVersion: number, epoch: number, json: string | null): string {
-  return `${schemaVersion}|${epoch}|${json ?? ''}`;
+export function encodeEnvelope(schemaVersion: number, epoch: number, entry: { head: string; json: string } | null): string {
+  return `${schemaVersion}|${epoch}|${entry ? `${entry.head}\n${entry.json}` : ''}`;
 }
 
-/** The JSON body, `null` for a negative entry, `undefined` for something that is not an envelope. */
-export function envelopeBody(envelope: string): string | null | undefined {
+/** The head and body, `null` for a negative entry, `undefined` for something that is not an envelope. */
+export function envelopeParts(envelope: string): { head: string; body: string } | null | undefined {
   const first = envelope.indexOf('|');
   const second = first < 0 ? -1 : envelope.indexOf('|', first + 1);
   if (second < 0) return undefined;
-  const body = envelope.slice(second + 1);
-  return body === '' ? null : body;
+  if (second === envelope.length - 1) return null;
+  const newline = envelope.indexOf('\n', second + 1);
+  if (newline < 0) return undefined;
+  return { head: envelope.slice(second + 1, newline), body: envelope.slice(newline + 1) };
 }

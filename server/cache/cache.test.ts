@@ -98,10 +98,11 @@ describe('the cache on the shared Redis', () => {
 
   it.each([
     ['garbage', () => 'not an envelope at all'],
-    ['an older schema version', (epoch: number) => encodeEnvelope(1, epoch, JSON.stringify({ id: 5, name: 'Old shape' }))],
-    ['JSON that no longer parses as the schema', (epoch: number) => encodeEnvelope(2, epoch, JSON.stringify({ id: 5, fullName: 'Renamed field' }))],
-    ['truncated JSON', (epoch: number) => encodeEnvelope(2, epoch, '{"id":5,"na')],
-    ['an entry from before the current epoch', (epoch: number) => encodeEnvelope(2, epoch - 1, JSON.stringify({ id: 5, name: 'Retired', updatedAt: '2030-01-07T09:00:00.000Z' }))],
+    ['an older schema version', (epoch: number) => encodeEnvelope(1, epoch, { head: '', json: JSON.stringify({ id: 5, name: 'Old shape' }) })],
+    ['JSON that no longer parses as the schema', (epoch: number) => encodeEnvelope(2, epoch, { head: '', json: JSON.stringify({ id: 5, fullName: 'Renamed field' }) })],
+    ['truncated JSON', (epoch: number) => encodeEnvelope(2, epoch, { head: '', json: '{"id":5,"na' })],
+    ['an entry of the layout before heads', (epoch: number) => `2|${epoch}|${JSON.stringify({ id: 5, name: 'Old layout', updatedAt: '2030-01-07T09:00:00.000Z' })}`],
+    ['an entry from before the current epoch', (epoch: number) => encodeEnvelope(2, epoch - 1, { head: '', json: JSON.stringify({ id: 5, name: 'Retired', updatedAt: '2030-01-07T09:00:00.000Z' }) })],
   ])('treats %s under the key as a miss, not an error, and replaces it', async (_what, entry) => {
     const { cache, prefix, metrics } = await open();
     const { calls, load } = personLoader({ id: 5, name: 'Current', updatedAt: '2030-01-07T09:00:00.000Z' });
@@ -112,6 +113,41 @@ describe('the cache on the shared Redis', () => {
     expect((await read())!.value().name).toBe('Current');
     expect(calls.count).toBe(1);
     expect(await counter(metrics, 'hits_total')).toBe(1);
+  });
+
+  describe('with a head', () => {
+    const PersonHead = Person.pick({ id: true, name: true });
+
+    it('a hit carries the head, sends the bytes of the miss, and parses the body only when asked', async () => {
+      const { cache, prefix } = await open();
+      const { calls, load } = personLoader({ id: 9, name: 'Head Person', updatedAt: '2030-01-07T09:00:00.000Z' });
+      const read = () => cache.getOrLoad({ key: key(9), ttl: 'MEDIUM', schema: Person, head: PersonHead, load });
+
+      const miss = await read();
+      const hit = await read();
+      expect(calls.count).toBe(1);
+      expect(hit!.head).toEqual({ id: 9, name: 'Head Person' });
+      expect(miss!.head).toEqual(hit!.head);
+      expect(hit!.json).toBe(miss!.json);
+      expect(hit!.value()).toEqual(miss!.value());
+      expect(await redis.get(entryKey(prefix, key(9)))).toMatch(/^\d+\|\d+\|\{"id":9,"name":"Head Person"\}\n\{"id":9,/);
+    });
+
+    it('a head that no longer parses is a miss; a good head over a bad body fails only value()', async () => {
+      const { cache, prefix } = await open();
+      const { calls, load } = personLoader({ id: 10, name: 'Current', updatedAt: '2030-01-07T09:00:00.000Z' });
+      const request = { key: key(10), ttl: 'MEDIUM' as const, schema: Person, head: PersonHead, version: 3, load };
+      const epoch = cache.status().epoch!;
+
+      await redis.set(entryKey(prefix, key(10)), encodeEnvelope(3, epoch, { head: '{"id":"ten"}', json: '{}' }), 'EX', 60);
+      expect((await cache.getOrLoad(request))!.head.name).toBe('Current');
+      expect(calls.count).toBe(1);
+
+      await redis.set(entryKey(prefix, key(10)), encodeEnvelope(3, epoch, { head: '{"id":10,"name":"Forged"}', json: '{"id":10' }), 'EX', 60);
+      const forged = await cache.getOrLoad(request);
+      expect(forged!.head.name).toBe('Forged');
+      expect(() => forged!.value()).toThrow(CacheShapeError);
+    });
   });
 
   it('treats a value of another Redis type under the key as a miss', async () => {

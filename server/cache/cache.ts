@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
@@ -6,7 +6,22 @@ import { bounded } from '../redis/bounded.js';
 import type { CacheMetrics } from '../metrics/metrics.js';
 import { createBreaker, type BreakerState } from './cache.breaker.js';
 import { createEpochTracker } from './cache.epoch.js';
-import { encodeEnvelope, entryKey, envelopeBody, leaseKey, type CacheKey } from './cache.keys.js';
+import { encodeEnvelope, entryKey, leaseKey, type CacheKey } from './cache.keys.js';
+import {
+  BAD,
+  TTL_SECONDS,
+  checkVersion,
+  decode,
+  isCurrent,
+  load,
+  versionOf,
+  type AnyRequest,
+  type CachedFor,
+  type Entry,
+  type HeadSchema,
+  type LoadRequest,
+  type TtlClass,
+} from './cache.values.js';
 import { FILL, READ, RELEASE, UNGUARDED_FILL, runScript } from './cache.scripts.js';
 
 /**
@@ -21,36 +36,8 @@ import { FILL, READ, RELEASE, UNGUARDED_FILL, runScript } from './cache.scripts.
 
 export type { CacheKey };
 
-export const TTL_SECONDS = { SHORT: 60, MEDIUM: 300, LONG: 3600 } as const;
-export type TtlClass = keyof typeof TTL_SECONDS;
-
-export interface LoadRequest<S extends z.ZodType> {
-  key: CacheKey;
-  ttl: TtlClass;
-  /** What a cached value must parse as; anything else under the key is a miss. */
-  schema: S;
-  /**
-   * The shape's version in each entry's envelope; an entry of another version is a miss.
-   * Default: a fingerprint of the schema, so any change to the shape retires older entries.
-   */
-  version?: number;
-  /**
-   * How far a hit is trusted. `schema` (default): parsed with the schema on every read.
-   * `version`: JSON-parsed only, its shape vouched for by the version — for large values on hot
-   * paths (a schedule's 150 shifts), where parsing each hit would cost more than the load saves.
-   */
-  verify?: 'schema' | 'version';
-  /** Loads from the database; `null` or `undefined` means "does not exist" and is cached briefly too. */
-  load: () => Promise<z.input<S> | z.output<S> | null | undefined>;
-}
-
-/** A cached entity. Shared by every caller of one load: treat the value as read-only. */
-export interface Cached<T> {
-  /** The JSON as stored, to send as a response body without serialising again. */
-  readonly json: string;
-  /** The value as the schema parsed it (already validated when the entry was read). */
-  value(): T;
-}
+export { CacheShapeError, TTL_SECONDS } from './cache.values.js';
+export type { Cached, HeadSchema, LoadRequest, TtlClass } from './cache.values.js';
 
 export interface CacheStatus {
   disabled: boolean;
@@ -61,7 +48,7 @@ export interface CacheStatus {
 }
 
 export interface Cache {
-  getOrLoad<S extends z.ZodType>(request: LoadRequest<S>): Promise<Cached<z.output<S>> | null>;
+  getOrLoad<S extends z.ZodType, H extends HeadSchema | undefined = undefined>(request: LoadRequest<S, H>): Promise<CachedFor<S, H> | null>;
   /** Deletes the entries (and their fill leases). Never throws: a failure is made good by an epoch bump. */
   invalidate(keys: readonly CacheKey[]): Promise<void>;
   status(): CacheStatus;
@@ -121,12 +108,6 @@ export interface CacheOptions extends Partial<Omit<CacheTunables, 'ttlSeconds'>>
   unsafeSkipFillGuard?: boolean;
 }
 
-export class CacheShapeError extends Error {
-  override name = 'CacheShapeError';
-}
-
-type AnyRequest = LoadRequest<z.ZodType>;
-type Entry = Cached<unknown> | null;
 type Outcome = { kind: 'value'; result: Entry } | { kind: 'retry' };
 
 /** One load shared by the readers of one key in this process. */
@@ -142,7 +123,6 @@ type ReadReply =
   | { kind: 'lease'; bad: boolean }
   | { kind: 'held'; holder: string | null; bad: boolean };
 
-const BAD = Symbol('bad entry');
 const DOWN_STATUSES = new Set(['reconnecting', 'close', 'end']);
 const ALL = '-';
 
@@ -294,7 +274,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
 
   async function fill(request: AnyRequest, key: string, token: string, loadEpoch: number, result: Entry): Promise<void> {
     const label = { namespace: request.key.namespace };
-    const envelope = encodeEnvelope(versionOf(request), loadEpoch, result?.json ?? null);
+    const envelope = encodeEnvelope(versionOf(request), loadEpoch, result && { head: result.headJson, json: result.json });
     const ttlMs = jittered(result ? t.ttlSeconds[request.ttl] : t.negativeTtlSeconds, t.jitter);
     const script = options.unsafeSkipFillGuard ? UNGUARDED_FILL : FILL;
     try {
@@ -556,69 +536,7 @@ function disabledCache(metrics: CacheMetrics): Cache {
   };
 }
 
-// ---- values ---------------------------------------------------------------------------------
-
-/**
- * Serialises once and parses that JSON back through the schema, so a miss yields exactly what a
- * later hit will (dates as the JSON has them), and a loader that drifts from its schema fails
- * here, loudly, instead of poisoning the cache.
- */
-async function load(request: AnyRequest, metrics: CacheMetrics): Promise<Entry> {
-  const label = { namespace: request.key.namespace };
-  metrics.loads.inc(label);
-  const stop = metrics.loadDuration.startTimer(label);
-  let loaded: unknown;
-  try {
-    loaded = await request.load();
-  } finally {
-    stop();
-  }
-  if (loaded === null || loaded === undefined) return null;
-  const json = JSON.stringify(loaded);
-  const parsed = request.schema.safeParse(JSON.parse(json));
-  if (!parsed.success) {
-    throw new CacheShapeError(`loader for cache namespace "${request.key.namespace}" returned a value its schema rejects: ${parsed.error.message}`);
-  }
-  return cached(json, parsed.data);
-}
-
-function decode(request: AnyRequest, envelope: string): Entry | typeof BAD {
-  const body = envelopeBody(envelope);
-  if (body === undefined) return BAD;
-  if (body === null) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body);
-  } catch {
-    return BAD;
-  }
-  if (request.verify === 'version') return raw !== null && typeof raw === 'object' ? cached(body, raw) : BAD;
-  const parsed = request.schema.safeParse(raw);
-  return parsed.success ? cached(body, parsed.data) : BAD;
-}
-
-/** The same test the read script makes: this shape's version, written in the current epoch or later. */
-function isCurrent(envelope: string, version: number, currentEpoch: number): boolean {
-  const match = /^(\d+)\|(\d+)\|/.exec(envelope);
-  return match !== null && Number(match[1]) === version && Number(match[2]) >= currentEpoch;
-}
-
-const fingerprints = new WeakMap<z.ZodType, number>();
-
-/** A number that changes whenever the schema's JSON Schema does (a field added, a type changed). */
-function fingerprint(schema: z.ZodType): number {
-  let value = fingerprints.get(schema);
-  if (value === undefined) {
-    const shape = JSON.stringify(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' }));
-    value = createHash('sha256').update(shape).digest().readUInt32BE(0);
-    fingerprints.set(schema, value);
-  }
-  return value;
-}
-
-function versionOf(request: AnyRequest): number {
-  return request.version ?? fingerprint(request.schema);
-}
+// ---- Redis replies --------------------------------------------------------------------------
 
 function parseReadReply(raw: unknown): ReadReply {
   if (!Array.isArray(raw)) throw new Error('unexpected cache read reply');
@@ -627,17 +545,6 @@ function parseReadReply(raw: unknown): ReadReply {
   if (kind === 'lease') return { kind: 'lease', bad: first === 'bad' };
   if (kind === 'held') return { kind: 'held', holder: typeof first === 'string' ? first : null, bad: second === 'bad' };
   throw new Error('unexpected cache read reply');
-}
-
-function checkVersion(request: AnyRequest): void {
-  const version = versionOf(request);
-  if (!Number.isSafeInteger(version) || version < 0) {
-    throw new TypeError(`cache version of namespace "${request.key.namespace}" must be a non-negative integer`);
-  }
-}
-
-function cached<T>(json: string, value: T): Cached<T> {
-  return { json, value: () => value };
 }
 
 // ---- small helpers --------------------------------------------------------------------------

@@ -24,6 +24,8 @@ export interface UsersServiceDeps {
 const UserCursor = z.strictObject({ id: Id });
 
 const userKey = (id: number): CacheKey => ({ namespace: 'user', id });
+/** What access checks read of a user, stored ahead of the profile in the cache entry. */
+const UserHead = UserSchema.pick({ id: true, role: true, locationIds: true });
 const scheduleKey = (id: number): CacheKey => ({ namespace: 'schedule', id });
 
 /** `locationIds` or `memberships` from a request, as membership rows. */
@@ -40,14 +42,15 @@ function dedupe(memberships: MembershipRow[]): MembershipRow[] {
 export function createUsersService({ repo, cache, sessions, logger }: UsersServiceDeps) {
   /** The cached user, or null. Every read of a user by id goes through here. */
   async function cached(id: number) {
-    return cache.getOrLoad({ key: userKey(id), ttl: 'MEDIUM', schema: UserSchema, load: () => repo.findById(id) });
+    // A hit parses and validates the head (what access checks read); the rest when value() asks.
+    return cache.getOrLoad({ key: userKey(id), ttl: 'MEDIUM', schema: UserSchema, head: UserHead, load: () => repo.findById(id) });
   }
 
+  /** The cached user if the actor may see them; 404 otherwise. */
   async function visibleUser(actor: Actor, id: number) {
     const entry = await cached(id);
-    const user = entry?.value();
-    ensureVisible(user !== undefined && userPolicy.view(actor, user), 'user');
-    return { entry: entry!, user: user! };
+    ensureVisible(entry !== null && userPolicy.view(actor, entry.head), 'user');
+    return entry!;
   }
 
   async function assertLocationsExist(memberships: MembershipRow[]): Promise<void> {
@@ -93,8 +96,7 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
   return {
     /** The cached JSON of a user the actor may see (sent as-is). */
     async get(actor: Actor, id: number): Promise<RawJson> {
-      const { entry } = await visibleUser(actor, id);
-      return new RawJson(entry.json);
+      return new RawJson((await visibleUser(actor, id)).json);
     },
 
     /** A user by id through the cache, or null; for other services (membership, activity). */
@@ -142,7 +144,7 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
 
     /** `currentSid`: the caller's session, kept when they change their own password. */
     async update(actor: Actor, id: number, patch: PatchUserBody, currentSid?: string): Promise<User> {
-      const { user: before } = await visibleUser(actor, id);
+      const before = (await visibleUser(actor, id)).value();
       ensureFieldsAllowed(patch, userPolicy.editableFields(actor, before));
       const { locationIds: _ids, memberships: _m, password, ...fields } = patch;
       const changes: UserChanges = { ...fields };
@@ -171,7 +173,7 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
 
     /** DELETE: deactivates (shift history stays) and ends every session of the user at once. */
     async deactivate(actor: Actor, id: number): Promise<void> {
-      const { user: before } = await visibleUser(actor, id);
+      const before = (await visibleUser(actor, id)).value();
       ensureAllowed(userPolicy.deactivate(actor));
       if (actor.userId === id) throw new AppError('unprocessable', 'You cannot deactivate yourself.');
       const after = await repo.update(id, { active: false });
