@@ -63,7 +63,7 @@ export function createEpochTracker(options: EpochOptions): EpochTracker {
   };
 
   // A connection of its own: one in subscriber mode cannot run the commands the cache needs.
-  const subscriber = main.duplicate({ autoResubscribe: false });
+  const subscriber = main.duplicate({ autoResubscribe: false, enableAutoPipelining: false });
   let resyncTimer: NodeJS.Timeout | undefined;
 
   // Subscribe first, then read: a bump between the two is seen by one or the other. Until this
