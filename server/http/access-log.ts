@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { Request, RequestHandler } from 'express';
 import type { Logger } from '../logger.js';
 
 declare module 'node:http' {
   interface IncomingMessage {
     /** The request id: the caller's `X-Request-Id` if it is a sane token, otherwise a new UUID. */
-    id: string;
-    /** A logger bound to this request's id, method and url. */
-    log: Logger;
+    id?: string;
   }
 }
 
@@ -16,9 +15,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /**
  * One access-log line per request: `{ req: { id, method, url }, res: { statusCode }, responseTime }`.
  * What pino-http does, for a fraction of its cost on every request (bench/README.md, finding 2):
- * - `req.log` is made on first use; most requests never log anything of their own;
- * - the line itself carries only id, method, url, status and time, nothing that could hold a
- *   secret, so it skips the logger's redaction pass (whose wildcard paths are walked per line).
+ * - no child logger per request; whatever logs about a request makes one (`requestLog`);
+ * - the line carries only id, method, url, status and time, nothing that could hold a secret,
+ *   so it skips the logger's redaction pass (whose wildcard paths are walked per line).
  * Only a bug is an error: a 503 is the expected answer while a dependency is down, and its cause
  * is logged once by whatever noticed the outage, not once per request. Health probes, which
  * arrive every few seconds, are not logged.
@@ -28,33 +27,24 @@ export function accessLog(logger: Logger): RequestHandler {
   return (req, res, next) => {
     const incoming = req.headers['x-request-id'];
     const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-    const method = req.method;
-    const url = req.originalUrl;
     req.id = id;
     res.setHeader('X-Request-Id', id);
-    let child: Logger | undefined;
-    Object.defineProperty(req, 'log', {
-      configurable: true,
-      get: () => (child ??= logger.child({ req: { id, method, url } })),
-    });
-    if (url.startsWith('/api/health')) return next();
+    if (req.originalUrl.startsWith('/api/health')) return next();
 
     const started = performance.now();
-    const done = () => {
-      res.off('finish', done);
-      res.off('close', done);
-      const responseTime = Math.round(performance.now() - started);
-      if (!res.writableFinished) {
-        lines.info({ req: { id, method, url }, res: { statusCode: null }, responseTime }, 'request aborted');
-        return;
-      }
-      const statusCode = res.statusCode;
-      const line = { req: { id, method, url }, res: { statusCode }, responseTime };
-      if (statusCode >= 500 && statusCode !== 503) lines.error(line, 'request errored');
+    // 'close' follows 'finish' on a response that was sent, and comes alone when the client left.
+    res.once('close', () => {
+      const line = { req: { id, method: req.method, url: req.originalUrl }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) };
+      if (!res.writableFinished) lines.info({ ...line, res: { statusCode: null } }, 'request aborted');
+      else if (res.statusCode >= 500 && res.statusCode !== 503) lines.error(line, 'request errored');
       else lines.info(line, 'request completed');
-    };
-    res.on('finish', done);
-    res.on('close', done);
+    });
     next();
   };
+}
+
+/** A logger for something about this request (an error), bound to its id, method and url. */
+export function requestLog(logger: Logger, req: IncomingMessage | Request): Logger {
+  const url = 'originalUrl' in req ? req.originalUrl : req.url;
+  return logger.child({ req: { id: req.id, method: req.method, url } });
 }

@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
+import { requestLog } from './access-log.js';
 import type { Problem } from '../../shared/errors.js';
 import { AppError } from './errors.js';
 import { isDatabaseError, isDatabaseUnavailable } from '../db/errors.js';
@@ -67,7 +68,7 @@ export function problemHandler(logger: Logger, hooks: { databaseError?: () => vo
       // An outage is logged at most every half minute, not once per request.
       if (Date.now() - lastOutageLog > 30_000) {
         lastOutageLog = Date.now();
-        (req.log ?? logger).warn({ err }, 'Postgres is unavailable: answering 503 until it is back');
+        requestLog(logger, req).warn({ err }, 'Postgres is unavailable: answering 503 until it is back');
       }
       error = new AppError('service_unavailable', 'The database is unavailable for a moment; try again shortly.', { retryAfter: 2 });
       sendProblem(res, error);
@@ -78,10 +79,10 @@ export function problemHandler(logger: Logger, hooks: { databaseError?: () => vo
       error = new AppError('service_unavailable', 'A backing service is unavailable for a moment; try again shortly.', { retryAfter: 1 });
     }
     if (!error) {
-      (req.log ?? logger).error({ err }, 'unhandled error');
+      requestLog(logger, req).error({ err }, 'unhandled error');
       error = new AppError('internal', 'Something went wrong on our side. It has been logged.');
     } else if (error.status >= 500 && error.status !== 503) {
-      (req.log ?? logger).error({ err: error.cause ?? error, code: error.code }, error.detail);
+      requestLog(logger, req).error({ err: error.cause ?? error, code: error.code }, error.detail);
     }
     sendProblem(res, error);
   };
