@@ -135,7 +135,7 @@ describe('a response is the same from the cache as from Postgres', () => {
     await Promise.all([cached.close(), uncached.close()]);
   });
 
-  it('byte for byte: miss, hit, and with the cache switched off', async () => {
+  it('byte for byte, headers too: miss, hit, and with the cache switched off', async () => {
     const { schedule } = await bigSchedule(cached, 40);
     const admin = await makeAccount(cached.deps.database.db, 'admin');
     const [agent, plain] = await Promise.all([signIn(cached.app, admin), signIn(uncached.app, admin)]);
@@ -144,6 +144,10 @@ describe('a response is the same from the cache as from Postgres', () => {
     const direct = await plain.get(`/api/schedules/${schedule.id}`).expect(200);
     expect(hit.text).toBe(miss.text);
     expect(direct.text).toBe(miss.text);
+    for (const res of [miss, hit, direct]) {
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(res.headers['content-length']).toBe(String(Buffer.byteLength(miss.text)));
+    }
     expect(miss.text).toMatch(/"startsAt":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"/);
     expect(await counter(uncached, 'crewplots_cache_hits_total', 'schedule')).toBe(0);
   });

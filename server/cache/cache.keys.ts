@@ -50,17 +50,23 @@ export function epochChannel(prefix: string): string {
  * the entity does not exist. The fill and read scripts look only at the version and the epoch
  * (cache.scripts.ts).
  */
-export function encodeEnvelope(schemaVersion: number, epoch: number, entry: { head: string; json: string } | null): string {
+export function encodeEnvelope(schemaVersion: number, epoch: number, entry: { head: string; json: string | Buffer } | null): string {
   return `${schemaVersion}|${epoch}|${entry ? `${entry.head}\n${entry.json}` : ''}`;
 }
 
-/** The head and body, `null` for a negative entry, `undefined` for something that is not an envelope. */
-export function envelopeParts(envelope: string): { head: string; body: string } | null | undefined {
+/**
+ * The head and body, `null` for a negative entry, `undefined` for something that is not an
+ * envelope. A hit is read from Redis as bytes: its body stays a Buffer, sent as it is, never
+ * decoded into a string and encoded again.
+ */
+export function envelopeParts<E extends string | Buffer>(envelope: E): { head: string; body: E } | null | undefined {
   const first = envelope.indexOf('|');
   const second = first < 0 ? -1 : envelope.indexOf('|', first + 1);
   if (second < 0) return undefined;
   if (second === envelope.length - 1) return null;
   const newline = envelope.indexOf('\n', second + 1);
   if (newline < 0) return undefined;
-  return { head: envelope.slice(second + 1, newline), body: envelope.slice(newline + 1) };
+  const head = typeof envelope === 'string' ? envelope.slice(second + 1, newline) : envelope.toString('utf8', second + 1, newline);
+  const body = (typeof envelope === 'string' ? envelope.slice(newline + 1) : envelope.subarray(newline + 1)) as E;
+  return { head, body };
 }

@@ -189,12 +189,12 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
     }
     // A hit costs one plain GET; only a miss (or an entry of another version or epoch) runs the
     // read script that takes the fill lease.
-    let envelope: string | null;
+    let envelope: Buffer | null;
     try {
       // Another Redis type under the key is a bad entry, for the read script to deal with, not
       // a Redis failure that should count towards opening the breaker.
       envelope = await op('read', request.key.namespace, store, () =>
-        store.get(key).catch((err: Error) => {
+        store.getBuffer(key).catch((err: Error) => {
           if (err.message.startsWith('WRONGTYPE')) return null;
           throw err;
         }),

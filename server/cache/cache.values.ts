@@ -46,8 +46,11 @@ export interface LoadRequest<S extends z.ZodType, H extends HeadSchema | undefin
 
 /** A cached entity. Shared by every caller of one load: treat the values as read-only. */
 export interface Cached<T, H = undefined> {
-  /** The JSON as stored, to send as a response body without serialising again. */
-  readonly json: string;
+  /**
+   * The JSON as stored, to send as a response body without serialising again: the string a load
+   * made, or on a hit the bytes Redis sent (the same UTF-8).
+   */
+  readonly json: string | Buffer;
   /** The head's fields (validated), or undefined without a head. */
   readonly head: H;
   /** The value as the schema parsed it. */
@@ -93,7 +96,7 @@ export async function load(request: AnyRequest, metrics: CacheMetrics): Promise<
 }
 
 /** An envelope read back as an entry; BAD (a miss) if it is not one this request can trust. */
-export function decode(request: AnyRequest, envelope: string): Entry | typeof BAD {
+export function decode(request: AnyRequest, envelope: string | Buffer): Entry | typeof BAD {
   const parts = envelopeParts(envelope);
   if (parts === undefined) return BAD;
   if (parts === null) return null;
@@ -118,7 +121,7 @@ export function decode(request: AnyRequest, envelope: string): Entry | typeof BA
 }
 
 /** A body behind a valid head, parsed on first use. It was written with this version's shape. */
-function trustedBody(request: AnyRequest, body: string): unknown {
+function trustedBody(request: AnyRequest, body: string | Buffer): unknown {
   const raw = parseJson(body);
   if (request.verify === 'version' && raw !== null && typeof raw === 'object') return raw;
   const parsed = request.schema.safeParse(raw);
@@ -127,8 +130,9 @@ function trustedBody(request: AnyRequest, body: string): unknown {
 }
 
 /** The same test the read script makes: this shape's version, written in the current epoch or later. */
-export function isCurrent(envelope: string, version: number, currentEpoch: number): boolean {
-  const match = /^(\d+)\|(\d+)\|/.exec(envelope);
+export function isCurrent(envelope: string | Buffer, version: number, currentEpoch: number): boolean {
+  const start = typeof envelope === 'string' ? envelope.slice(0, 48) : envelope.toString('latin1', 0, 48);
+  const match = /^(\d+)\|(\d+)\|/.exec(start);
   return match !== null && Number(match[1]) === version && Number(match[2]) >= currentEpoch;
 }
 
@@ -161,7 +165,7 @@ export function checkVersion(request: AnyRequest): void {
   }
 }
 
-function entry(json: string, headJson: string, head: unknown, value: () => unknown): NonNullable<Entry> {
+function entry(json: string | Buffer, headJson: string, head: unknown, value: () => unknown): NonNullable<Entry> {
   return { json, headJson, head, value };
 }
 
@@ -170,9 +174,9 @@ function pick(value: unknown, head: HeadSchema): Record<string, unknown> {
   return Object.fromEntries(Object.keys(head.shape).map((k) => [k, source[k]]));
 }
 
-function parseJson(text: string): unknown {
+function parseJson(text: string | Buffer): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
   } catch {
     return BAD;
   }

@@ -33,7 +33,7 @@ export const rolesOnly = (...roles: Role[]): Access => ({ kind: 'session', roles
 
 /** A response already serialised (a cache hit): sent as-is, so hit and miss are byte-identical. */
 export class RawJson {
-  constructor(readonly json: string) {}
+  constructor(readonly json: string | Buffer) {}
 }
 
 /** A status other than the route's usual one (an idempotent PUT that created, say). */
