@@ -150,6 +150,21 @@ describe('the cache while its Redis fails', () => {
     }
   });
 
+  it('a write on an instance whose breaker opened while Redis was fine still deletes the entry the others read', async () => {
+    table.set(5, 'v1');
+    await readUntilHit('a', 5, 'v1');
+    await readUntilHit('b', 5, 'v1');
+    // What a busy event loop does: a's breaker opens although Redis serves b as usual.
+    clients[0]!.emit('reconnecting', 0);
+    expect(cache('a').status().breaker).not.toBe('closed');
+
+    table.set(5, 'v2');
+    await cache('a').invalidate([shiftKey(5)]);
+    expect((await read('b', 5))!.value().version).toBe('v2');
+    expect((await read('a', 5))!.value().version).toBe('v2');
+    await readUntilRecovered(5, 'v2');
+  });
+
   it('stops waiting on a stalled Redis after a few bounded operations, and recovers when it answers', async () => {
     table.set(2, 'v1');
     await readUntilRecovered(2, 'v1');

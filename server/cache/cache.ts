@@ -410,10 +410,10 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
     const keys = refs.map((ref) => entryKey(prefix, ref));
     for (const key of keys) bypassFlights.delete(key);
     if (closed || keys.length === 0) return;
-    if (breaker.state !== 'closed') {
-      lossCount += 1;
-      return;
-    }
+    // Tried even while the breaker is open. The breaker spares reads the wait for a Redis that may
+    // be gone; but it also opens when only this process was too busy to read Redis's replies in
+    // time, and then the other instances go on reading Redis, where this write's entries must go.
+    // With the connection down, op() fails at once and the loss is made good by the epoch bump.
     const results = await Promise.allSettled(
       keys.map((key, i) => op('invalidate', refs[i]!.namespace, store, () => store.del(key, leaseKey(prefix, key)))),
     );
