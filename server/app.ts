@@ -92,13 +92,12 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const api = express.Router();
   api.use(httpMetrics.measure);
   api.use(rejectForeignOrigins(config.appOrigins), requireJsonBody, parseJsonBody);
-  api.use(
-    buildRouter(routes, {
-      requireSession: sessions.requireSession,
-      optionalSession: sessions.optionalSession,
-      requireMetricsAccess: requireMetricsAccess(config.metricsToken, sessions),
-    }, options.inFlight),
-  );
+  const access = {
+    requireSession: sessions.requireSession,
+    optionalSession: sessions.optionalSession,
+    requireMetricsAccess: requireMetricsAccess(config.metricsToken, sessions),
+  };
+  api.use(buildRouter(routes, access, options.inFlight));
   api.use(apiNotFound);
 
   app.use('/api', api);

@@ -69,14 +69,17 @@ export function createSessions(config: Config, redis: Redis) {
     if (req.method !== 'GET' && req.method !== 'HEAD') return throughExpressSession(req, res, next);
     const sid = signedSessionId(req.headers.cookie, secrets);
     if (sid === undefined) return next(signInFirst());
-    store.read(sid).then((stored) => {
-      const view = stored ? readableSession(stored) : undefined;
-      if (!view) return next(signInFirst());
-      if (refreshDue(view.refreshedAt)) return throughExpressSession(req, res, next);
-      req.sessionID = sid;
-      res.locals.actor = actorFromSession(view.access);
-      next();
-    }, next);
+    store
+      .read(sid)
+      .then((stored) => {
+        const view = stored ? readableSession(stored) : undefined;
+        if (!view) return next(signInFirst());
+        if (refreshDue(view.refreshedAt)) return throughExpressSession(req, res, next);
+        req.sessionID = sid;
+        res.locals.actor = actorFromSession(view.access);
+        next();
+      })
+      .catch(next);
   };
 
   return {
