@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import type { Runtime } from './runtime.js';
 import { accessLog } from './http/access-log.js';
 import { parseJsonBody, requireJsonBody } from './http/body.js';
+import { chain } from './http/chain.js';
 import { clientApp, findClientBuild } from './http/client-app.js';
 import { rejectForeignOrigins } from './http/csrf.js';
 import { securityHeaders } from './http/security-headers.js';
@@ -90,8 +91,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   );
 
   const api = express.Router();
-  api.use(httpMetrics.measure);
-  api.use(rejectForeignOrigins(config.appOrigins), requireJsonBody, parseJsonBody);
+  api.use(chain([httpMetrics.measure, rejectForeignOrigins(config.appOrigins), requireJsonBody, parseJsonBody]));
   const access = {
     requireSession: sessions.requireSession,
     optionalSession: sessions.optionalSession,

@@ -5,6 +5,7 @@ import session, { type SessionData } from 'express-session';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { actorFromSession, type Actor } from '../access/actor.js';
+import { chain } from '../http/chain.js';
 import { AppError } from '../http/errors.js';
 import { RedisSessionStore, type SessionAccess, type StoredSession } from './session.store.js';
 
@@ -133,22 +134,4 @@ function readableSession(stored: StoredSession): { access: SessionAccess; refres
     // Unreadable (written by an incompatible version): no session, as express-session would decide.
     return undefined;
   }
-}
-
-/** Middleware run in order as one; a throw in any of them goes to `next`. */
-function chain(handlers: readonly RequestHandler[]): RequestHandler {
-  return (req, res, next) => {
-    let i = 0;
-    const step = (err?: unknown): void => {
-      if (err !== undefined && err !== null) return next(err);
-      const handler = handlers[i++];
-      if (!handler) return next();
-      try {
-        void handler(req, res, step);
-      } catch (thrown) {
-        next(thrown);
-      }
-    };
-    step();
-  };
 }

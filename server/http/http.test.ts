@@ -5,6 +5,7 @@ import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import helmet, { type HelmetOptions } from 'helmet';
 import { expectErrorLog, logEntries, testLogger } from '../../test/support/logs.js';
 import { accessLog } from './access-log.js';
+import { chain } from './chain.js';
 import { AppError } from './errors.js';
 import { parseJsonBody, requireJsonBody } from './body.js';
 import { problemHandler } from './problem.js';
@@ -156,5 +157,41 @@ describe('access log', () => {
     const line = (id: string) => logEntries().find((e) => (e.req as { id?: string } | undefined)?.id === id);
     expect(line(boom.headers['x-request-id']!)).toMatchObject({ level: 50, msg: 'request errored', res: { statusCode: 500 } });
     expect(line(busy.headers['x-request-id']!)).toMatchObject({ level: 30, msg: 'request completed', res: { statusCode: 503 } });
+  });
+});
+
+describe('chain', () => {
+  const run = (handlers: express.RequestHandler[]) => {
+    const app = express();
+    app.get('/', chain(handlers), (_req, res) => {
+      res.json({ reached: true, seen: res.locals.seen });
+    });
+    app.use(((err, _req, res, _next) => {
+      res.status(599).json({ error: String((err as Error).message ?? err) });
+    }) as express.ErrorRequestHandler);
+    return request(app).get('/');
+  };
+  const mark = (name: string): express.RequestHandler => (_req, res, next) => {
+    res.locals.seen = [...((res.locals.seen as string[] | undefined) ?? []), name];
+    next();
+  };
+
+  it('runs the steps in order, then what follows', async () => {
+    const res = await run([mark('a'), mark('b'), mark('c')]);
+    expect(res.body).toEqual({ reached: true, seen: ['a', 'b', 'c'] });
+  });
+
+  it.each<[string, express.RequestHandler]>([
+    ['passes an error to next', (_req, _res, next) => next(new Error('passed'))],
+    ['throws', () => {
+      throw new Error('thrown');
+    }],
+    ['returns a rejected promise', async () => {
+      throw new Error('rejected');
+    }],
+  ])('stops at a step that %s, and the error handler gets it', async (_what, failing) => {
+    const res = await run([mark('a'), failing, mark('never')]);
+    expect(res.status).toBe(599);
+    expect(res.body.error).toMatch(/passed|thrown|rejected/);
   });
 });

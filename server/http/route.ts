@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { ErrorCode } from '../../shared/errors.js';
 import type { Role } from '../../shared/schemas/users.js';
 import type { Actor } from '../access/actor.js';
+import { chain } from './chain.js';
 import { AppError } from './errors.js';
 import { InFlight } from './in-flight.js';
 import { parseInput } from './validate.js';
@@ -125,7 +126,7 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
       res.locals.route = route.path;
       next();
     };
-    router[route.method](route.path, label, ...guards, async (req, res) => {
+    router[route.method](route.path, chain([label, ...guards]), async (req, res) => {
       const ctx: HandlerContext<unknown, unknown, unknown> = {
         params: route.params ? parseInput(route.params, req.params, 'path') : undefined,
         query: route.query ? parseInput(route.query, req.query ?? {}, 'query') : undefined,

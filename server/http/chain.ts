@@ -1,0 +1,26 @@
+import type { RequestHandler } from 'express';
+
+/**
+ * Middleware run in order as one. Express pays for every layer it walks (path match, dispatch,
+ * its `next`), so steps that always run together on a hot path are mounted as one; a step that
+ * throws, or passes an error (or 'route'/'router') to `next`, ends the chain with it.
+ */
+export function chain(handlers: readonly RequestHandler[]): RequestHandler {
+  if (handlers.length === 1) return handlers[0]!;
+  return (req, res, next) => {
+    let i = 0;
+    const step = (err?: unknown): void => {
+      if (err !== undefined && err !== null) return next(err);
+      const handler = handlers[i++];
+      if (!handler) return next();
+      try {
+        // As Express does for a layer: an async step's rejection goes to the error handler.
+        const returned: unknown = handler(req, res, step);
+        if (returned instanceof Promise) returned.catch((err: unknown) => next(err ?? new Error('Rejected promise')));
+      } catch (thrown) {
+        next(thrown);
+      }
+    };
+    step();
+  };
+}
