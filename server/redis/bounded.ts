@@ -10,27 +10,47 @@
  * On an idle process a stalled Redis is given up on at `ms`.
  */
 export function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
-  // The operation may still settle after we stopped waiting; its outcome no longer matters.
-  promise.catch(() => {});
-  let timer: NodeJS.Timeout | undefined;
-  let immediate: NodeJS.Immediate | undefined;
-  const started = performance.now();
-  const timeout = new Promise<never>((_, reject) => {
-    const arm = (delay: number, due: number) => {
-      timer = setTimeout(() => {
+  // One promise and one timer per operation: this runs for every Redis read of every request.
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    let immediate: NodeJS.Immediate | undefined;
+    const started = performance.now();
+    const giveUp = () => {
+      if (settled) return;
+      settled = true;
+      reject(new Error(`Redis did not answer within ${ms} ms`));
+    };
+    const arm = (due: number): NodeJS.Timeout => {
+      const timer = setTimeout(() => {
         const now = performance.now();
-        const late = now - due > ms;
-        if (late && now - started < ms * LAG_ALLOWANCE) return arm(ms, now + ms);
-        immediate = setImmediate(() => reject(new Error(`Redis did not answer within ${ms} ms`)));
-      }, delay);
+        if (now - due > ms && now - started < ms * LAG_ALLOWANCE) {
+          current = arm(now + ms);
+          return;
+        }
+        immediate = setImmediate(giveUp);
+      }, ms);
       // A wait for Redis is never a reason to keep the process alive (shutdown, test teardown).
       timer.unref();
+      return timer;
     };
-    arm(ms, started + ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => {
-    clearTimeout(timer);
-    clearImmediate(immediate);
+    let current = arm(started + ms);
+    // The operation may still settle after we stopped waiting; its outcome then no longer matters.
+    promise.then(
+      (value) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(current);
+        if (immediate) clearImmediate(immediate);
+        resolve(value);
+      },
+      (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(current);
+        if (immediate) clearImmediate(immediate);
+        reject(err);
+      },
+    );
   });
 }
 
