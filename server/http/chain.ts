@@ -10,13 +10,14 @@ export function chain(handlers: readonly RequestHandler[]): RequestHandler {
   return (req, res, next) => {
     let i = 0;
     const step = (err?: unknown): void => {
-      if (err !== undefined && err !== null) return next(err);
+      // As Express reads `next(err)`: anything falsy continues, 'route' and 'router' skip ahead.
+      if (err) return next(err);
       const handler = handlers[i++];
       if (!handler) return next();
       try {
         // As Express does for a layer: an async step's rejection goes to the error handler.
         const returned: unknown = handler(req, res, step);
-        if (returned instanceof Promise) returned.catch((err: unknown) => next(err ?? new Error('Rejected promise')));
+        if (returned instanceof Promise) returned.catch((err: unknown) => next(err || new Error('Rejected promise')));
       } catch (thrown) {
         next(thrown);
       }

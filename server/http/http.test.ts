@@ -6,6 +6,7 @@ import helmet, { type HelmetOptions } from 'helmet';
 import { expectErrorLog, logEntries, testLogger } from '../../test/support/logs.js';
 import { accessLog } from './access-log.js';
 import { chain } from './chain.js';
+import { InFlight } from './in-flight.js';
 import { AppError } from './errors.js';
 import { parseJsonBody, requireJsonBody } from './body.js';
 import { problemHandler } from './problem.js';
@@ -181,17 +182,52 @@ describe('chain', () => {
     expect(res.body).toEqual({ reached: true, seen: ['a', 'b', 'c'] });
   });
 
-  it.each<[string, express.RequestHandler]>([
-    ['passes an error to next', (_req, _res, next) => next(new Error('passed'))],
-    ['throws', () => {
-      throw new Error('thrown');
-    }],
-    ['returns a rejected promise', async () => {
-      throw new Error('rejected');
-    }],
-  ])('stops at a step that %s, and the error handler gets it', async (_what, failing) => {
+  it.each<[string, express.RequestHandler, string]>([
+    ['passes an error to next', (_req, _res, next) => next(new Error('passed')), 'passed'],
+    [
+      'throws',
+      () => {
+        throw new Error('thrown');
+      },
+      'thrown',
+    ],
+    [
+      'returns a rejected promise',
+      async () => {
+        throw new Error('rejected');
+      },
+      'rejected',
+    ],
+    ['rejects with nothing', () => Promise.reject(undefined), 'Rejected promise'],
+  ])('stops at a step that %s, and the error handler gets it', async (_what, failing, message) => {
     const res = await run([mark('a'), failing, mark('never')]);
     expect(res.status).toBe(599);
-    expect(res.body.error).toMatch(/passed|thrown|rejected/);
+    expect(res.body).toEqual({ error: message });
+  });
+
+  it('reads a falsy next() argument as Express does: carry on', async () => {
+    const res = await run([mark('a'), (_req, _res, next) => next(false as unknown as Error), mark('b')]);
+    expect(res.body).toEqual({ reached: true, seen: ['a', 'b'] });
+  });
+});
+
+describe('InFlight', () => {
+  it('drain() waits for running handlers and refuses new ones with a 503', async () => {
+    const inFlight = new InFlight();
+    let finish!: () => void;
+    const running = inFlight.run(() => new Promise<string>((resolve) => (finish = () => resolve('done'))));
+    expect(inFlight.size).toBe(1);
+
+    let drained = false;
+    const draining = inFlight.drain().then(() => (drained = true));
+    await expect(inFlight.run(async () => 'late')).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toBe(false);
+
+    finish();
+    expect(await running).toBe('done');
+    await draining;
+    expect(drained).toBe(true);
+    expect(inFlight.size).toBe(0);
   });
 });
