@@ -78,11 +78,10 @@ function installShutdown(server: Server, inFlight: InFlight, deps: Pick<Runtime,
     abandon.unref();
     await closed;
     // A handler whose client went away holds no socket but may still be writing: let it finish
-    // (within the drain timeout), or its next query would meet a closed pool.
-    if (inFlight.size > 0) {
-      deps.logger.info({ handlers: inFlight.size }, 'waiting for handlers of departed clients');
-      await inFlight.idle();
-    }
+    // (within the drain timeout), or its next query would meet a closed pool. One that has not
+    // started yet is refused.
+    if (inFlight.size > 0) deps.logger.info({ handlers: inFlight.size }, 'waiting for handlers of departed clients');
+    await inFlight.drain();
     clearTimeout(forced);
     await deps.close();
     clearTimeout(abandon);
