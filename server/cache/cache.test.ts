@@ -135,7 +135,7 @@ describe('the cache on the shared Redis', () => {
       expect(await redis.get(entryKey(prefix, key(9)))).toMatch(/^\d+\|\d+\|\{"id":9,"name":"Head Person"\}\n\{"id":9,/);
     });
 
-    it('a head that no longer parses is a miss; a good head over a bad body fails only value()', async () => {
+    it('a head that no longer parses is a miss; a good head over a bad body fails value() once, then reloads', async () => {
       const { cache, prefix } = await open();
       const { calls, load } = personLoader({ id: 10, name: 'Current', updatedAt: '2030-01-07T09:00:00.000Z' });
       const request = { key: key(10), ttl: 'MEDIUM' as const, schema: Person, head: PersonHead, version: 3, load };
@@ -149,6 +149,10 @@ describe('the cache on the shared Redis', () => {
       const forged = await cache.getOrLoad(request);
       expect(forged!.head.name).toBe('Forged');
       expect(() => forged!.value()).toThrow(CacheShapeError);
+      // The unreadable entry is dropped: the next read loads afresh.
+      for (let i = 0; i < 50 && (await redis.exists(entryKey(prefix, key(10)))) === 1; i += 1) await new Promise((r) => setTimeout(r, 10));
+      expect((await cache.getOrLoad(request))!.value().name).toBe('Current');
+      expect(calls.count).toBe(2);
     });
   });
 

@@ -204,7 +204,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
       return bypass(request, key);
     }
     if (envelope !== null && isCurrent(envelope, versionOf(request), epoch.current() ?? 0)) {
-      const hit = decode(request, envelope);
+      const hit = decode(request, envelope, dropOnBadBody(request));
       if (hit !== BAD) {
         metrics.hits.inc({ namespace: request.key.namespace });
         return hit;
@@ -237,7 +237,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
     if (reply.kind !== 'hit' && reply.bad) metrics.badEntries.inc(label);
 
     if (reply.kind === 'hit') {
-      const hit = decode(request, reply.envelope);
+      const hit = decode(request, reply.envelope, dropOnBadBody(request));
       if (hit !== BAD) {
         metrics.hits.inc(label);
         return hit;
@@ -333,7 +333,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
       }
       if (reply.kind === 'lease') return lead(request, key, token);
       if (reply.kind === 'hit') {
-        const hit = decode(request, reply.envelope);
+        const hit = decode(request, reply.envelope, dropOnBadBody(request));
         if (hit !== BAD) return hit;
         metrics.badEntries.inc({ namespace: request.key.namespace });
         break;
@@ -361,6 +361,14 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
     });
     bypassFlights.set(key, shared);
     return shared;
+  }
+
+  /** A body that fails on first use is dropped, so one caller fails and the next read reloads. */
+  function dropOnBadBody(request: AnyRequest): () => void {
+    return () => {
+      metrics.badEntries.inc({ namespace: request.key.namespace });
+      void invalidate([request.key]);
+    };
   }
 
   // ---- flights --------------------------------------------------------------------------------

@@ -95,8 +95,12 @@ export async function load(request: AnyRequest, metrics: CacheMetrics): Promise<
   return entry(json, JSON.stringify(head), head, () => parsed.data);
 }
 
-/** An envelope read back as an entry; BAD (a miss) if it is not one this request can trust. */
-export function decode(request: AnyRequest, envelope: string | Buffer): Entry | typeof BAD {
+/**
+ * An envelope read back as an entry; BAD (a miss) if it is not one this request can trust.
+ * `onBadBody` runs when a body behind a valid head turns out unreadable on first use (the caller
+ * then fails; the cache drops the entry, so the next read loads it afresh).
+ */
+export function decode(request: AnyRequest, envelope: string | Buffer, onBadBody: () => void = () => {}): Entry | typeof BAD {
   const parts = envelopeParts(envelope);
   if (parts === undefined) return BAD;
   if (parts === null) return null;
@@ -108,7 +112,12 @@ export function decode(request: AnyRequest, envelope: string | Buffer): Entry | 
     let parsed = false;
     return entry(body, headJson, head.data, () => {
       if (!parsed) {
-        value = trustedBody(request, body);
+        try {
+          value = trustedBody(request, body);
+        } catch (err) {
+          onBadBody();
+          throw err;
+        }
         parsed = true;
       }
       return value;
