@@ -153,8 +153,12 @@ describe('reading a session on GET and HEAD (without express-session)', () => {
     const login = await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(200);
     const cookie = cookieOf(login)!;
     const key = `${prefix()}sess:${sessionIdOf(login.headers['set-cookie'])}`;
+    const stateBefore = await t.deps.redis.main.hget(key, 'state');
+    await t.deps.redis.main.expire(key, 20 * 3600);
     const fresh = await request(t.app).get(`/api/users/${account.id}`).set('Cookie', cookie).expect(200);
     expect(fresh.headers['set-cookie']).toBeUndefined();
+    expect(await t.deps.redis.main.hget(key, 'state')).toBe(stateBefore);
+    expect(await t.deps.redis.main.ttl(key)).toBeLessThanOrEqual(20 * 3600);
 
     const state = JSON.parse((await t.deps.redis.main.hget(key, 'state'))!);
     await t.deps.redis.main.hset(key, 'state', JSON.stringify({ ...state, refreshedAt: Date.now() - 13 * 3600_000 }));

@@ -18,6 +18,9 @@ export interface RedisTarget {
  * It is twice REDIS_COMMAND_TIMEOUT_MS: the reads every request makes (the session, the cache)
  * have their own bound of REDIS_COMMAND_TIMEOUT_MS, which unlike this plain timer does not fire
  * while a reply waits unread behind a busy event loop (redis/bounded.ts); this is the outer limit.
+ * It also caps that bound's allowance for a busy loop: a session read held up for longer than
+ * twice the bound fails here, since every other command (session saves, rate limits) must not
+ * wait on a stalled Redis for longer than about a second.
  */
 export function redisOptions(config: Pick<Config, 'redis'>): RedisOptions {
   return {
