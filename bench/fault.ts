@@ -14,13 +14,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import pg from 'pg';
 import { buildServer, machine } from './lib/build.js';
 import { appLogin, metric, request, scrape } from './lib/http.js';
-import { BUILD, LOAD_CORE, RESULTS, SERVER_CORE, freePort, onExit, removeWork, sleep, startProc, stopAll, waitFor, type Proc } from './lib/proc.js';
+import { BUILD, LOAD_CORE, LOGS, RESULTS, SERVER_CORE, WORK, freePort, keepWork, onExit, removeWork, sleep, startProc, stopAll, waitFor, type Proc } from './lib/proc.js';
 import { PASSWORD, WEEK, migrate, seed, type Seeded } from './lib/seed.js';
 import { BENCH_PREFIX, createDatabase, startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './lib/services.js';
 import { table } from './lib/stats.js';
@@ -362,8 +362,20 @@ async function main(): Promise<void> {
   writeFileSync(path.join(RESULTS, variant ? `latest-fault-${variant.name}.md` : 'latest-fault.md'), `${md}\n`);
   writeFileSync(path.join(RESULTS, `fault-${t0}.json`), JSON.stringify({ events, samples, cacheTimeline, lost, stale, sessionsLost }, null, 0));
   process.stdout.write(`\n${md}\n`);
+  const failed = bad5xx !== 0 || lost.length !== 0;
+  if (failed) keepFailedRun();
   removeWork();
-  process.exitCode = bad5xx === 0 && lost.length === 0 ? 0 : 1;
+  process.exitCode = failed ? 1 : 0;
+}
+
+/** A failed run keeps its work folder, with the private Postgres's log copied in before it goes. */
+function keepFailedRun(): void {
+  keepWork();
+  if (postgres) {
+    mkdirSync(LOGS, { recursive: true });
+    cpSync(path.join(postgres.dir, 'postgres.log'), path.join(LOGS, 'private-postgres.log'), { force: true });
+  }
+  process.stderr.write(`logs kept in ${WORK}\n`);
 }
 
 /** The day after a Monday, as YYYY-MM-DD. */
@@ -405,6 +417,11 @@ main().then(
   () => process.exit(process.exitCode ?? 0),
   async (err: unknown) => {
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    try {
+      keepFailedRun();
+    } catch {
+      // nothing to keep
+    }
     await app?.stop().catch(() => {});
     await redis?.destroy().catch(() => {});
     await postgres?.destroy().catch(() => {});

@@ -21,8 +21,14 @@ export function useBuild(dir: string): void {
   BUILD = dir;
 }
 
+let keep = Boolean(process.env.BENCH_KEEP_LOGS);
+/** A run that failed keeps its work folder (logs), whatever BENCH_KEEP_LOGS says. */
+export function keepWork(): void {
+  keep = true;
+}
+
 export function removeWork(): void {
-  if (!process.env.BENCH_KEEP_LOGS) rmSync(WORK, { recursive: true, force: true });
+  if (!keep) rmSync(WORK, { recursive: true, force: true });
 }
 
 /** Cores: the server under test on one, the load generator (and private Redis) on the other. */
