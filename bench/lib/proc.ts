@@ -1,6 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 
 /**
@@ -102,16 +101,8 @@ export async function stopAll(): Promise<void> {
   removeWork();
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** The tests' own free-port helper: ask the kernel for a port, then give it back. */
+export { freePort } from '../../test/support/redis-server.js';
 
 /**
  * CPU time of a process (all its threads: JS, GC helpers, libuv pool), in seconds, and how long its

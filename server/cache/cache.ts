@@ -204,7 +204,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
       return bypass(request, key);
     }
     if (envelope !== null && isCurrent(envelope, versionOf(request), epoch.current() ?? 0)) {
-      const hit = decode(request, envelope, dropOnBadBody(request));
+      const hit = decode(request, envelope, dropBadBody);
       if (hit !== BAD) {
         metrics.hits.inc({ namespace: request.key.namespace });
         return hit;
@@ -237,7 +237,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
     if (reply.kind !== 'hit' && reply.bad) metrics.badEntries.inc(label);
 
     if (reply.kind === 'hit') {
-      const hit = decode(request, reply.envelope, dropOnBadBody(request));
+      const hit = decode(request, reply.envelope, dropBadBody);
       if (hit !== BAD) {
         metrics.hits.inc(label);
         return hit;
@@ -333,7 +333,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
       }
       if (reply.kind === 'lease') return lead(request, key, token);
       if (reply.kind === 'hit') {
-        const hit = decode(request, reply.envelope, dropOnBadBody(request));
+        const hit = decode(request, reply.envelope, dropBadBody);
         if (hit !== BAD) return hit;
         metrics.badEntries.inc({ namespace: request.key.namespace });
         break;
@@ -364,11 +364,9 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
   }
 
   /** A body that fails on first use is dropped, so one caller fails and the next read reloads. */
-  function dropOnBadBody(request: AnyRequest): () => void {
-    return () => {
-      metrics.badEntries.inc({ namespace: request.key.namespace });
-      void invalidate([request.key]);
-    };
+  function dropBadBody(request: AnyRequest): void {
+    metrics.badEntries.inc({ namespace: request.key.namespace });
+    void invalidate([request.key]);
   }
 
   // ---- flights --------------------------------------------------------------------------------

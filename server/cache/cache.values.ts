@@ -100,7 +100,7 @@ export async function load(request: AnyRequest, metrics: CacheMetrics): Promise<
  * `onBadBody` runs when a body behind a valid head turns out unreadable on first use (the caller
  * then fails; the cache drops the entry, so the next read loads it afresh).
  */
-export function decode(request: AnyRequest, envelope: string | Buffer, onBadBody: () => void = () => {}): Entry | typeof BAD {
+export function decode(request: AnyRequest, envelope: string | Buffer, onBadBody: (request: AnyRequest) => void = () => {}): Entry | typeof BAD {
   const parts = envelopeParts(envelope);
   if (parts === undefined) return BAD;
   if (parts === null) return null;
@@ -115,7 +115,7 @@ export function decode(request: AnyRequest, envelope: string | Buffer, onBadBody
         try {
           value = trustedBody(request, body);
         } catch (err) {
-          onBadBody();
+          onBadBody(request);
           throw err;
         }
         parsed = true;

@@ -15,10 +15,12 @@ export function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
     let settled = false;
     let immediate: NodeJS.Immediate | undefined;
     const started = performance.now();
-    const giveUp = () => {
+    const finish = (settle: () => void) => {
       if (settled) return;
       settled = true;
-      reject(new Error(`Redis did not answer within ${ms} ms`));
+      clearTimeout(current);
+      if (immediate) clearImmediate(immediate);
+      settle();
     };
     const arm = (due: number): NodeJS.Timeout => {
       const timer = setTimeout(() => {
@@ -27,7 +29,7 @@ export function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
           current = arm(now + ms);
           return;
         }
-        immediate = setImmediate(giveUp);
+        immediate = setImmediate(() => finish(() => reject(new Error(`Redis did not answer within ${ms} ms`))));
       }, ms);
       // A wait for Redis is never a reason to keep the process alive (shutdown, test teardown).
       timer.unref();
@@ -36,20 +38,8 @@ export function bounded<T>(promise: Promise<T>, ms: number): Promise<T> {
     let current = arm(started + ms);
     // The operation may still settle after we stopped waiting; its outcome then no longer matters.
     promise.then(
-      (value) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(current);
-        if (immediate) clearImmediate(immediate);
-        resolve(value);
-      },
-      (err: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(current);
-        if (immediate) clearImmediate(immediate);
-        reject(err);
-      },
+      (value) => finish(() => resolve(value)),
+      (err: unknown) => finish(() => reject(err)),
     );
   });
 }
