@@ -45,7 +45,6 @@ export function createRoutes(deps: AppDeps) {
     repo: usersRepo,
     users,
     limiter: createAttemptLimiter(redis.main, config.redis.prefix),
-    sessions: sessions.store,
   });
 
   const routes: RouteDef[] = [

@@ -6,18 +6,17 @@ import type { UsersRepository } from '../users/users.repository.js';
 import type { UsersService } from '../users/users.service.js';
 import { LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, PASSWORD_CHANGE_PER_USER, type AttemptLimiter } from './attempt-limiter.js';
 import { hashPassword, verifyPassword } from './password.js';
-import type { SessionAccess, RedisSessionStore } from './session.store.js';
+import type { SessionAccess } from './session.store.js';
 
 export interface AuthServiceDeps {
   repo: UsersRepository;
   users: UsersService;
   limiter: AttemptLimiter;
-  sessions: RedisSessionStore;
 }
 
 const BAD_LOGIN = 'Email or password is wrong, or the account is deactivated.';
 
-export function createAuthService({ repo, users, limiter, sessions }: AuthServiceDeps) {
+export function createAuthService({ repo, users, limiter }: AuthServiceDeps) {
   // An unknown email is checked against this hash, so it costs the same time as a wrong password
   // and response times do not tell which emails have accounts.
   const decoyHash = hashPassword(randomBytes(24).toString('base64'));
@@ -54,9 +53,8 @@ export function createAuthService({ repo, users, limiter, sessions }: AuthServic
           errors: [{ path: 'currentPassword', message: 'is not your current password' }],
         });
       }
-      await repo.update(actor.userId, { passwordHash: await hashPassword(newPassword) });
+      await users.setOwnPassword(actor.userId, await hashPassword(newPassword), currentSid);
       await limiter.succeeded([], [counter]);
-      await sessions.revokeUser(actor.userId, currentSid);
     },
   };
 }

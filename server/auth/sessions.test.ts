@@ -6,6 +6,7 @@ import { insertLocation } from '../../test/support/factories.js';
 import { startPrivateRedis, type PrivateRedis } from '../../test/support/redis-server.js';
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
+import { AuthResponse } from '../../shared/schemas/users.js';
 import { users } from '../db/schema.js';
 import { RedisSessionStore } from './session.store.js';
 
@@ -28,7 +29,7 @@ describe('POST /api/auth/login', () => {
   it('answers the user (no password or hash) and sets an HttpOnly, SameSite=Lax session cookie', async () => {
     const account = await crew();
     const res = await request(t.app).post('/api/auth/login').send({ email: account.email.toUpperCase(), password: ACCOUNT_PASSWORD }).expect(200);
-    expect(res.body).toEqual({ user: expect.objectContaining({ id: account.id, email: account.email, role: 'crew', locationIds: [locationId] }) });
+    expect(AuthResponse.parse(res.body).user).toMatchObject({ id: account.id, email: account.email, role: 'crew', locationIds: [locationId] });
     expect(res.text).not.toMatch(/password|argon2/i);
     const cookie = (res.headers['set-cookie'] as unknown as string[])[0]!;
     expect(cookie).toMatch(/^crewplots\.sid=/);
@@ -190,8 +191,11 @@ describe('revocation', () => {
     const account = await crew();
     const [current, other] = await Promise.all([signIn(t.app, account), signIn(t.app, account)]);
     const newPassword = 'a brand new long password';
+    const before = AuthResponse.parse((await current.get('/api/auth/me').expect(200)).body).user;
     await current.post('/api/auth/password').send({ currentPassword: ACCOUNT_PASSWORD, newPassword }).expect(204);
-    await current.get('/api/auth/me').expect(200);
+    // The profile comes through the cache: the change must not leave the old copy there.
+    const after = AuthResponse.parse((await current.get('/api/auth/me').expect(200)).body).user;
+    expect(Date.parse(after.updatedAt)).toBeGreaterThan(Date.parse(before.updatedAt));
     await other.get('/api/auth/me').expect(401);
     await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(401);
     await request(t.app).post('/api/auth/login').send({ email: account.email, password: newPassword }).expect(200);

@@ -171,6 +171,13 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
       return after;
     },
 
+    /** A user's own password change: the new hash, a fresh cached copy, and only `keepSid` of their sessions left. */
+    async setOwnPassword(id: number, passwordHash: string, keepSid: string): Promise<void> {
+      const after = await repo.update(id, { passwordHash });
+      if (!after) throw new AppError('not_found', 'No such user.');
+      await afterChange(after, after, { password: true, keepSid });
+    },
+
     /** DELETE: deactivates (shift history stays) and ends every session of the user at once. */
     async deactivate(actor: Actor, id: number): Promise<void> {
       const before = (await visibleUser(actor, id)).value();
