@@ -134,6 +134,11 @@ const MALFORMED_DATES = [
   '0000-01-01',
   '0000-01-03',
   '0000-01-01T00:00:00Z',
+  '0099-06-01T00:00:00Z',
+  '1899-12-25',
+  '1899-12-31T23:59:59Z',
+  '9999-01-04',
+  '9999-06-01T00:00:00Z',
   '9999-12-31T23:59:59-14:00',
   '+275760-09-13T00:00:00.000Z',
   '2027-W12-1',
@@ -343,6 +348,11 @@ const endpoints: Endpoint[] = [
     route: 'POST /api/auth/password',
     as: () => w.passwordChanger.agent,
     call: () => send('post', fc.constant('/api/auth/password'), body({ currentPassword: text, newPassword: password }, ['currentPassword', 'newPassword'])),
+  },
+  {
+    route: 'POST /api/auth/logout',
+    as: () => s.anonymous() as unknown as Agent,
+    call: () => send('post', fc.constant('/api/auth/logout'), body({ everywhere: wrong })),
   },
   { route: 'GET /api/auth/me', call: () => get(fc.constant('/api/auth/me'), query({ user: fc.integer() })) },
   {

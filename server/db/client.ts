@@ -37,6 +37,9 @@ function openPostgres(url: string, logger: Logger): DatabaseHandle {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     application_name: 'crewplots',
+    // Instants come back as text with the session's offset; in UTC that offset is always `+00`,
+    // whatever zone the server is set to (some zones' old dates carry offsets like +00:19:32).
+    options: '-c TimeZone=UTC',
   });
   // An idle client that loses its server emits here; without a listener it would crash the process.
   pool.on('error', (err) => logger.warn({ err }, 'idle Postgres connection failed'));
@@ -63,6 +66,7 @@ async function openPglite(dataDir: string, logger: Logger): Promise<DatabaseHand
   ]);
   mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir, { extensions: { btree_gist } });
+  await client.exec(`set time zone 'UTC'`); // as the pool's sessions do; PGlite has one session
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   logger.info({ dataDir }, 'DATABASE_URL is not set: using embedded Postgres (PGlite); set DATABASE_URL to use a Postgres server');
   return {

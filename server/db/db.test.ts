@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { insertLocation, insertSchedule, insertUser, uniqueEmail } from '../../test/support/factories.js';
-import type { Database } from './client.js';
+import { testLogger } from '../../test/support/logs.js';
+import { databaseUrl } from '../../test/support/test-env.js';
+import { openDatabase, type Database } from './client.js';
 import { constraintViolation, isConcurrencyAbort, SQLSTATE } from './errors.js';
 import { schedules, shifts } from './schema.js';
 
@@ -99,5 +103,25 @@ describe('other constraints of the contract', () => {
       sql`select datetime_precision as precision from information_schema.columns where table_name = 'shifts' and column_name = 'starts_at'`,
     )) as { rows: Array<{ precision: number }> };
     expect(result.rows[0]?.precision).toBe(3);
+  });
+});
+
+describe('reading instants back', () => {
+  it('speaks UTC on every connection, even to a server set to another zone', async () => {
+    const name = `crewplots_test_tz_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: databaseUrl('postgres') });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    // Kolkata's dates before 1942 carry offsets like +05:21:10, which a JavaScript Date cannot parse.
+    await admin.query(`alter database ${name} set timezone to 'Asia/Kolkata'`);
+    const handle = await openDatabase({ database: { url: databaseUrl(name), dataDir: '.data' } }, testLogger('warn'));
+    try {
+      const result = (await handle.db.execute(sql`select '1901-05-01 10:00:00+00'::timestamptz::text as at`)) as { rows: Array<{ at: string }> };
+      expect(result.rows[0]?.at).toBe('1901-05-01 10:00:00+00');
+    } finally {
+      await handle.close();
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    }
   });
 });

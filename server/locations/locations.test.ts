@@ -203,6 +203,14 @@ describe('PATCH /api/locations/:id', () => {
     expect(Location.parse(res.body).timezone).toBe('Asia/Tokyo');
   });
 
+  it('the time zone of a location with schedules cannot change: 409, and it stays; its name still can', async () => {
+    const venue = await s.location({ timezone: 'Europe/Amsterdam' });
+    await s.schedule(venue);
+    expectProblem(await admin.agent.patch(`/api/locations/${venue.id}`).send({ timezone: 'Asia/Tokyo' }), 409, 'conflict');
+    expect((await locationRow(venue.id))?.timezone).toBe('Europe/Amsterdam');
+    await admin.agent.patch(`/api/locations/${venue.id}`).send({ name: 'Renamed Hall', timezone: 'Europe/Amsterdam' }).expect(200);
+  });
+
   it('a manager of another location gets a 404; crew get a 403', async () => {
     expectProblem(await plazaManager.agent.patch(`/api/locations/${harbour.id}`).send({ name: 'Taken Over' }), 404, 'not_found');
     expectProblem(await harbourCrew.agent.patch(`/api/locations/${harbour.id}`).send({ name: 'Taken Over' }), 403, 'forbidden');

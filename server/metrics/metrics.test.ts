@@ -1,4 +1,7 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import request from 'supertest';
+import { expectProblem } from '../../test/support/api.js';
+import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import { createMetrics } from './metrics.js';
 
 describe('metrics', () => {
@@ -20,5 +23,28 @@ describe('metrics', () => {
     const { cache, registry } = createMetrics({ processMetrics: false });
     cache.breakerState.set(0);
     expect(await registry.metrics()).toMatch(/# TYPE crewplots_cache_breaker_state gauge\ncrewplots_cache_breaker_state 0/);
+  });
+});
+
+describe('GET /api/metrics with METRICS_TOKEN set', () => {
+  const token = 'scrape-token-0123456789abcdef';
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp({ METRICS_TOKEN: token });
+  });
+  afterAll(() => t.close());
+
+  it('a scraper presenting the token as a bearer gets the metrics, without a session', async () => {
+    const res = await request(t.app).get('/api/metrics').set('Authorization', `Bearer ${token}`).expect(200);
+    expect(res.text).toContain('crewplots_cache_breaker_state');
+  });
+
+  it.each([
+    ['a wrong token', `Bearer ${token}x`],
+    ['a prefix of it', `Bearer ${token.slice(0, 20)}`],
+    ['another scheme', `Basic ${Buffer.from(`metrics:${token}`).toString('base64')}`],
+    ['an empty bearer', 'Bearer '],
+  ])('%s is a 401', async (_what, authorization) => {
+    expectProblem(await request(t.app).get('/api/metrics').set('Authorization', authorization), 401, 'unauthenticated');
   });
 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq } from 'drizzle-orm';
-import { CreatedSchedule, Shift } from '../../shared/schemas/schedules.js';
+import { CreatedSchedule, Schedule, Shift } from '../../shared/schemas/schedules.js';
 import { schedules } from '../db/schema.js';
-import { createApiTestApp, expectProblem, scenario, type Person, type Scenario } from '../../test/support/api.js';
+import { createApiTestApp, expectProblem, localTime, scenario, type Person, type Scenario } from '../../test/support/api.js';
 import type { TestApp } from '../../test/support/test-app.js';
 
 /**
@@ -148,6 +148,42 @@ describe('POST /api/schedules with copyFromScheduleId across a change', () => {
       400,
       'validation_failed',
     );
+    expect(await s.db.select().from(schedules).where(eq(schedules.locationId, location.id))).toEqual([]);
+  });
+});
+
+describe('the ends of the calendar the API takes (years 1900 to 9998)', () => {
+  it('a week of 1900, when Kolkata kept an offset of +05:21:10, keeps its shifts to the second', async () => {
+    const location = await s.location({ name: 'Park Street', timezone: 'Asia/Kolkata' });
+    const [manager, worker] = await Promise.all([s.manager([location]), s.crew([location])]);
+    const at = (time: string) => localTime('1900-01-01', 0, time, 'Asia/Kolkata');
+    const created = await manager.agent.post('/api/schedules').send({ locationId: location.id, weekStart: '1900-01-01' }).expect(201);
+    expect(at('09:00')).toBe('1900-01-01T03:38:50.000Z');
+    await addShift(manager, created.body.id, { userId: worker.id, startsAt: at('09:00'), endsAt: at('17:00') }).expect(201);
+    for (const _read of ['from Postgres', 'from the cache']) {
+      const week = Schedule.parse((await manager.agent.get(`/api/schedules/${created.body.id}`).expect(200)).body);
+      expect(week.shifts.map((shift) => [shift.startsAt, shift.endsAt])).toEqual([[at('09:00'), at('17:00')]]);
+    }
+  });
+
+  it('the last week, 9998-12-28 at UTC−11, takes an overnight Sunday shift and can be copied into', async () => {
+    const location = await s.location({ name: 'Harbour', timezone: 'Pacific/Pago_Pago' });
+    const manager = await s.manager([location]);
+    const at = (week: string, day: number, time: string) => localTime(week, day, time, 'Pacific/Pago_Pago');
+    const source = await manager.agent.post('/api/schedules').send({ locationId: location.id, weekStart: '9998-12-21' }).expect(201);
+    await addShift(manager, source.body.id, { startsAt: at('9998-12-21', 6, '20:00'), endsAt: at('9998-12-21', 7, '08:00') }).expect(201);
+    const copy = await manager.agent
+      .post('/api/schedules')
+      .send({ locationId: location.id, weekStart: '9998-12-28', copyFromScheduleId: source.body.id })
+      .expect(201);
+    expect(CreatedSchedule.parse(copy.body).shifts.map((shift) => [shift.startsAt, shift.endsAt])).toEqual([
+      [at('9998-12-28', 6, '20:00'), at('9998-12-28', 7, '08:00')],
+    ]);
+  });
+
+  it.each(['1899-12-25', '9999-01-04'])('a week starting %s is a 400', async (weekStart) => {
+    const { location, manager } = await amsterdam();
+    expectProblem(await manager.agent.post('/api/schedules').send({ locationId: location.id, weekStart }), 400, 'validation_failed');
     expect(await s.db.select().from(schedules).where(eq(schedules.locationId, location.id))).toEqual([]);
   });
 });

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, exists, gt, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Schedule, ScheduleSummary, Shift } from '../../shared/schemas/schedules.js';
 import type { Database } from '../db/client.js';
 import { constraintViolation, isConcurrencyAbort, SQLSTATE } from '../db/errors.js';
@@ -191,7 +191,14 @@ export function createSchedulesRepository(db: Database) {
         });
       } catch (err) {
         if (constraintViolation(err)?.constraint === 'schedules_location_week_key') {
-          throw new AppError('schedule_exists', 'This location already has a schedule for that week.', { cause: err });
+          const existing = await db
+            .select({ id: schedules.id })
+            .from(schedules)
+            .where(and(eq(schedules.locationId, locationId), eq(schedules.weekStart, weekStart)));
+          throw new AppError('schedule_exists', 'This location already has a schedule for that week.', {
+            conflicts: existing.map((r) => r.id),
+            cause: err,
+          });
         }
         throw err;
       }
@@ -295,22 +302,31 @@ export function createSchedulesRepository(db: Database) {
     },
 
     /**
-     * Gives an open shift to a user. The `user_id is null` test is in the UPDATE itself, so of
-     * several concurrent claims Postgres lets exactly one through; an overlap with the claimant's
-     * other shifts is refused by the exclusion constraint.
+     * Gives an open shift of a published week to a user. Both tests are in the UPDATE itself, so of
+     * several concurrent claims Postgres lets exactly one through, and none lands on a week that was
+     * unpublished meanwhile; an overlap with the claimant's other shifts is refused by the
+     * exclusion constraint.
      */
-    async claimShift(scheduleId: number, shiftId: number, userId: number): Promise<'claimed' | 'taken'> {
+    async claimShift(scheduleId: number, shiftId: number, userId: number): Promise<'claimed' | 'taken' | 'unpublished'> {
       const current = await this.findShift(scheduleId, shiftId);
       if (!current) throw new AppError('not_found', 'No such shift.');
+      const published = db
+        .select({ id: schedules.id })
+        .from(schedules)
+        .where(and(eq(schedules.id, scheduleId), eq(schedules.status, 'published')));
       try {
         const rows = await retryingDeadlocks(() =>
           db
             .update(shifts)
             .set({ userId, updatedAt: sql`now()` })
-            .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId), isNull(shifts.userId)))
+            .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId), isNull(shifts.userId), exists(published)))
             .returning({ id: shifts.id }),
         );
-        if (rows.length === 0) return 'taken';
+        if (rows.length === 0) {
+          const after = await this.findShift(scheduleId, shiftId);
+          if (!after) throw new AppError('not_found', 'No such shift.');
+          return after.userId === null ? 'unpublished' : 'taken';
+        }
         await this.touchSchedule(scheduleId);
         return 'claimed';
       } catch (err) {

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { CalendarDate, Id } from '../../shared/schemas/common.js';
+import { CalendarDate, Id, InstantInput } from '../../shared/schemas/common.js';
 import {
   MAX_SHIFT_MS,
   Schedule as ScheduleSchema,
@@ -33,7 +33,7 @@ export interface SchedulesServiceDeps {
 /** Where the previous page of the schedule list (newest week first) ended. */
 const ScheduleCursor = z.strictObject({ weekStart: CalendarDate, id: Id });
 /** Where the previous page of a person's shifts (oldest first) ended. */
-const UserShiftCursor = z.strictObject({ startsAt: z.iso.datetime(), id: Id });
+const UserShiftCursor = z.strictObject({ startsAt: InstantInput, id: Id });
 
 const scheduleKey = (id: number): CacheKey => ({ namespace: 'schedule', id });
 /** What access checks read of a schedule, stored ahead of its shifts in the cache entry. */
@@ -81,8 +81,12 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
     return location.timezone;
   }
 
-  /** The rules every shift obeys (API.md): order, length, inside the week, a member who is active. */
-  async function checkShift(schedule: Schedule, values: ShiftValues): Promise<void> {
+  /**
+   * The rules every shift obeys (API.md): order, length, inside the week, and a person newly put on
+   * it who is an active member. (A shift keeps a person who has left meanwhile; a note or time can
+   * still be changed.)
+   */
+  async function checkShift(schedule: Schedule, values: ShiftValues, assigning: boolean): Promise<void> {
     if (values.endsAt <= values.startsAt) throw fieldError('endsAt', 'must be after startsAt', 'A shift ends after it starts.');
     if (values.endsAt.getTime() - values.startsAt.getTime() > MAX_SHIFT_MS) {
       throw fieldError('endsAt', 'a shift lasts at most 16 hours', 'A shift lasts at most 16 hours.');
@@ -91,7 +95,7 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
     if (values.startsAt < start || values.startsAt >= end) {
       throw fieldError('startsAt', `must be within the week of ${schedule.weekStart}`, 'A shift starts within its schedule’s week.');
     }
-    if (values.userId !== null) {
+    if (assigning && values.userId !== null) {
       const user = await users.find(values.userId);
       if (!user || !user.active) throw new AppError('unprocessable', 'That person is not an active user.', { errors: [{ path: 'userId', message: 'is not an active user' }] });
       if (!user.locationIds.includes(schedule.locationId)) {
@@ -214,7 +218,7 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
     async addShift(actor: Actor, scheduleId: number, body: CreateShiftBody): Promise<Shift> {
       const schedule = await editable(actor, scheduleId);
       const values: ShiftValues = { userId: body.userId ?? null, position: body.position, startsAt: body.startsAt, endsAt: body.endsAt, notes: body.notes ?? null };
-      await checkShift(schedule, values);
+      await checkShift(schedule, values, true);
       const shiftId = await repo.insertShift(scheduleId, values);
       await invalidate(scheduleId);
       return repo.shiftWithName(shiftId);
@@ -231,7 +235,7 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
         endsAt: patch.endsAt ?? current.endsAt,
         notes: patch.notes === undefined ? current.notes : patch.notes,
       };
-      await checkShift(schedule, values);
+      await checkShift(schedule, values, values.userId !== current.userId);
       if (!(await repo.updateShift(scheduleId, shiftId, values))) throw new AppError('not_found', 'No such shift.');
       await invalidate(scheduleId);
       return repo.shiftWithName(shiftId);
@@ -254,6 +258,8 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
       }
       const outcome = await repo.claimShift(scheduleId, shiftId, actor.userId);
       if (outcome === 'taken') throw new AppError('shift_taken', 'Someone else has taken this shift.');
+      // Unpublished between the check above and the claim: the week is a draft again, hidden from crew.
+      if (outcome === 'unpublished') throw new AppError('not_found', 'No such schedule.');
       await invalidate(scheduleId);
       return repo.shiftWithName(shiftId);
     },

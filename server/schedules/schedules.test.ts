@@ -57,8 +57,9 @@ describe('POST /api/schedules', () => {
 
   it('a second schedule for the same location and week is a 409 schedule_exists', async () => {
     const weekStart = uniqueMonday();
-    await manager.agent.post('/api/schedules').send({ locationId: venue.id, weekStart }).expect(201);
-    expectProblem(await manager.agent.post('/api/schedules').send({ locationId: venue.id, weekStart }), 409, 'schedule_exists');
+    const first = (await manager.agent.post('/api/schedules').send({ locationId: venue.id, weekStart }).expect(201)).body;
+    const again = expectProblem(await manager.agent.post('/api/schedules').send({ locationId: venue.id, weekStart }), 409, 'schedule_exists');
+    expect(again.conflicts).toEqual([first.id]);
     // The same week at another location is fine.
     await admin.agent.post('/api/schedules').send({ locationId: other.id, weekStart }).expect(201);
   });
@@ -67,7 +68,8 @@ describe('POST /api/schedules', () => {
     const weekStart = uniqueMonday();
     const results = await Promise.all([1, 2].map(() => manager.agent.post('/api/schedules').send({ locationId: venue.id, weekStart })));
     expect(results.map((r) => r.status).sort()).toEqual([201, 409]);
-    expect(results.find((r) => r.status === 409)!.body.code).toBe('schedule_exists');
+    const loser = results.find((r) => r.status === 409)!.body;
+    expect(loser).toMatchObject({ code: 'schedule_exists', conflicts: [results.find((r) => r.status === 201)!.body.id] });
   });
 
   it('crew of the location may see it but not plan it: 403', async () => {

@@ -229,6 +229,19 @@ describe('PATCH /api/schedules/:id/shifts/:shiftId', () => {
     expect(row).toMatchObject({ userId: crew.id, startsAt: new Date(at(2, '09:00')), endsAt: new Date(at(2, '17:00')) });
   });
 
+  it('a shift keeps a person deactivated since: its time and notes still change; giving it to them anew is a 422', async () => {
+    const { schedule, at } = await week();
+    const leaver = await s.crew([venue]);
+    const shift = await s.shift(schedule, { userId: leaver.id, startsAt: at(1, '09:00'), endsAt: at(1, '17:00') });
+    const open = await s.shift(schedule, { startsAt: at(2, '09:00'), endsAt: at(2, '17:00') });
+    await admin.agent.delete(`/api/users/${leaver.id}`).expect(204);
+    const url = `/api/schedules/${schedule.id}/shifts/${shift.id}`;
+    await manager.agent.patch(url).send({ notes: 'cover needed' }).expect(200);
+    await manager.agent.patch(url).send({ userId: leaver.id, startsAt: at(1, '10:00') }).expect(200);
+    const res = await manager.agent.patch(`/api/schedules/${schedule.id}/shifts/${open.id}`).send({ userId: leaver.id });
+    expect(expectProblem(res, 422, 'unprocessable').errors).toEqual([{ path: 'userId', message: 'is not an active user' }]);
+  });
+
   it('a shift of another schedule, or none, is a 404', async () => {
     const a = await week();
     const b = await week();
@@ -328,6 +341,13 @@ describe('POST /api/schedules/:id/shifts/:shiftId/claim', () => {
     expectProblem(await taker.agent.post(`/api/schedules/${schedule.id}/shifts/${given.id}/claim`), 409, 'shift_taken');
   });
 
+  it('a shift that has already started can no longer be taken: 422', async () => {
+    const started = await s.schedule(venue, { weekStart: '2021-03-01', status: 'published' });
+    const open = await s.shift(started, { startsAt: localTime('2021-03-01', 3, '09:00'), endsAt: localTime('2021-03-01', 3, '17:00') });
+    expectProblem(await crew.agent.post(`/api/schedules/${started.id}/shifts/${open.id}/claim`), 422, 'unprocessable');
+    expect((await s.db.select().from(shifts).where(eq(shifts.id, open.id)))[0]?.userId).toBeNull();
+  });
+
   it('a draft week does not exist for crew: 404', async () => {
     const { schedule, at } = await week();
     const open = await s.shift(schedule, { startsAt: at(1, '09:00'), endsAt: at(1, '17:00') });
@@ -349,6 +369,15 @@ describe('POST /api/schedules/:id/shifts/:shiftId/claim', () => {
     expectProblem(await crew.agent.post(`/api/schedules/${schedule.id}/shifts/${MISSING_ID}/claim`), 404, 'not_found');
     expectProblem(await crew.agent.post(`/api/schedules/${schedule.id}/shifts/-1/claim`), 400, 'validation_failed');
     expectProblem(await s.anonymous().post(`/api/schedules/${schedule.id}/shifts/${open.id}/claim`), 401, 'unauthenticated');
+  });
+});
+
+describe('the shift repository, claiming', () => {
+  it('checks in the claim itself that the week is published, so a claim racing an unpublish takes nothing', async () => {
+    const { schedule, at } = await week();
+    const open = await s.shift(schedule, { startsAt: at(1, '09:00'), endsAt: at(1, '17:00') });
+    expect(await createSchedulesRepository(s.db).claimShift(schedule.id, open.id, crew.id)).toBe('unpublished');
+    expect((await s.db.select().from(shifts).where(eq(shifts.id, open.id)))[0]?.userId).toBeNull();
   });
 });
 

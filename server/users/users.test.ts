@@ -507,6 +507,8 @@ describe('GET /api/users/:id/shifts', () => {
     ['limit=0', { limit: '0' }],
     ['limit=201', { limit: '201' }],
     ['a forged cursor', { cursor: encodeCursor({ startsAt: 'yesterday', id: 1 }) }],
+    ['a forged cursor at year zero', { cursor: encodeCursor({ startsAt: '0000-01-01T00:00:00Z', id: 1 }) }],
+    ['a year before 1900', { from: '1899-12-31T23:00:00Z' }],
   ])('%s is a 400', async (_what, query) => {
     expectProblem(await worker.agent.get(`/api/users/${worker.id}/shifts`).query(query), 400, 'validation_failed');
   });

@@ -17,23 +17,32 @@ export const Instant = z.iso
   .datetime({ offset: true })
   .meta({ description: 'An instant, ISO 8601 (responses: UTC with milliseconds)', example: '2026-11-30T09:00:00.000Z' });
 
-/** Years 1 to 9999: what both ISO strings of four-digit years and Postgres can hold (Postgres has no year 0). */
-const representable = (d: Date) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999;
+/**
+ * Dates and instants the API takes lie in the years 1900 to 9998. Below 100, JavaScript reads a
+ * year back from Postgres's text as 19xx; before 1900 zones ran on local mean time; and a week that
+ * starts in 9998 still ends, with its last overnight shift, inside the four-digit years ISO 8601
+ * strings and Postgres's input both need.
+ */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 9998;
+const representable = (d: Date) => d.getUTCFullYear() >= MIN_YEAR && d.getUTCFullYear() <= MAX_YEAR;
+const YEARS_MESSAGE = `must be between the years ${MIN_YEAR} and ${MAX_YEAR}`;
 
 export const CalendarDate = z
   .string()
   .regex(DATE_PATTERN, 'must be a date YYYY-MM-DD')
   .refine((v) => {
     const d = new Date(`${v}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v) && representable(d);
+    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
   }, 'must be a real calendar date')
-  .meta({ example: '2026-11-30' });
+  .refine((v) => representable(new Date(`${v}T00:00:00Z`)), YEARS_MESSAGE)
+  .meta({ description: `A calendar date, YYYY-MM-DD, in the years ${MIN_YEAR} to ${MAX_YEAR}`, example: '2026-11-30' });
 
-/** An instant as a client sends it: ISO 8601 with an offset (`Z` or `+01:00`), within the years 1 to 9999. */
+/** An instant as a client sends it: ISO 8601 with an offset (`Z` or `+01:00`), in the years MIN_YEAR to MAX_YEAR. */
 export const InstantInput = z.iso
   .datetime({ offset: true })
-  .refine((v) => representable(new Date(v)), 'must be between the years 1 and 9999')
-  .meta({ example: '2026-11-30T09:00:00.000Z' });
+  .refine((v) => representable(new Date(v)), YEARS_MESSAGE)
+  .meta({ description: `An instant, ISO 8601 with an offset, in the years ${MIN_YEAR} to ${MAX_YEAR}`, example: '2026-11-30T09:00:00.000Z' });
 
 /**
  * Text Postgres stores as sent: it refuses NUL characters outright, and an unpaired surrogate
@@ -63,7 +72,8 @@ export const Limit = z
   .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 200')
   .transform(Number)
   .pipe(z.number().min(1, 'must be a whole number from 1 to 200').max(200, 'must be a whole number from 1 to 200'))
-  .default(50);
+  .default(50)
+  .meta({ description: 'Items per page, 1 to 200 (default 50); anything else is a 400' });
 
 export const Cursor = z.string().min(1).max(2048).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API issued');
 

@@ -63,8 +63,8 @@ export const PatchScheduleBody = z.strictObject({ status: ScheduleStatus }).meta
 
 export const ScheduleListQuery = z.strictObject({
   locationId: IdParam.optional(),
-  from: CalendarDate.optional(),
-  to: CalendarDate.optional(),
+  from: CalendarDate.optional().meta({ description: 'Only weeks starting on or after this date' }),
+  to: CalendarDate.optional().meta({ description: 'Only weeks starting on or before this date' }),
   status: ScheduleStatus.optional(),
   limit: Limit,
   cursor: Cursor.optional(),
@@ -97,8 +97,12 @@ export const PatchShiftBody = z
 export type PatchShiftBody = z.infer<typeof PatchShiftBody>;
 
 export const UserShiftsQuery = z.strictObject({
-  from: InstantString.or(CalendarDate).optional(),
-  to: InstantString.or(CalendarDate).optional(),
+  from: InstantString.or(CalendarDate)
+    .optional()
+    .meta({ description: 'Only shifts ending after this instant; a bare date means its midnight UTC' }),
+  to: InstantString.or(CalendarDate)
+    .optional()
+    .meta({ description: 'Only shifts starting before this instant; a bare date means its midnight UTC' }),
   limit: Limit,
   cursor: Cursor.optional(),
 });

@@ -1,6 +1,6 @@
 /**
- * Where the suites run. The database name must say it is a test database: global setup truncates
- * it, and refusing other names keeps a mistyped DATABASE_URL from wiping real data.
+ * Where the suites run. The database name must say it is a test database: the suites write to
+ * it, and refusing other names keeps a mistyped DATABASE_URL from touching real data.
  */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/crewplots_test';
 
