@@ -38,7 +38,8 @@ export function locationsRoutes(locations: LocationsService) {
       method: 'patch',
       path: '/locations/:id',
       summary: 'Change a location (admins; managers of it: name and address); the zone only while it has no schedules',
-      access: rolesOnly('admin', 'manager'),
+      // Not role-gated here: the service answers 404 for a location the caller cannot see, 403 for one they can.
+      access: SIGNED_IN,
       params: IdPath,
       body: PatchLocationBody,
       success: { status: 200, schema: Location },
@@ -49,10 +50,10 @@ export function locationsRoutes(locations: LocationsService) {
       method: 'delete',
       path: '/locations/:id',
       summary: 'Delete a location (admins); refused while it has schedules',
-      access: rolesOnly('admin'),
+      access: SIGNED_IN,
       params: IdPath,
       success: { status: 204, schema: null },
-      errors: ['not_found', 'conflict'],
+      errors: ['not_found', 'forbidden', 'conflict'],
       handler: async ({ actor, params }) => {
         await locations.delete(actor, params.id);
         return noContent();

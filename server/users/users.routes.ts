@@ -50,10 +50,11 @@ export function usersRoutes(users: UsersService) {
       method: 'delete',
       path: '/users/:id',
       summary: 'Deactivate a user (shift history stays); their sessions end at once',
-      access: rolesOnly('admin'),
+      // Not role-gated here: a user the caller cannot see is a 404, one they can see but not deactivate a 403.
+      access: SIGNED_IN,
       params: IdPath,
       success: { status: 204, schema: null },
-      errors: ['not_found', 'unprocessable'],
+      errors: ['not_found', 'forbidden', 'unprocessable'],
       handler: async ({ actor, params }) => {
         await users.deactivate(actor, params.id);
         return noContent();

@@ -402,11 +402,11 @@ describe('DELETE /api/users/:id', () => {
   });
 
   it.each([
-    ['a manager', () => barManager],
-    ['crew', () => barCrew],
-  ])('%s may not: 403, and the user stays active', async (_who, caller) => {
+    ['a manager of theirs, who can see them', () => barManager, 403, 'forbidden'],
+    ['crew, who cannot see other crew', () => barCrew, 404, 'not_found'],
+  ] as const)('%s may not: %i, and the user stays active', async (_who, caller, status, code) => {
     const target = await s.crew([bar]);
-    expectProblem(await caller().agent.delete(`/api/users/${target.id}`), 403, 'forbidden');
+    expectProblem(await caller().agent.delete(`/api/users/${target.id}`), status, code);
     expect((await userRow(target.email))?.active).toBe(true);
   });
 
