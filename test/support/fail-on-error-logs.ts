@@ -4,6 +4,6 @@ import { takeUnexpectedErrors } from './logs.js';
 afterEach(() => {
   const unexpected = takeUnexpectedErrors();
   if (unexpected.length > 0) {
-    throw new Error(`Unexpected error log during the test:\n${unexpected.map((e) => JSON.stringify(e)).join('\n')}`);
+    throw new Error(`Unexpected error log, or a secret in a log line, during the test:\n${unexpected.map((e) => JSON.stringify(e)).join('\n')}`);
   }
 });

@@ -13,6 +13,8 @@ export interface LogEntry {
 }
 
 const ERROR_LEVEL = 50;
+/** What no log line may hold, at any level and expected or not: a password hash, a session cookie. */
+const SECRET = /\$argon2|crewplots\.sid=s(?:%3A|:)/;
 const entries: LogEntry[] = [];
 const expected: RegExp[] = [];
 
@@ -38,10 +40,12 @@ export function expectErrorLog(pattern: RegExp): void {
   expected.push(pattern);
 }
 
-/** Called after each test: returns the unexpected error entries and starts afresh. */
+/** Called after each test: returns the unexpected error entries and any entry holding a secret, and starts afresh. */
 export function takeUnexpectedErrors(): LogEntry[] {
   const unexpected = entries.filter(
-    (e) => e.level >= ERROR_LEVEL && !expected.some((p) => p.test(String(e.msg ?? '')) || p.test(JSON.stringify(e.err ?? ''))),
+    (e) =>
+      SECRET.test(JSON.stringify(e)) ||
+      (e.level >= ERROR_LEVEL && !expected.some((p) => p.test(String(e.msg ?? '')) || p.test(JSON.stringify(e.err ?? '')))),
   );
   entries.length = 0;
   expected.length = 0;

@@ -1,0 +1,39 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from '@jest/globals';
+import { DrizzleQueryError } from 'drizzle-orm/errors';
+import { AppError } from './http/errors.js';
+import { createLogger } from './logger.js';
+
+/** Lines a logger writes, as text. */
+function capture() {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { logger: createLogger({ logLevel: 'info', env: 'test' }, sink), lines };
+}
+
+const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
+
+describe('the logger', () => {
+  it('redacts passwords, cookies and tokens by name, wherever they sit', () => {
+    const { logger, lines } = capture();
+    logger.info({ body: { password: 'hunter2 hunter2' }, passwordHash: HASH, req: { headers: { cookie: 'crewplots.sid=s%3Aabc', authorization: 'Bearer t0ken' } } }, 'x');
+    expect(lines.join('')).not.toMatch(/hunter2|argon2|crewplots\.sid|t0ken/);
+  });
+
+  it('leaves out the parameters of a failed query, which can hold a password hash', () => {
+    const { logger, lines } = capture();
+    const failed = new DrizzleQueryError('update "users" set "password_hash" = $1 where "id" = $2', [HASH, 7], new Error('Connection terminated'));
+    logger.error({ err: failed }, 'query failed');
+    logger.warn({ err: new AppError('service_unavailable', 'Postgres is unavailable.', { cause: failed }) }, 'wrapped');
+    const text = lines.join('');
+    expect(text).not.toContain('argon2');
+    expect(text).toContain('update \\"users\\" set \\"password_hash\\" = $1');
+    expect(text).toContain('Connection terminated');
+    expect(text).toContain('params: [redacted]');
+  });
+});
