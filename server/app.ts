@@ -44,7 +44,7 @@ export function createRoutes(deps: AppDeps) {
   const auth = createAuthService({
     repo: usersRepo,
     users,
-    limiter: createAttemptLimiter(redis.main, config.redis.prefix),
+    limiter: createAttemptLimiter(redis.main, config.redis.prefix, config.redis.commandTimeoutMs),
   });
 
   const routes: RouteDef[] = [

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { AppError } from '../http/errors.js';
+import { bounded } from '../redis/bounded.js';
 
 /**
  * Counts attempts in Redis so every instance shares the count. An attempt is reserved before the
@@ -43,7 +44,8 @@ export const PASSWORD_CHANGE_PER_USER: Limit = { name: 'password:user', max: 5, 
 /** Keys never hold an email address in the clear. */
 const digest = (value: string) => createHash('sha256').update(value).digest('base64url').slice(0, 22);
 
-export function createAttemptLimiter(redis: Redis, prefix: string) {
+/** `timeoutMs`: how long a login may wait on each of the limiter's Redis calls (see bounded()). */
+export function createAttemptLimiter(redis: Redis, prefix: string, timeoutMs: number) {
   if (!('attemptReserve' in redis)) {
     redis.defineCommand('attemptReserve', { numberOfKeys: 1, lua: RESERVE });
     redis.defineCommand('attemptRelease', { numberOfKeys: 1, lua: RELEASE });
@@ -57,9 +59,9 @@ export function createAttemptLimiter(redis: Redis, prefix: string) {
       const taken: string[] = [];
       for (const [limit, subject] of counters) {
         const k = key(limit, subject);
-        const retryMs = await r.attemptReserve(k, limit.max, limit.windowMs);
+        const retryMs = await bounded(r.attemptReserve(k, limit.max, limit.windowMs), timeoutMs);
         if (retryMs >= 0) {
-          await Promise.all(taken.map((t) => r.attemptRelease(t)));
+          await bounded(Promise.all(taken.map((t) => r.attemptRelease(t))), timeoutMs);
           throw new AppError('rate_limited', 'Too many failed attempts. Try again later.', { retryAfter: retryMs / 1000 });
         }
         taken.push(k);
@@ -68,10 +70,13 @@ export function createAttemptLimiter(redis: Redis, prefix: string) {
 
     /** A successful attempt: it does not count, and it clears the per-account counter. */
     async succeeded(returned: Array<[Limit, string]>, cleared: Array<[Limit, string]>): Promise<void> {
-      await Promise.all([
-        ...returned.map(([limit, subject]) => r.attemptRelease(key(limit, subject))),
-        ...cleared.map(([limit, subject]) => r.del(key(limit, subject))),
-      ]);
+      await bounded(
+        Promise.all([
+          ...returned.map(([limit, subject]) => r.attemptRelease(key(limit, subject))),
+          ...cleared.map(([limit, subject]) => r.del(key(limit, subject))),
+        ]),
+        timeoutMs,
+      );
     },
   };
 }

@@ -12,11 +12,17 @@ export function authRoutes(auth: AuthService, sessions: Sessions) {
       access: PUBLIC_WITH_SESSION,
       body: LoginBody,
       success: { status: 200, schema: AuthResponse },
-      errors: ['unauthenticated', 'rate_limited', 'service_unavailable'],
+      errors: ['unauthenticated', 'forbidden', 'rate_limited', 'service_unavailable'],
       handler: async ({ body, req }) => {
-        const access = await auth.verifyLogin(body.email, body.password, req.ip ?? 'unknown');
-        const actor = await sessions.establish(req, access);
-        return { user: await auth.me(actor) };
+        const login = await auth.verifyLogin(body.email, body.password, req.ip ?? 'unknown');
+        const actor = await sessions.establish(req, login.access, login.confirm);
+        try {
+          return { user: await auth.me(actor) };
+        } catch (err) {
+          // Deactivated in the moment since: the revocation has this session, but no cookie either.
+          await sessions.discard(req);
+          throw err;
+        }
       },
     }),
     defineRoute({

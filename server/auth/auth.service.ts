@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { User } from '../../shared/schemas/users.js';
 import type { Actor } from '../access/actor.js';
 import { AppError } from '../http/errors.js';
-import type { UsersRepository } from '../users/users.repository.js';
+import type { Credentials, UsersRepository } from '../users/users.repository.js';
 import type { UsersService } from '../users/users.service.js';
 import { LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, PASSWORD_CHANGE_PER_USER, type AttemptLimiter } from './attempt-limiter.js';
 import { hashPassword, verifyPassword } from './password.js';
@@ -16,14 +16,19 @@ export interface AuthServiceDeps {
 
 const BAD_LOGIN = 'Email or password is wrong, or the account is deactivated.';
 
+const accessOf = (c: Credentials): SessionAccess => ({ userId: c.id, role: c.role, locationIds: c.locationIds });
+
 export function createAuthService({ repo, users, limiter }: AuthServiceDeps) {
   // An unknown email is checked against this hash, so it costs the same time as a wrong password
   // and response times do not tell which emails have accounts.
   const decoyHash = hashPassword(randomBytes(24).toString('base64'));
 
   return {
-    /** Checks credentials; answers with what the session needs. Unknown, wrong and deactivated look alike. */
-    async verifyLogin(email: string, password: string, address: string): Promise<SessionAccess> {
+    /**
+     * Checks credentials; answers with what the session needs and a check to run once the session
+     * is stored (Sessions.establish). Unknown, wrong and deactivated look alike.
+     */
+    async verifyLogin(email: string, password: string, address: string): Promise<{ access: SessionAccess; confirm: () => Promise<SessionAccess> }> {
       const counters: Array<[typeof LOGIN_PER_ACCOUNT, string]> = [
         [LOGIN_PER_ADDRESS, address],
         [LOGIN_PER_ACCOUNT, email],
@@ -33,7 +38,15 @@ export function createAuthService({ repo, users, limiter }: AuthServiceDeps) {
       const matches = await verifyPassword(credentials?.passwordHash ?? (await decoyHash), password);
       if (!credentials || !matches || !credentials.active) throw new AppError('unauthenticated', BAD_LOGIN);
       await limiter.succeeded([[LOGIN_PER_ADDRESS, address]], [[LOGIN_PER_ACCOUNT, email]]);
-      return { userId: credentials.id, role: credentials.role, locationIds: credentials.locationIds };
+      return {
+        access: accessOf(credentials),
+        // Still active, still the password that was checked: the user's access as it is now.
+        confirm: async () => {
+          const now = await repo.findCredentialsById(credentials.id);
+          if (!now?.active || now.passwordHash !== credentials.passwordHash) throw new AppError('unauthenticated', BAD_LOGIN);
+          return accessOf(now);
+        },
+      };
     },
 
     /** The profile of a signed-in user; 401 if they were removed or deactivated meanwhile. */

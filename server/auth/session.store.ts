@@ -31,7 +31,8 @@ declare module 'express-session' {
  * - `state`: the cookie and timestamps, which express-session rewrites on save.
  * Saves only ever update a session that still exists, so a request in flight when its session is
  * revoked (logout, deactivation, password change) cannot bring it back. Only `insert` creates.
- * Each user's session ids are indexed at `<prefix>sessidx:<userId>` for revocation.
+ * Each user's session ids are indexed at `<prefix>sessidx:<userId>` for revocation: a sorted set
+ * scored by each session's expiry, so ids of sessions that ran out are dropped as new ones come.
  */
 const UPDATE_IF_EXISTS = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -39,10 +40,26 @@ redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 if tonumber(ARGV[3]) > 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
 return 1`;
 
-/** Extends the index's TTL to the longest session in it, never shortens it. */
-const INDEX_ADD = `
-redis.call('SADD', KEYS[1], ARGV[1])
-if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
+/**
+ * Adds (or moves) a session in its user's index at its expiry time, drops the ids of sessions
+ * that have expired, and lets the index live as long as its longest session. KEYS: the index.
+ * ARGV: sid, expires-at and now, in milliseconds since the epoch.
+ */
+const INDEX_ADD_BODY = `
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end`;
+const INDEX_ADD = `${INDEX_ADD_BODY}
+return 1`;
+
+/**
+ * Creates a session and its index entry at once, so a revocation finds both or neither.
+ * KEYS: the index, the session. ARGV: as INDEX_ADD, then the access and state fields and the TTL.
+ */
+const INSERT = `${INDEX_ADD_BODY}
+redis.call('HSET', KEYS[2], 'access', ARGV[4], 'state', ARGV[5])
+redis.call('EXPIRE', KEYS[2], ARGV[6])
 return 1`;
 
 /** A session as stored: the JSON of its two fields. */
@@ -55,7 +72,17 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
 
 interface SessionRedis extends Redis {
   sessionUpdateIfExists(key: string, field: string, value: string, ttlSeconds: number): Promise<number>;
-  sessionIndexAdd(key: string, sid: string, ttlSeconds: number): Promise<number>;
+  sessionIndexAdd(key: string, sid: string, expiresAtMs: number, nowMs: number): Promise<number>;
+  sessionInsert(
+    indexKey: string,
+    sessionKey: string,
+    sid: string,
+    expiresAtMs: number,
+    nowMs: number,
+    access: string,
+    state: string,
+    ttlSeconds: number,
+  ): Promise<number>;
 }
 
 const unavailable = (cause: unknown) =>
@@ -68,13 +95,14 @@ export class RedisSessionStore extends session.Store {
     redis: Redis,
     private readonly prefix: string,
     private readonly defaultTtlSeconds: number,
-    /** How long a session read may keep a request waiting (lag-aware, see bounded()). */
-    private readonly readTimeoutMs = 500,
+    /** How long a session operation may keep a request waiting (lag-aware, see bounded()). */
+    private readonly timeoutMs = 500,
   ) {
     super();
     if (!('sessionUpdateIfExists' in redis)) {
       redis.defineCommand('sessionUpdateIfExists', { numberOfKeys: 1, lua: UPDATE_IF_EXISTS });
       redis.defineCommand('sessionIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD });
+      redis.defineCommand('sessionInsert', { numberOfKeys: 2, lua: INSERT });
     }
     this.redis = redis as SessionRedis;
   }
@@ -92,6 +120,20 @@ export class RedisSessionStore extends session.Store {
     return typeof maxAge === 'number' ? Math.max(1, Math.ceil(maxAge / 1000)) : this.defaultTtlSeconds;
   }
 
+  /** Runs a Redis operation of a request within the bound; a failure or timeout is a 503. */
+  private async within<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await bounded(operation, this.timeoutMs);
+    } catch (err) {
+      throw unavailable(err);
+    }
+  }
+
+  private indexAdd(userId: number, sid: string, ttlSeconds: number): Promise<number> {
+    const now = Date.now();
+    return this.redis.sessionIndexAdd(this.indexKey(userId), sid, now + ttlSeconds * 1000, now);
+  }
+
   private static state(sess: SessionData): string {
     return JSON.stringify({ cookie: sess.cookie, loginAt: sess.loginAt, refreshedAt: sess.refreshedAt });
   }
@@ -104,7 +146,7 @@ export class RedisSessionStore extends session.Store {
   async read(sid: string): Promise<StoredSession | null> {
     let fields: Record<string, string>;
     try {
-      fields = await bounded(this.redis.hgetall(this.sessionKey(sid)), this.readTimeoutMs);
+      fields = await bounded(this.redis.hgetall(this.sessionKey(sid)), this.timeoutMs);
     } catch (err) {
       throw unavailable(err);
     }
@@ -129,78 +171,87 @@ export class RedisSessionStore extends session.Store {
   /** express-session's save: updates the state of a live session, never creates one. */
   override set(sid: string, sess: SessionData, callback?: Callback): void {
     const ttl = this.ttlOf(sess);
-    this.redis
-      .sessionUpdateIfExists(this.sessionKey(sid), 'state', RedisSessionStore.state(sess), ttl)
-      .then(async (updated) => {
+    this.within(
+      this.redis.sessionUpdateIfExists(this.sessionKey(sid), 'state', RedisSessionStore.state(sess), ttl).then(async (updated) => {
         // The index must outlive every session in it, or a revocation would miss this one.
-        if (updated && sess.userId) await this.redis.sessionIndexAdd(this.indexKey(sess.userId), sid, ttl);
-      })
-      .then(
-        () => callback?.(),
-        (err: unknown) => callback?.(unavailable(err)),
-      );
+        if (updated && sess.userId) await this.indexAdd(sess.userId, sid, ttl);
+      }),
+    ).then(() => callback?.(), (err: unknown) => callback?.(err));
   }
 
-  /** Creates a session at login. The index entry comes first, so no session exists unrevokably. */
+  /**
+   * Creates a session at login, with its index entry in the same script. (A login that races a
+   * revocation is settled by the check after it, see Sessions.establish.)
+   */
   async insert(sid: string, sess: SessionData): Promise<void> {
     const ttl = this.ttlOf(sess);
+    const now = Date.now();
     const access: SessionAccess = { userId: sess.userId, role: sess.role, locationIds: sess.locationIds };
-    try {
-      await this.redis.sessionIndexAdd(this.indexKey(sess.userId), sid, ttl);
-      await this.redis
-        .multi()
-        .hset(this.sessionKey(sid), { access: JSON.stringify(access), state: RedisSessionStore.state(sess) })
-        .expire(this.sessionKey(sid), ttl)
-        .exec();
-    } catch (err) {
-      throw unavailable(err);
-    }
+    await this.within(
+      this.redis.sessionInsert(
+        this.indexKey(sess.userId),
+        this.sessionKey(sid),
+        sid,
+        now + ttl * 1000,
+        now,
+        JSON.stringify(access),
+        RedisSessionStore.state(sess),
+        ttl,
+      ),
+    );
+  }
+
+  /** Replaces what a live session says about its user's access (see Sessions.establish). */
+  async setAccess(sid: string, access: SessionAccess): Promise<void> {
+    await this.within(this.redis.sessionUpdateIfExists(this.sessionKey(sid), 'access', JSON.stringify(access), 0));
   }
 
   override destroy(sid: string, callback?: Callback): void {
     const key = this.sessionKey(sid);
-    this.redis
-      .hget(key, 'access')
-      .then(async (access) => {
+    this.within(
+      this.redis.hget(key, 'access').then(async (access) => {
         const userId = access ? (JSON.parse(access) as SessionAccess).userId : undefined;
         const pipeline = this.redis.pipeline().del(key);
-        if (userId !== undefined) pipeline.srem(this.indexKey(userId), sid);
+        if (userId !== undefined) pipeline.zrem(this.indexKey(userId), sid);
         await pipeline.exec();
-      })
-      .then(
-        () => callback?.(),
-        (err: unknown) => callback?.(unavailable(err)),
-      );
+      }),
+    ).then(() => callback?.(), (err: unknown) => callback?.(err));
   }
 
   /** Ends every session of a user, except `keepSid` if given. Returns how many ended. */
   async revokeUser(userId: number, keepSid?: string): Promise<number> {
     const index = this.indexKey(userId);
-    const sids = (await this.redis.smembers(index)).filter((sid) => sid !== keepSid);
-    if (sids.length === 0) return 0;
-    // One DEL per key (not a multi-key DEL) so this also works when sessions span Cluster slots.
-    const pipeline = this.redis.pipeline();
-    for (const sid of sids) pipeline.del(this.sessionKey(sid));
-    pipeline.srem(index, ...sids);
-    const results = (await pipeline.exec()) ?? [];
-    for (const [err] of results) if (err) throw err;
-    return results.slice(0, sids.length).reduce((n, [, deleted]) => n + Number(deleted), 0);
+    return this.within(
+      this.redis.zrange(index, 0, '-1').then(async (all) => {
+        const sids = all.filter((sid) => sid !== keepSid);
+        if (sids.length === 0) return 0;
+        // One DEL per key (not a multi-key DEL) so this also works when sessions span Cluster slots.
+        const pipeline = this.redis.pipeline();
+        for (const sid of sids) pipeline.del(this.sessionKey(sid));
+        pipeline.zrem(index, ...sids);
+        const results = (await pipeline.exec()) ?? [];
+        for (const [err] of results) if (err) throw err;
+        return results.slice(0, sids.length).reduce((n, [, deleted]) => n + Number(deleted), 0);
+      }),
+    );
   }
 
   /** Rewrites the access part of every live session of a user (role or locations changed). */
   async updateAccess(access: SessionAccess): Promise<void> {
     const index = this.indexKey(access.userId);
-    const sids = await this.redis.smembers(index);
-    if (sids.length === 0) return;
     const json = JSON.stringify(access);
-    const results = await Promise.all(sids.map((sid) => this.redis.sessionUpdateIfExists(this.sessionKey(sid), 'access', json, 0)));
-    // Sessions that expired meanwhile leave their id behind: tidy the index while here.
-    const gone = sids.filter((_, i) => results[i] === 0);
-    if (gone.length > 0) await this.redis.srem(index, ...gone);
+    await this.within(
+      this.redis.zrange(index, 0, '-1').then(async (sids) => {
+        const results = await Promise.all(sids.map((sid) => this.redis.sessionUpdateIfExists(this.sessionKey(sid), 'access', json, 0)));
+        // Sessions that expired meanwhile leave their id behind: tidy the index while here.
+        const gone = sids.filter((_, i) => results[i] === 0);
+        if (gone.length > 0) await this.redis.zrem(index, ...gone);
+      }),
+    );
   }
 
   /** Ids of a user's live sessions (tests and admin tooling). */
   async sessionsOf(userId: number): Promise<string[]> {
-    return this.redis.smembers(this.indexKey(userId));
+    return this.redis.zrange(this.indexKey(userId), 0, '-1');
   }
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
@@ -7,8 +8,14 @@ import { startPrivateRedis, type PrivateRedis } from '../../test/support/redis-s
 import { eq } from 'drizzle-orm';
 import { Redis } from 'ioredis';
 import { AuthResponse } from '../../shared/schemas/users.js';
-import { users } from '../db/schema.js';
+import { locations, users } from '../db/schema.js';
 import { RedisSessionStore } from './session.store.js';
+import { createSessions } from './sessions.js';
+import express from 'express';
+import type { SessionData } from 'express-session';
+import { testLogger } from '../../test/support/logs.js';
+import { createUsersRepository } from '../users/users.repository.js';
+import { createUsersService } from '../users/users.service.js';
 
 let t: TestApp;
 let locationId: number;
@@ -101,7 +108,7 @@ describe('GET /api/auth/me and POST /api/auth/logout', () => {
     expect(res.text).toBe('');
     expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^crewplots\.sid=;.*Expires=Thu, 01 Jan 1970/);
     expect(await sessionExists(sid)).toBe(false);
-    expect(await t.deps.redis.main.sismember(`${prefix()}sessidx:${account.id}`, sid)).toBe(0);
+    expect(await t.deps.redis.main.zscore(`${prefix()}sessidx:${account.id}`, sid)).toBeNull();
     await request(t.app).get('/api/auth/me').set('Cookie', cookie).expect(401);
   });
 
@@ -217,6 +224,65 @@ describe('revocation', () => {
     await admin.patch(`/api/users/${account.id}`).send({ role: 'manager' }).expect(200);
     await agent.get('/api/users').expect(200);
   });
+
+  it('a role change sent again after its sessions failed to update still updates them', async () => {
+    const admin = await signIn(t.app, await makeAccount(t.deps.database.db, 'admin'));
+    const account = await makeAccount(t.deps.database.db, 'manager', [locationId]);
+    const agent = await signIn(t.app, account);
+    // The first attempt saved the role and then failed on Redis (503): Postgres has it, the session not.
+    await t.deps.database.db.update(users).set({ role: 'crew' }).where(eq(users.id, account.id));
+    await t.deps.cache.invalidate([{ namespace: 'user', id: account.id }]);
+    await agent.get('/api/users').expect(200);
+    await admin.patch(`/api/users/${account.id}`).send({ role: 'crew' }).expect(200);
+    await agent.get('/api/users').expect(403);
+  });
+
+  it('the ids of expired sessions leave the user’s index as new sessions come', async () => {
+    const account = await crew();
+    const store = new RedisSessionStore(t.deps.redis.main, prefix(), 86_400);
+    const session = (maxAge: number) => ({ cookie: { maxAge }, userId: account.id, role: 'crew', locationIds: [locationId], loginAt: 0, refreshedAt: 0 }) as unknown as SessionData;
+    await store.insert('short-lived-1', session(1_000));
+    await store.insert('short-lived-2', session(1_000));
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    await store.insert('long-lived', session(60_000));
+    expect(await store.sessionsOf(account.id)).toEqual(['long-lived']);
+    const ttl = await t.deps.redis.main.pttl(store.indexKey(account.id));
+    expect(ttl).toBeGreaterThan(55_000);
+    expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+});
+
+describe('with secure cookies (production)', () => {
+  let secure: TestApp;
+  beforeAll(async () => {
+    secure = await createTestApp({ COOKIE_SECURE: 'true', TRUST_PROXY: '1' });
+  });
+  afterAll(() => secure.close());
+
+  it('a login over plain http is refused with a reason, instead of a session whose cookie never comes back', async () => {
+    const account = await makeAccount(secure.deps.database.db, 'crew');
+    const res = await request(secure.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD });
+    expect(res.status).toBe(403);
+    expect(res.body.detail).toMatch(/https/);
+    expect(res.headers['set-cookie']).toBeUndefined();
+    expect(await createSessions(secure.deps.config, secure.deps.redis.main).store.sessionsOf(account.id)).toEqual([]);
+  });
+
+  it('over https (as the trusted proxy says) it signs in with a Secure cookie', async () => {
+    const account = await makeAccount(secure.deps.database.db, 'crew');
+    const res = await request(secure.app).post('/api/auth/login').set('X-Forwarded-Proto', 'https').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(200);
+    expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(/; Secure/);
+  });
+});
+
+describe('a password change when Redis fails', () => {
+  it('keeps the old password if the other sessions cannot be ended, so the request can be sent again', async () => {
+    const account = await crew();
+    const failing = { revokeUser: () => Promise.reject(new Error('Connection is closed.')) } as unknown as RedisSessionStore;
+    const users = createUsersService({ repo: createUsersRepository(t.deps.database.db), cache: t.deps.cache, sessions: failing, logger: testLogger() });
+    await expect(users.setOwnPassword(account.id, 'a hash that must not be stored', 'sid')).rejects.toThrow();
+    await signIn(t.app, account);
+  });
 });
 
 describe('one browser, many concurrent requests', () => {
@@ -261,29 +327,106 @@ describe('one browser, many concurrent requests', () => {
   });
 });
 
-describe('cross-site requests', () => {
-  it('a foreign Origin POST with a valid cookie is 403 and writes nothing', async () => {
+describe('a login racing a change to the account', () => {
+  const sessions = () => createSessions(t.deps.config, t.deps.redis.main);
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  const cookieOf = (res: request.Response) => (res.headers['set-cookie'] as unknown as string[] | undefined)?.[0]?.split(';')[0];
+
+  it('a deactivation, whichever lands first, leaves the user no session and the login no cookie', async () => {
+    const venue = await insertLocation(t.deps.database.db);
     const admin = await signIn(t.app, await makeAccount(t.deps.database.db, 'admin'));
-    const res = await admin.post('/api/locations').set('Origin', 'https://evil.example').send({ name: 'Evil Bar', timezone: 'UTC' });
-    expect(res.status).toBe(403);
-    expect(res.body.code).toBe('forbidden');
-    const list = await admin.get('/api/locations').expect(200);
-    expect(list.body.items.some((l: { name: string }) => l.name === 'Evil Bar')).toBe(false);
+    for (let round = 0; round < 16; round++) {
+      const account = await makeAccount(t.deps.database.db, 'crew', [venue.id]);
+      const [login] = await Promise.all([
+        request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD }),
+        pause(round * 3).then(() => admin.delete(`/api/users/${account.id}`).expect(204)),
+      ]);
+      const cookie = cookieOf(login);
+      expect({ round, status: login.status, cookie: login.status === 200 || cookie === undefined }).toEqual({ round, status: login.status, cookie: true });
+      // Not /auth/me, which looks the user up: a route that trusts the session alone.
+      if (cookie) await request(t.app).get('/api/locations').set('Cookie', cookie).expect(401);
+      expect(await sessions().store.sessionsOf(account.id)).toEqual([]);
+    }
   });
 
-  it('a foreign Referer without Origin is refused too; same host and APP_ORIGINS are allowed', async () => {
+  it('a password change, whichever lands first, leaves no session signed in with the old password', async () => {
+    // The change hashes twice before it commits, the login once: the login starts later and later.
+    for (let round = 0; round < 16; round++) {
+      const account = await crew();
+      const changer = await signIn(t.app, account);
+      const [login] = await Promise.all([
+        pause(round * 5).then(() => request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD })),
+        changer.post('/api/auth/password').send({ currentPassword: ACCOUNT_PASSWORD, newPassword: 'the new password of the round' }).expect(204),
+      ]);
+      const cookie = cookieOf(login);
+      if (cookie) await request(t.app).get('/api/locations').set('Cookie', cookie).expect(401);
+      // The changer's own session is the only one left.
+      expect(await sessions().store.sessionsOf(account.id)).toHaveLength(1);
+    }
+  });
+
+  it('a role the login did not see is the one its session carries', async () => {
+    const account = await makeAccount(t.deps.database.db, 'manager', [locationId]);
+    // As if an admin's change committed between the password check and the session's creation.
+    const confirm = async () => ({ userId: account.id, role: 'crew' as const, locationIds: [locationId] });
+    const { optionalSession, establish } = sessions();
+    const app = express();
+    app.use(optionalSession);
+    app.post('/login', async (req, res) => {
+      await establish(req, { userId: account.id, role: 'manager', locationIds: [locationId] }, confirm);
+      res.sendStatus(204);
+    });
+    const sid = sessionIdOf((await request(app).post('/login').expect(204)).headers['set-cookie'])!;
+    expect(JSON.parse((await t.deps.redis.main.hget(`${prefix()}sess:${sid}`, 'access'))!)).toMatchObject({ role: 'crew' });
+  });
+});
+
+describe('cross-site requests', () => {
+  /** A location name no other test or run uses, and whether Postgres holds a location of that name. */
+  const uniqueName = (what: string) => `${what} ${randomBytes(4).toString('hex')}`;
+  const stored = async (name: string) => (await t.deps.database.db.select().from(locations).where(eq(locations.name, name))).length > 0;
+  let proxied: TestApp;
+  beforeAll(async () => {
+    proxied = await createTestApp({ APP_ORIGINS: 'https://planner.example', TRUST_PROXY: '1' });
+  });
+  afterAll(() => proxied.close());
+
+  it('a foreign Origin POST with a valid cookie is 403 and writes nothing', async () => {
     const admin = await signIn(t.app, await makeAccount(t.deps.database.db, 'admin'));
-    await admin.post('/api/locations').set('Referer', 'https://evil.example/page').send({ name: 'X', timezone: 'UTC' }).expect(403);
+    const name = uniqueName('Evil Bar');
+    const res = await admin.post('/api/locations').set('Origin', 'https://evil.example').send({ name, timezone: 'UTC' });
+    expect(res.status).toBe(403);
+    expect(res.body.code).toBe('forbidden');
+    expect(await stored(name)).toBe(false);
+  });
+
+  it('a foreign Referer without Origin is refused too, and so is the own host under another scheme; the own origin is allowed', async () => {
+    const admin = await signIn(t.app, await makeAccount(t.deps.database.db, 'admin'));
     const host = '127.0.0.1:5000';
-    await admin.post('/api/locations').set('Host', host).set('Origin', `http://${host}`).send({ name: 'Same Host Bar', timezone: 'UTC' }).expect(201);
+    const [viaReferer, viaHttps, same] = [uniqueName('Referer Bar'), uniqueName('Scheme Bar'), uniqueName('Same Origin Bar')];
+    await admin.post('/api/locations').set('Referer', 'https://evil.example/page').send({ name: viaReferer, timezone: 'UTC' }).expect(403);
+    await admin.post('/api/locations').set('Host', host).set('Origin', `https://${host}`).send({ name: viaHttps, timezone: 'UTC' }).expect(403);
+    await admin.post('/api/locations').set('Host', host).set('Origin', `http://${host}`).send({ name: same, timezone: 'UTC' }).expect(201);
+    expect([await stored(viaReferer), await stored(viaHttps), await stored(same)]).toEqual([false, false, true]);
+  });
+
+  it('behind a trusted proxy the origin is the one the proxy was asked for; APP_ORIGINS are allowed too', async () => {
+    const admin = await signIn(proxied.app, await makeAccount(proxied.deps.database.db, 'admin'));
+    const viaProxy = (origin: string, name: string) =>
+      admin.post('/api/locations').set('Host', 'crew.example').set('X-Forwarded-Proto', 'https').set('Origin', origin).send({ name, timezone: 'UTC' });
+    await viaProxy('https://crew.example', uniqueName('Proxied Bar')).expect(201);
+    await viaProxy('https://planner.example', uniqueName('Planner Bar')).expect(201);
+    const plain = uniqueName('Plain Origin Bar');
+    await viaProxy('http://crew.example', plain).expect(403);
+    expect(await stored(plain)).toBe(false);
   });
 
   it('a form-encoded or text/plain body is 415 and writes nothing', async () => {
     const admin = await signIn(t.app, await makeAccount(t.deps.database.db, 'admin'));
-    await admin.post('/api/locations').type('form').send('name=Form+Bar&timezone=UTC').expect(415);
-    await admin.post('/api/locations').set('Content-Type', 'text/plain').send('{"name":"Plain Bar","timezone":"UTC"}').expect(415);
-    const list = await admin.get('/api/locations').expect(200);
-    expect(list.body.items.map((l: { name: string }) => l.name)).not.toEqual(expect.arrayContaining(['Form Bar']));
+    const [form, plain] = [uniqueName('Form Bar'), uniqueName('Plain Bar')];
+    await admin.post('/api/locations').type('form').send(`name=${encodeURIComponent(form)}&timezone=UTC`).expect(415);
+    await admin.post('/api/locations').set('Content-Type', 'text/plain').send(JSON.stringify({ name: plain, timezone: 'UTC' })).expect(415);
+    expect([await stored(form), await stored(plain)]).toEqual([false, false]);
   });
 });
 
@@ -310,7 +453,10 @@ describe('when Redis is down', () => {
     expect(res.headers['retry-after']).toBe('1');
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body.code).toBe('service_unavailable');
+    // Login's own Redis calls (attempt counters, the new session) are bounded as tightly.
+    const loginStarted = Date.now();
     const login = await request(down.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD });
+    expect(Date.now() - loginStarted).toBeLessThan(1_500);
     expect(login.status).toBe(503);
 
     await redis.start();

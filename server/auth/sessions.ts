@@ -83,6 +83,9 @@ export function createSessions(config: Config, redis: Redis) {
       .catch(next);
   };
 
+  /** Drops the session a login just made, so a login that fails after all sends no cookie. */
+  const discard = (req: Request) => new Promise<void>((resolve) => req.session.destroy(() => resolve()));
+
   return {
     store,
     /** Loads the session, 401 without one, extends it when due, exposes `res.locals.actor`. */
@@ -93,14 +96,37 @@ export function createSessions(config: Config, redis: Redis) {
     /**
      * Signs a user in: a fresh session id (the old session, if any, is destroyed, so a fixated
      * id is worthless), stored before the response goes out.
+     *
+     * Then `confirm` reads the user again. A deactivation, password change or role change that
+     * committed while this login was checking the password has already swept the user's sessions
+     * (its sweep follows its commit), perhaps before this one existed; the second read sees it.
+     * One that commits later sweeps this session too, as it is stored by then. So: `confirm`
+     * throws (deactivated, password changed) → the session is dropped and the login refused; it
+     * answers other access → the session takes that.
      */
-    async establish(req: Request, access: SessionAccess): Promise<Actor> {
+    async establish(req: Request, access: SessionAccess, confirm: () => Promise<SessionAccess>): Promise<Actor> {
+      if (req.session.cookie.secure && !req.secure) {
+        // Browsers would never send the cookie back: say so instead of a login that silently does not stick.
+        throw new AppError('forbidden', 'Sign in over https: the session cookie is sent over secure connections only (COOKIE_SECURE, TRUST_PROXY).');
+      }
       await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
       const now = Date.now();
       Object.assign(req.session, access, { loginAt: now, refreshedAt: now });
       await store.insert(req.sessionID, req.session as SessionData);
-      return actorFromSession(access);
+      try {
+        const current = await confirm();
+        if (!sameAccess(current, access)) {
+          await store.setAccess(req.sessionID, current);
+          Object.assign(req.session, current);
+        }
+        return actorFromSession(current);
+      } catch (err) {
+        await discard(req);
+        throw err;
+      }
     },
+
+    discard,
 
     async end(req: Request, res: Response): Promise<void> {
       await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
@@ -110,6 +136,9 @@ export function createSessions(config: Config, redis: Redis) {
 }
 
 export type Sessions = ReturnType<typeof createSessions>;
+
+const sameAccess = (a: SessionAccess, b: SessionAccess) =>
+  a.userId === b.userId && a.role === b.role && a.locationIds.join() === b.locationIds.join();
 
 /** The session id of a `crewplots.sid` cookie signed with any of the secrets, as express-session reads it. */
 function signedSessionId(header: string | undefined, secrets: readonly string[]): string | undefined {

@@ -119,7 +119,7 @@ export async function quitRedis(client: Redis): Promise<void> {
   client.disconnect();
 }
 
-const UNAVAILABLE = /Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|LOADING|READONLY|max retries per request/i;
+const UNAVAILABLE = /did not answer within|Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|LOADING|READONLY|max retries per request/i;
 
 /** True for the errors of a Redis that is down, restarting or unreachable: worth a 503, not a 500. */
 export function isRedisUnavailable(err: unknown): boolean {

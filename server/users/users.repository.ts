@@ -80,6 +80,17 @@ export function createUsersRepository(db: Database) {
     return byUser;
   }
 
+  /** What login checks and a session carries, of the one user `where` picks. */
+  async function credentialsWhere(where: SQL): Promise<Credentials | null> {
+    const [row] = await db
+      .select({ id: users.id, role: users.role, active: users.active, passwordHash: users.passwordHash })
+      .from(users)
+      .where(where);
+    if (!row) return null;
+    const memberships = (await membershipsOf([row.id])).get(row.id) ?? [];
+    return { ...row, locationIds: memberships.map((m) => m.locationId) };
+  }
+
   async function replaceMemberships(tx: Database, userId: number, memberships: MembershipRow[]): Promise<void> {
     await tx.delete(locationMembers).where(eq(locationMembers.userId, userId));
     if (memberships.length > 0) {
@@ -94,14 +105,12 @@ export function createUsersRepository(db: Database) {
       return toUser(row, (await membershipsOf([id])).get(id) ?? []);
     },
 
-    async findCredentialsByEmail(email: string): Promise<Credentials | null> {
-      const [row] = await db
-        .select({ id: users.id, role: users.role, active: users.active, passwordHash: users.passwordHash })
-        .from(users)
-        .where(sql`lower(${users.email}) = lower(${email})`);
-      if (!row) return null;
-      const memberships = (await membershipsOf([row.id])).get(row.id) ?? [];
-      return { ...row, locationIds: memberships.map((m) => m.locationId) };
+    findCredentialsByEmail(email: string): Promise<Credentials | null> {
+      return credentialsWhere(sql`lower(${users.email}) = lower(${email})`);
+    },
+
+    findCredentialsById(id: number): Promise<Credentials | null> {
+      return credentialsWhere(eq(users.id, id));
     },
 
     async findPasswordHash(id: number): Promise<string | null> {

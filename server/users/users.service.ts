@@ -67,10 +67,15 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
   /**
    * After a change commits: drop what the change made stale, and bring the user's open sessions
    * in line (a deactivated user or a reset password ends them; a new role or locations apply
-   * from the next request). A session update that fails is retried by the caller's retry of the
-   * same idempotent request, so it surfaces as a 503 rather than being swallowed.
+   * from the next request). A session update that fails surfaces as a 503, and the caller's
+   * retry of the same request does it again: `changed.access` says the request set role or
+   * locations, so the sessions are rewritten even when the retry finds nothing different.
    */
-  async function afterChange(before: User, after: User, changed: { password?: boolean; keepSid?: string }): Promise<void> {
+  async function afterChange(
+    before: User,
+    after: User,
+    changed: { password?: boolean; access?: boolean; keepSid?: string },
+  ): Promise<void> {
     const keys = [userKey(after.id)];
     if (before.name !== after.name) keys.push(...(await repo.scheduleIdsShowing(after.id)).map(scheduleKey));
     await cache.invalidate(keys);
@@ -81,7 +86,7 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
       }
       // A new password ends the user's other sessions; the one that set it (their own) stays.
       if (changed.password) await sessions.revokeUser(after.id, changed.keepSid);
-      if (before.role !== after.role || before.locationIds.join() !== after.locationIds.join()) {
+      if (changed.access || before.role !== after.role || before.locationIds.join() !== after.locationIds.join()) {
         await sessions.updateAccess({ userId: after.id, role: after.role, locationIds: after.locationIds });
       }
     } catch (err) {
@@ -167,12 +172,22 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
       }
       const after = await repo.update(id, changes, memberships);
       if (!after) throw new AppError('not_found', 'No such user.');
-      await afterChange(before, after, { password: Boolean(password), keepSid: actor.userId === id ? currentSid : undefined });
+      await afterChange(before, after, {
+        password: Boolean(password),
+        access: patch.role !== undefined || memberships !== undefined,
+        keepSid: actor.userId === id ? currentSid : undefined,
+      });
       return after;
     },
 
-    /** A user's own password change: the new hash, a fresh cached copy, and only `keepSid` of their sessions left. */
+    /**
+     * A user's own password change: the new hash, a fresh cached copy, and only `keepSid` of their
+     * sessions left. The other sessions end before the hash is stored too, so a Redis failure
+     * leaves the old password in place and the request can simply be sent again (afterwards the
+     * current password it carries would be wrong).
+     */
     async setOwnPassword(id: number, passwordHash: string, keepSid: string): Promise<void> {
+      await sessions.revokeUser(id, keepSid);
       const after = await repo.update(id, { passwordHash });
       if (!after) throw new AppError('not_found', 'No such user.');
       await afterChange(after, after, { password: true, keepSid });
