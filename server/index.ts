@@ -1,4 +1,3 @@
-import type { Server } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { runMigrations } from './db/migrate.js';
@@ -6,6 +5,7 @@ import { openRuntime, type Runtime } from './runtime.js';
 import { bootstrapAdmin } from './users/users.bootstrap.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { createApp } from './app.js';
+import { Connections } from './http/connections.js';
 import { InFlight } from './http/in-flight.js';
 
 /** How long in-flight requests get to finish after SIGTERM before their sockets are cut. */
@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   const inFlight = new InFlight();
   const app = createApp(runtime, { inFlight });
   const server = app.listen(config.port);
+  const connections = new Connections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -50,23 +51,19 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, `Crew Plots Pro listening on http://localhost:${port}`);
 
-  installShutdown(server, inFlight, runtime);
+  installShutdown(connections, inFlight, runtime);
 }
 
-function installShutdown(server: Server, inFlight: InFlight, deps: Pick<Runtime, 'logger' | 'close'>): void {
+function installShutdown(connections: Connections, inFlight: InFlight, deps: Pick<Runtime, 'logger' | 'close'>): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     deps.logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
-    // Responses still to come tell their keep-alive clients to reconnect elsewhere.
-    server.on('request', (_req, res) => res.setHeader('Connection', 'close'));
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Keep-alive sockets with no request in flight would hold close() open until they time out.
-    server.closeIdleConnections();
+    const closed = connections.close();
     const forced = setTimeout(() => {
       deps.logger.warn('drain timed out: closing the remaining connections');
-      server.closeAllConnections();
+      connections.closeAll();
     }, DRAIN_TIMEOUT_MS);
     forced.unref();
     // Whatever still holds a connection (a query that never returns) does not keep the process.

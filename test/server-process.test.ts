@@ -17,7 +17,8 @@ describe('booting', () => {
 
   it('with no DATABASE_URL, runs on embedded Postgres, says so, and is healthy', async () => {
     const port = await freePort();
-    const server = await startServer(bareEnv({ PORT: String(port), DATA_DIR: dataDir }), 40_000);
+    // Nothing else set, but this run's key prefix: the shared Redis keeps no key of the test's.
+    const server = await startServer(bareEnv({ PORT: String(port), DATA_DIR: dataDir, REDIS_PREFIX: process.env.REDIS_PREFIX! }), 40_000);
     try {
       const res = await fetch(`${server.url}/api/health`);
       expect(res.status).toBe(200);
@@ -108,6 +109,35 @@ describe('SIGTERM under load', () => {
     expect(await server.exited).toBe(0);
     await expect(fetch(`http://127.0.0.1:${port}/api/health/live`)).rejects.toThrow();
     expect(server.output()).toMatch(/shut down cleanly/);
+  }, 30_000);
+});
+
+describe('SIGTERM with connections whose first request is still on its way', () => {
+  it('answers a request sent on a connection made before the signal, instead of resetting it', async () => {
+    const port = await freePort();
+    const server = await startServer(
+      bareEnv({ PORT: String(port), DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info' }),
+    );
+    const sockets = await Promise.all(
+      Array.from({ length: 5 }, async () => {
+        const socket = net.connect(port, '127.0.0.1');
+        await new Promise((r) => socket.once('connect', r));
+        let response = '';
+        socket.on('data', (d) => (response += d.toString()));
+        socket.on('error', () => {});
+        return { socket, closed: new Promise<string>((resolve) => socket.once('close', () => resolve(response))) };
+      }),
+    );
+    // Accepted by the server (a request on a sixth connection has been answered since), but silent.
+    expect((await fetch(`http://127.0.0.1:${port}/api/health/live`)).status).toBe(200);
+    server.child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    for (const { socket } of sockets) socket.write('GET /api/health/live HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    for (const response of await Promise.all(sockets.map((s) => s.closed))) {
+      expect(response).toMatch(/^HTTP\/1\.1 200 /);
+      expect(response).toMatch(/\r\nConnection: close\r\n/i);
+    }
+    expect(await server.exited).toBe(0);
   }, 30_000);
 });
 

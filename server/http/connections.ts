@@ -1,0 +1,74 @@
+import net, { type Socket } from 'node:net';
+import type { Server } from 'node:http';
+
+/** How long the server still accepts connections after shutdown begins. */
+const ACCEPT_GRACE_MS = 250;
+/** How long a connection accepted just before shutdown gets to send its first request. */
+const FIRST_REQUEST_GRACE_MS = 2_000;
+
+interface ConnectionState {
+  /** Requests on it whose response is not out yet. */
+  active: number;
+  /** Whether it has answered a request: a client that has not sent one yet may be about to. */
+  served: boolean;
+}
+
+/**
+ * A server's open connections, so shutdown can close each at its own moment: one between
+ * requests at once; one with a request in progress once its response is out (`Connection:
+ * close`); one accepted but still without its first request only after a grace, where Node's own
+ * `server.close()` would count it idle and close it under a request already on its way.
+ */
+export class Connections {
+  private readonly open = new Map<Socket, ConnectionState>();
+  private closing = false;
+
+  constructor(private readonly server: Server) {
+    server.on('connection', (socket: Socket) => {
+      this.open.set(socket, { active: 0, served: false });
+      socket.once('close', () => this.open.delete(socket));
+    });
+    // Ahead of the app, so the header is set before any handler can send its response.
+    server.prependListener('request', (req, res) => {
+      // Responses from now on tell keep-alive clients to reconnect (elsewhere).
+      if (this.closing) res.setHeader('Connection', 'close');
+      const state = this.open.get(req.socket);
+      if (!state) return;
+      state.active += 1;
+      res.once('close', () => {
+        state.active -= 1;
+        state.served = true;
+        if (this.closing && state.active === 0) req.socket.end();
+      });
+    });
+  }
+
+  /** Stops accepting connections; resolves once every open one has closed. */
+  async close(graceMs = FIRST_REQUEST_GRACE_MS): Promise<void> {
+    this.closing = true;
+    // Closing the listener resets the connections the kernel has completed but Node has not yet
+    // accepted, and on a busy machine those are many: a client then cannot tell whether its
+    // request was handled. Accepting a moment longer (each answered with `Connection: close`)
+    // turns that into a plain refusal for whoever comes after, which clients retry safely.
+    await new Promise((resolve) => setTimeout(resolve, ACCEPT_GRACE_MS));
+    // net's close, not http's: only stop listening, and close connections here, each when due.
+    const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(this.server, () => resolve()));
+    for (const [socket, state] of this.open) {
+      if (state.active > 0) continue;
+      if (state.served) {
+        socket.end();
+      } else {
+        const timer = setTimeout(() => {
+          if (state.active === 0) socket.destroy();
+        }, graceMs);
+        timer.unref();
+      }
+    }
+    return closed;
+  }
+
+  /** The drain took too long: cut every connection. */
+  closeAll(): void {
+    for (const socket of this.open.keys()) socket.destroy();
+  }
+}
