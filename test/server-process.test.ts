@@ -11,6 +11,12 @@ import { createTestApp } from './support/test-app.js';
 
 /** The server as a process: boot on defaults, refuse bad config, shut down without dropping work. */
 
+/** The server on the suites' Postgres and Redis (with this run's key prefix), on a free port. */
+async function startOnTestServices() {
+  const port = await freePort();
+  return startServer(bareEnv({ PORT: String(port), DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info' }));
+}
+
 describe('booting', () => {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'crewplots-data-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -47,10 +53,8 @@ describe('booting', () => {
 
 describe('SIGTERM under load', () => {
   it('finishes in-flight requests, refuses new connections, and exits 0', async () => {
-    const port = await freePort();
-    const server = await startServer(
-      bareEnv({ PORT: String(port), DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info' }),
-    );
+    const server = await startOnTestServices();
+    const { port } = server;
 
     // Requests caught mid-flight: headers sent, half the body still to come.
     const body = JSON.stringify({ email: 'nobody@test.crewplots.example', password: 'x'.repeat(40) });
@@ -114,10 +118,8 @@ describe('SIGTERM under load', () => {
 
 describe('SIGTERM with connections whose first request is still on its way', () => {
   it('answers a request sent on a connection made before the signal, instead of resetting it', async () => {
-    const port = await freePort();
-    const server = await startServer(
-      bareEnv({ PORT: String(port), DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info' }),
-    );
+    const server = await startOnTestServices();
+    const { port } = server;
     const sockets = await Promise.all(
       Array.from({ length: 5 }, async () => {
         const socket = net.connect(port, '127.0.0.1');
@@ -148,10 +150,7 @@ describe('SIGTERM with a handler whose client has gone away', () => {
     const crew = await makeAccount(t.deps.database.db, 'crew', [], 'Before Rename');
     await t.close();
 
-    const port = await freePort();
-    const server = await startServer(
-      bareEnv({ PORT: String(port), DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info' }),
-    );
+    const server = await startOnTestServices();
     try {
       await renameWhileShuttingDown(server, admin.email, crew.id);
     } catch (err) {
