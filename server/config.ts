@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { StartupError } from './startup-error.js';
 
 /**
  * The environment, parsed once. Everything the server reads from `process.env` is named here,
@@ -128,7 +129,7 @@ export type Config = Readonly<{
   seedDemo: boolean;
 }>;
 
-export class ConfigError extends Error {
+export class ConfigError extends StartupError {
   override name = 'ConfigError';
 }
 

@@ -6,6 +6,7 @@ import { bootstrapAdmin } from './users/users.bootstrap.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { createApp } from './app.js';
 import { Connections } from './http/connections.js';
+import { startupFailure } from './startup-error.js';
 import { InFlight } from './http/in-flight.js';
 
 /** How long in-flight requests get to finish after SIGTERM before their sockets are cut. */
@@ -91,6 +92,6 @@ function installShutdown(connections: Connections, inFlight: InFlight, deps: Pic
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`Crew Plots Pro failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.stderr.write(`${startupFailure(err, 'Crew Plots Pro failed to start: ')}\n`);
   process.exit(1);
 });

@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,10 +32,18 @@ describe('booting', () => {
       expect(await res.json()).toMatchObject({ status: 'healthy' });
       expect(server.output()).toMatch(/using embedded Postgres \(PGlite\)/);
       expect(server.output()).toMatch(/SESSION_SECRET is not set/);
+      // Its data folder is its own: `npm run seed` beside it is refused in one line, not let loose on the files.
+      const seed = spawn('node_modules/.bin/tsx', ['server/db/seed.cli.ts'], { env: bareEnv({ DATA_DIR: dataDir }), stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      seed.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      expect(await new Promise((resolve) => seed.once('exit', resolve))).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([expect.stringMatching(/^The embedded Postgres in .* is in use by process \d+/)]);
     } finally {
       server.child.kill('SIGTERM');
       expect(await server.exited).toBe(0);
     }
+    // A clean stop leaves the folder to the next process.
+    expect(existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
   }, 60_000);
 
   it.each([

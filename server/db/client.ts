@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -6,6 +6,7 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { StartupError } from '../startup-error.js';
 import * as schema from './schema.js';
 
 /** What the rest of the server sees: the same Drizzle API whichever driver is underneath. */
@@ -57,6 +58,53 @@ function openPostgres(url: string, logger: Logger): DatabaseHandle {
   };
 }
 
+/**
+ * The embedded Postgres is one process's files: a second process (a server, `npm run seed`)
+ * opening the same folder would write over the first one's data unseen. A lock file holding the
+ * owner's pid keeps it to one; a lock left by a process that has died is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  const lockFile = `${dataDir}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      return () => {
+        if (readLockOwner(lockFile) === process.pid) rmSync(lockFile, { force: true });
+      };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = readLockOwner(lockFile);
+      if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
+        throw new StartupError(
+          `The embedded Postgres in ${path.dirname(dataDir)} is in use by process ${owner} (a running server?): ` +
+            'stop it first, or start the server with SEED_DEMO=true to load the demo data, or set DATABASE_URL.',
+        );
+      }
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new StartupError(`Could not lock the embedded Postgres in ${path.dirname(dataDir)}: remove ${lockFile} if no server is running.`);
+}
+
+function readLockOwner(lockFile: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(lockFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, under another user.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 async function openPglite(dataDir: string, logger: Logger): Promise<DatabaseHandle> {
   // Loaded on demand: a server on real Postgres never pays for the WebAssembly build.
   const [{ PGlite }, { btree_gist }, { drizzle: drizzlePglite }] = await Promise.all([
@@ -65,7 +113,14 @@ async function openPglite(dataDir: string, logger: Logger): Promise<DatabaseHand
     import('drizzle-orm/pglite'),
   ]);
   mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir, { extensions: { btree_gist } });
+  const unlock = lockDataDir(dataDir);
+  let client: InstanceType<typeof PGlite>;
+  try {
+    client = await PGlite.create(dataDir, { extensions: { btree_gist } });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   await client.exec(`set time zone 'UTC'`); // as the pool's sessions do; PGlite has one session
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   logger.info({ dataDir }, 'DATABASE_URL is not set: using embedded Postgres (PGlite); set DATABASE_URL to use a Postgres server');
@@ -75,6 +130,12 @@ async function openPglite(dataDir: string, logger: Logger): Promise<DatabaseHand
     ping: async () => {
       await client.query('select 1');
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }
