@@ -44,9 +44,27 @@ describe('config', () => {
     [{ NODE_ENV: 'production' }, /SESSION_SECRET: is required/],
     [{ ADMIN_EMAIL: 'a@b.example' }, /ADMIN_PASSWORD/],
     [{ SESSION_SECRET: 'short' }, /SESSION_SECRET/],
+    [{ DATABASE_URL: 'postgres://[bad' }, /DATABASE_URL: is not a valid URL/],
+    [{ REDIS_URL: 'redis://localhost:notaport' }, /REDIS_URL: is not a valid URL/],
+    [{ REDIS_CACHE_URL: 'redis://[x' }, /REDIS_CACHE_URL: is not a valid URL/],
+    [{ TRUST_PROXY: 'banana' }, /TRUST_PROXY: "banana" is not/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: 'loopback, 300.1.1.1' }, /TRUST_PROXY: "300.1.1.1"/],
   ])('refuses %j, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads TRUST_PROXY as Express does: booleans, hop counts, addresses, subnets and named ranges', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, 192.168.1.0/255.255.255.0, fd00::/8, 172.17.0.1' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      '192.168.1.0/255.255.255.0',
+      'fd00::/8',
+      '172.17.0.1',
+    ]);
   });
 
   it('treats an empty variable as unset', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { StartupError } from './startup-error.js';
 
@@ -22,16 +23,40 @@ const commaList = z
       .filter(Boolean),
   );
 
+/** An entry of a `trust proxy` list as Express's proxy-addr reads it: an address, a subnet, or a named range. */
+function isProxyAddress(entry: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true;
+  const [address = '', range, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length > 0) return false;
+  if (range === undefined) return true;
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isIP(range) === 4; // a netmask, 255.255.255.0
+}
+
 /** Express's `trust proxy`: a boolean, a hop count, or a list of addresses/subnets. */
 const trustProxy = z
   .string()
   .trim()
-  .transform((v): boolean | number | string[] => {
+  .transform((v, ctx): boolean | number | string[] => {
     if (v === 'true') return true;
     if (v === 'false' || v === '') return false;
     if (/^\d+$/.test(v)) return Number(v);
-    return v.split(',').map((s) => s.trim());
+    const list = v.split(',').map((s) => s.trim());
+    const bad = list.filter((entry) => !isProxyAddress(entry));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `"${bad.join('", "')}" is not true, false, a hop count, an address or a subnet` });
+      return z.NEVER;
+    }
+    return list;
   });
+
+/** A connection URL: the right scheme, and a URL Node can parse (host, port). */
+const serviceUrl = (scheme: RegExp, what: string) =>
+  z
+    .string()
+    .regex(scheme, `must be a ${what} URL`)
+    .refine((v) => URL.canParse(v), 'is not a valid URL (check the host and port)');
 
 const origin = z.string().transform((v, ctx) => {
   try {
@@ -48,22 +73,13 @@ const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(5000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    DATABASE_URL: z
-      .string()
-      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
-      .optional(),
+    DATABASE_URL: serviceUrl(/^postgres(ql)?:\/\//, 'postgres://').optional(),
     DATA_DIR: z.string().min(1).default('.data'),
 
-    REDIS_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-      .optional(),
+    REDIS_URL: serviceUrl(/^rediss?:\/\//, 'redis:// or rediss://').optional(),
     REDIS_HOST: z.string().min(1).default('127.0.0.1'),
     REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6379),
-    REDIS_CACHE_URL: z
-      .string()
-      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
-      .optional(),
+    REDIS_CACHE_URL: serviceUrl(/^rediss?:\/\//, 'redis:// or rediss://').optional(),
     REDIS_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_.:{}-]+:$/, 'must be letters, digits or _.:{}- and end with ":"')

@@ -19,10 +19,15 @@ function capture() {
 const HASH = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo';
 
 describe('the logger', () => {
-  it('redacts passwords, cookies and tokens by name, wherever they sit', () => {
+  it('redacts passwords, cookies, secrets and tokens by name, up to four levels deep', () => {
     const { logger, lines } = capture();
     logger.info({ body: { password: 'hunter2 hunter2' }, passwordHash: HASH, req: { headers: { cookie: 'crewplots.sid=s%3Aabc', authorization: 'Bearer t0ken' } } }, 'x');
-    expect(lines.join('')).not.toMatch(/hunter2|argon2|crewplots\.sid|t0ken/);
+    logger.info({ a: { b: { c: { password: 'hunter3 hunter3' } } }, env: { ADMIN_PASSWORD: 'hunter4 hunter4' }, config: { adminPassword: 'hunter5' } }, 'y');
+    logger.info({ cookie: 'crewplots.sid=s%3Adef', upstream: { authorization: 'Bearer t1ken' }, res: { headers: { 'set-cookie': 'crewplots.sid=s%3Aghi' } } }, 'z');
+    logger.info({ session: { secrets: ['0123456789abcdef0123456789abcdef'] }, metricsToken: 'scrape-t2ken' }, 'w');
+    const text = lines.join('');
+    expect(text).not.toMatch(/hunter|argon2|crewplots\.sid|t[012]ken|0123456789abcdef/);
+    expect(text.match(/\[redacted\]/g)).toHaveLength(12);
   });
 
   it('leaves out the parameters of a failed query, which can hold a password hash', () => {

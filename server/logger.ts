@@ -7,23 +7,26 @@ export type { Logger };
  * Anything that could let a reader of the logs act as a user: cookies, bearer tokens and every
  * field named like a password, wherever it is nested.
  */
-export const REDACT_PATHS = [
-  'req.headers.cookie',
-  'req.headers.authorization',
-  'res.headers["set-cookie"]',
+const SECRET_FIELDS = [
   'password',
   'passwordHash',
   'currentPassword',
   'newPassword',
-  '*.password',
-  '*.passwordHash',
-  '*.currentPassword',
-  '*.newPassword',
-  '*.*.password',
-  '*.*.passwordHash',
+  'ADMIN_PASSWORD',
+  'adminPassword',
   'SESSION_SECRET',
+  'secrets',
   'METRICS_TOKEN',
+  'metricsToken',
+  'cookie',
+  'authorization',
+  'set-cookie',
 ];
+/** A field's path below `parent` in pino's syntax (brackets for names that are no identifier). */
+const fieldPath = (parent: string, field: string) =>
+  /^\w+$/.test(field) ? (parent ? `${parent}.${field}` : field) : `${parent}["${field}"]`;
+/** Each field at the top and up to three objects deep (pino's wildcards match one level each). */
+export const REDACT_PATHS = SECRET_FIELDS.flatMap((field) => ['', '*', '*.*', '*.*.*'].map((parent) => fieldPath(parent, field)));
 
 /** A failed query's parameters as Drizzle writes them into its error's message (and so its stack). */
 const QUERY_PARAMS = /\nparams: [\s\S]*?(?=\n {4}at |\ncaused by: |$)/g;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { DateTime } from 'luxon';
 import { withFreshDatabase } from '../../test/support/fresh-database.js';
 import { testLogger } from '../../test/support/logs.js';
 import { locationMembers, locations, schedules, shifts, users } from './schema.js';
@@ -24,13 +25,19 @@ describe('demo seed', () => {
       expect(weeks.filter((s) => s.status === 'draft')).toHaveLength(3);
 
       const all = await db.select().from(shifts);
-      expect(all.some((s) => s.userId === null)).toBe(true);
-      const overnight = all.filter((s) => s.endsAt.getUTCDate() !== s.startsAt.getUTCDate() || s.endsAt.getTime() - s.startsAt.getTime() > 8 * 3600_000);
-      expect(overnight.length).toBeGreaterThan(0);
-
-      // Every shift starts inside its schedule's week, in its venue's time zone.
       const byId = new Map(weeks.map((w) => [w.id, w]));
       const zoneOf = new Map(venues.map((v) => [v.id, v.timezone]));
+      const zoneOfShift = (s: (typeof all)[number]) => zoneOf.get(byId.get(s.scheduleId)!.locationId)!;
+      const statusOf = (s: (typeof all)[number]) => byId.get(s.scheduleId)!.status;
+      // Open shifts in the week crew can see (and take), and overnight ones: ending on another
+      // day than they start, on the venue's own clock.
+      expect(all.some((s) => s.userId === null && statusOf(s) === 'published')).toBe(true);
+      const localDay = (at: Date, zone: string) => DateTime.fromJSDate(at, { zone }).toISODate();
+      const overnight = all.filter((s) => localDay(s.endsAt, zoneOfShift(s)) !== localDay(s.startsAt, zoneOfShift(s)));
+      expect(overnight.filter((s) => statusOf(s) === 'published').length).toBeGreaterThan(0);
+      expect(overnight.filter((s) => statusOf(s) === 'draft').length).toBeGreaterThan(0);
+
+      // Every shift starts inside its schedule's week, in its venue's time zone.
       for (const s of all) {
         const week = byId.get(s.scheduleId)!;
         const { start, end } = weekBounds(week.weekStart, zoneOf.get(week.locationId)!);

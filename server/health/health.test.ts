@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
-import { startPrivateRedis, type PrivateRedis } from '../../test/support/redis-server.js';
+import type { Redis } from 'ioredis';
+import { logEntries } from '../../test/support/logs.js';
+import { freePort, startPrivateRedis, type PrivateRedis } from '../../test/support/redis-server.js';
+import { checkRedisConnection } from '../redis/redis.health.js';
 
 describe('health probes on the shared services', () => {
   let t: TestApp;
@@ -76,5 +79,41 @@ describe('health while Redis is down', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     expect(status).toBe(200);
+  });
+});
+
+describe('when Redis is unreachable from the start', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    port = await freePort();
+    t = await createTestApp({ REDIS_PORT: String(port) });
+  });
+  afterAll(() => t.close());
+
+  it('the app still serves, health says so, and the log says in one line how to start Redis', async () => {
+    const res = await request(t.app).get('/api/health').expect(503);
+    expect(res.body.checks).toEqual({ redis: { status: 'unhealthy', latencyMs: null }, postgres: { status: 'healthy', latencyMs: expect.any(Number) } });
+    await request(t.app).get('/api/health/live').expect(200);
+    const hints = logEntries().filter((e) => String(e.msg).includes(`redis-server --port ${port} --daemonize yes`));
+    expect(hints).toHaveLength(1);
+    expect(String(hints[0]!.msg)).not.toContain('\n');
+  });
+});
+
+describe('checkRedisConnection', () => {
+  const answering = (reply: Promise<string>) => ({ ping: () => reply }) as unknown as Redis;
+
+  it('is true only for PONG', async () => {
+    expect(await checkRedisConnection(answering(Promise.resolve('PONG')))).toBe(true);
+    expect(await checkRedisConnection(answering(Promise.resolve('pong')))).toBe(false);
+    expect(await checkRedisConnection(answering(Promise.resolve('OK')))).toBe(false);
+    expect(await checkRedisConnection(answering(Promise.reject(new Error('Connection is closed.'))))).toBe(false);
+  });
+
+  it('gives up on a Redis that does not answer within its bound', async () => {
+    const started = Date.now();
+    expect(await checkRedisConnection(answering(new Promise<string>(() => {})), 100)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(1_000);
   });
 });

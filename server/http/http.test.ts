@@ -39,6 +39,16 @@ describe('errors of the real app', () => {
     expect(res.body).toEqual(problem(400, 'validation_failed'));
   });
 
+  it.each(['gzip', 'deflate', 'br'])('a body that claims %s encoding but is not is a 400, not a 500', async (encoding) => {
+    const res = await request(t.app)
+      .post('/api/auth/login')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', encoding)
+      .send('{"email":"a@b.c","password":"not compressed at all"}');
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual(problem(400, 'validation_failed'));
+  });
+
   it('a body over 1 MB is a 413', async () => {
     const big = JSON.stringify({ notes: 'x'.repeat(1024 * 1024 + 10) });
     const res = await request(t.app).post('/api/no-such-thing').set('Content-Type', 'application/json').send(big);

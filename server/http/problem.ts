@@ -7,7 +7,7 @@ import { isDatabaseError, isDatabaseUnavailable } from '../db/errors.js';
 import { isRedisUnavailable } from '../redis/redis.client.js';
 
 /** Body-parser errors carry a `type`; these are the client's mistakes, not ours. */
-function fromBodyParser(err: { type?: unknown; status?: unknown }): AppError | undefined {
+function fromBodyParser(err: { type?: unknown; status?: unknown; expose?: unknown }): AppError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError('validation_failed', 'The request body is not valid JSON.');
@@ -23,6 +23,10 @@ function fromBodyParser(err: { type?: unknown; status?: unknown }): AppError | u
     default:
       // serve-static and friends say 404 (or another client error) through `status`.
       if (err.status === 404) return new AppError('not_found', 'No such file.');
+      // Any other client error it reports without a type: a corrupt gzip or deflate body, say.
+      if (err.expose === true && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
+        return new AppError('validation_failed', 'The request body could not be read.');
+      }
       return undefined;
   }
 }

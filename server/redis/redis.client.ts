@@ -55,6 +55,8 @@ export function createRedis(config: Pick<Config, 'redis'>, logger: Logger, optio
   const client = target.url ? new Redis(target.url, opts) : new Redis({ ...opts, host: target.host, port: target.port });
   const where = target.url ? redactUrl(target.url) : `${target.host}:${target.port}`;
   const log = logger.child({ redis: options.role });
+  const port = target.url ? Number(new URL(target.url).port || 6379) : target.port;
+  const startCommand = port === 6379 ? 'redis-server --daemonize yes' : `redis-server --port ${port} --daemonize yes`;
   let down = false;
 
   client.on('connect', () => log.debug({ where }, 'Redis client connected'));
@@ -72,7 +74,7 @@ export function createRedis(config: Pick<Config, 'redis'>, logger: Logger, optio
     log.warn(
       { where, err: err.message },
       `Redis at ${where} is unreachable; the app keeps serving what it can. Start one with ` +
-        '`redis-server --daemonize yes` (or `docker compose up -d redis`), or set REDIS_URL / REDIS_HOST and REDIS_PORT',
+        `\`${startCommand}\` (or \`docker compose up -d redis\`), or set REDIS_URL / REDIS_HOST and REDIS_PORT`,
     );
   });
   client.on('reconnecting', (delay: number) => log.debug({ delay }, 'Redis client reconnecting'));
