@@ -49,7 +49,9 @@ describe('booting', () => {
   it.each([
     [{ PORT: 'eighty' }, /^Invalid environment: PORT: /],
     [{ NODE_ENV: 'production' }, /^Invalid environment: SESSION_SECRET: is required when NODE_ENV=production/],
-  ])('stops at once on %j with one line naming the variable', async (env, message) => {
+    [{ TRUST_PROXY: 'banana' }, /^Invalid environment: TRUST_PROXY: /],
+    [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' }, /Postgres at 127\.0\.0\.1:1\/nowhere cannot be reached \(ECONNREFUSED\)/],
+  ])('stops at once on %j with one line saying what is wrong', async (env, message) => {
     const child = spawnServer(bareEnv(env));
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

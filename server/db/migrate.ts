@@ -5,6 +5,7 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { StartupError } from '../startup-error.js';
 import type { DatabaseHandle } from './client.js';
 
 /** The committed migrations folder, found from this file whether it runs from source or dist/. */
@@ -36,7 +37,16 @@ export async function runMigrations(handle: DatabaseHandle, logger: Logger): Pro
     await migrate(handle.db as never, { migrationsFolder: folder });
   } else {
     const client = new pg.Client({ connectionString: handle.url, application_name: 'crewplots-migrate' });
-    await client.connect();
+    try {
+      await client.connect();
+    } catch (err) {
+      // The first connection of a start: a server that is not there is a setup problem, said once.
+      const { hostname, port, pathname } = new URL(handle.url!);
+      const reason = (err as { code?: string }).code ?? (err as Error).message;
+      throw new StartupError(
+        `Postgres at ${hostname}:${port || 5432}${pathname} cannot be reached (${reason}): start it, fix DATABASE_URL, or unset DATABASE_URL to use the embedded Postgres.`,
+      );
+    }
     try {
       await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
       await migratePg(drizzle(client), { migrationsFolder: folder });
