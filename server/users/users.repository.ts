@@ -80,15 +80,22 @@ export function createUsersRepository(db: Database) {
     return byUser;
   }
 
-  /** What login checks and a session carries, of the one user `where` picks. */
+  /**
+   * What login checks and a session carries, of the one user `where` picks. One statement whether
+   * or not the user exists, so a login for an unknown email costs what one for a known email does.
+   */
   async function credentialsWhere(where: SQL): Promise<Credentials | null> {
     const [row] = await db
-      .select({ id: users.id, role: users.role, active: users.active, passwordHash: users.passwordHash })
+      .select({
+        id: users.id,
+        role: users.role,
+        active: users.active,
+        passwordHash: users.passwordHash,
+        locationIds: sql<number[]>`coalesce((select array_agg(${locationMembers.locationId} order by ${locationMembers.locationId}) from ${locationMembers} where ${locationMembers.userId} = ${users.id}), '{}')`,
+      })
       .from(users)
       .where(where);
-    if (!row) return null;
-    const memberships = (await membershipsOf([row.id])).get(row.id) ?? [];
-    return { ...row, locationIds: memberships.map((m) => m.locationId) };
+    return row ?? null;
   }
 
   async function replaceMemberships(tx: Database, userId: number, memberships: MembershipRow[]): Promise<void> {
