@@ -9,6 +9,7 @@ export function PageHeader({ title, subtitle, actions }: { title: string; subtit
   useEffect(() => {
     if (!document.querySelector('dialog[open]')) ref.current?.focus({ preventScroll: true });
   }, [title]);
+  usePageTitle(title);
   return (
     <div className="page-header">
       <div>
@@ -20,4 +21,11 @@ export function PageHeader({ title, subtitle, actions }: { title: string; subtit
       {actions && <div className="page-actions">{actions}</div>}
     </div>
   );
+}
+
+/** The tab's title, and what history and bookmarks show: "Planner · Crew Plots Pro". */
+export function usePageTitle(title: string): void {
+  useEffect(() => {
+    document.title = `${title} · Crew Plots Pro`;
+  }, [title]);
 }

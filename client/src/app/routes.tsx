@@ -1,5 +1,6 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import type { Role, User } from '../api/types.js';
+import { ErrorBoundary } from '../ui/ErrorBoundary.js';
 import { Spinner } from '../ui/status.js';
 import { NotFoundPage } from './NotFoundPage.js';
 import { useLocation } from './router.js';
@@ -35,5 +36,10 @@ export function Routes({ user }: { user: User }) {
   const { path } = useLocation();
   const route = routesFor(user).find((r) => r.path === path);
   if (!route) return <NotFoundPage home={homeFor(user)} />;
-  return <Suspense fallback={<Spinner />}>{route.render(user)}</Suspense>;
+  // Keyed by the screen, so moving to another screen leaves a failed one behind.
+  return (
+    <ErrorBoundary key={route.path} what="this page">
+      <Suspense fallback={<Spinner />}>{route.render(user)}</Suspense>
+    </ErrorBoundary>
+  );
 }

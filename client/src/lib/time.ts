@@ -1,5 +1,6 @@
 import { DateTime } from 'luxon';
 import { addWeeks, isMonday, localInstant, mondayOf } from '../../../shared/time.js';
+import { currentZoneName } from './zones.js';
 
 /**
  * Dates and times as the people at a location read them: always in the location's own zone,
@@ -75,4 +76,5 @@ export function zoneAbbreviation(zone: string, at: string = new Date().toISOStri
   return inZone(at, zone).toFormat('ZZZZ');
 }
 
-export const deviceZone = () => DateTime.local().zoneName;
+/** The device's zone, by its current name (browsers may report Europe/Kiev for Europe/Kyiv). */
+export const deviceZone = () => currentZoneName(DateTime.local().zoneName);

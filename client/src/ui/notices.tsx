@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 interface Notice {
   id: number;
@@ -6,7 +6,17 @@ interface Notice {
   tone: 'success' | 'error';
 }
 
-const NoticeContext = createContext<(message: string, tone?: Notice['tone']) => void>(() => {});
+/** How long a notice stays, and how many show at once (the oldest goes first). */
+const LIFETIME_MS = 6000;
+const AT_ONCE = 2;
+
+interface Notices {
+  notify: (message: string, tone?: Notice['tone']) => void;
+  /** Drops every notice: what was said about one week means nothing on the next. */
+  clear: () => void;
+}
+
+const NoticeContext = createContext<Notices>({ notify: () => {}, clear: () => {} });
 
 /** Short confirmations after an action ("Shift added"), read out by screen readers as they appear. */
 export function NoticeProvider({ children }: { children: ReactNode }) {
@@ -17,12 +27,13 @@ export function NoticeProvider({ children }: { children: ReactNode }) {
   const notify = useCallback(
     (message: string, tone: Notice['tone'] = 'success') => {
       const id = next.current++;
-      setNotices((all) => [...all.slice(-2), { id, message, tone }]);
-      window.setTimeout(() => dismiss(id), 6000);
+      setNotices((all) => [...all, { id, message, tone }].slice(-AT_ONCE));
+      window.setTimeout(() => dismiss(id), LIFETIME_MS);
     },
     [dismiss],
   );
-  const value = useMemo(() => notify, [notify]);
+  const clear = useCallback(() => setNotices((all) => (all.length ? [] : all)), []);
+  const value = useMemo(() => ({ notify, clear }), [notify, clear]);
 
   return (
     <NoticeContext.Provider value={value}>
@@ -41,4 +52,10 @@ export function NoticeProvider({ children }: { children: ReactNode }) {
   );
 }
 
-export const useNotify = () => useContext(NoticeContext);
+export const useNotify = () => useContext(NoticeContext).notify;
+
+/** Clears the notices whenever `place` changes: "Week published" is not about the next week. */
+export function useClearNoticesOn(place: string): void {
+  const { clear } = useContext(NoticeContext);
+  useEffect(() => clear(), [clear, place]);
+}

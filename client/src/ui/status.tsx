@@ -11,7 +11,7 @@ export function Spinner({ label = 'Loading' }: { label?: string }) {
 }
 
 /** A failed load, with a way to try again. */
-export function LoadError({ error, onRetry, what }: { error: unknown; onRetry?: () => void; what?: string }) {
+export function LoadError({ error, onRetry, what, retryLabel = 'Try again' }: { error: unknown; onRetry?: () => void; what?: string; retryLabel?: string }) {
   return (
     <div className="alert alert-error" role="alert">
       <p>
@@ -20,7 +20,7 @@ export function LoadError({ error, onRetry, what }: { error: unknown; onRetry?: 
       </p>
       {onRetry && (
         <button type="button" className="button button-secondary button-small" onClick={onRetry}>
-          Try again
+          {retryLabel}
         </button>
       )}
     </div>

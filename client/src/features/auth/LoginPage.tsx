@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useLogin } from '../../api/auth.js';
 import { describeError, isApiError, retryPhrase } from '../../api/errors.js';
+import { usePageTitle } from '../../app/PageHeader.js';
 import { useLocation } from '../../app/router.js';
 import { Field } from '../../ui/Field.js';
 import { FormError } from '../../ui/status.js';
@@ -20,6 +21,7 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState(false);
   const expired = params.get('reason') === 'expired';
+  usePageTitle('Log in');
 
   const submit = (event: FormEvent) => {
     event.preventDefault();

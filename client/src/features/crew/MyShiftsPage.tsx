@@ -14,7 +14,7 @@ interface Day {
   shifts: { shift: UserShift; location: Location | undefined }[];
 }
 
-/** Shifts still to come or under way, in the order they start, grouped by their local day. */
+/** Shifts still to come or under way, grouped by their local day, days in calendar order and shifts in the order they start. */
 export function MyShiftsPage({ user }: { user: User }) {
   // Reaching back a maximal shift length keeps a shift that is under way on the list.
   const [from] = useState(() => new Date(Date.now() - 16 * 3_600_000).toISOString());
@@ -65,6 +65,10 @@ export function MyShiftsPage({ user }: { user: User }) {
     const day = days.find((d) => d.date === date) ?? days[days.push({ date, shifts: [] }) - 1]!;
     day.shifts.push({ shift, location });
   }
+  // Each day is a date on its location's clock, so across zones the order of starts is not the
+  // order of days: a Wednesday morning east of here can begin before a Tuesday evening here.
+  // Within a day the shifts keep the order they start in.
+  days.sort((a, b) => a.date.localeCompare(b.date));
   const weekAhead = upcoming.filter((s) => Date.parse(s.startsAt) < now + 7 * 86_400_000).reduce((h, s) => h + hoursBetween(s.startsAt, s.endsAt), 0);
 
   return (

@@ -6,6 +6,7 @@ import { PageHeader } from '../../app/PageHeader.js';
 import { setParams, useLocation } from '../../app/router.js';
 import { addWeeks, formatWeek, thisMonday } from '../../lib/time.js';
 import { Field } from '../../ui/Field.js';
+import { useClearNoticesOn } from '../../ui/notices.js';
 import { EmptyState, LoadError, Spinner } from '../../ui/status.js';
 import { chooseLocation, rememberLocation } from '../locations/chosenLocation.js';
 import { LocationSelect } from '../locations/LocationSelect.js';
@@ -20,6 +21,7 @@ export function RotaPage({ user }: { user: User }) {
   useEffect(() => {
     if (location) rememberLocation(location.id);
   }, [location]);
+  useClearNoticesOn(`${location?.id}:${params.get('week')}`);
 
   const header = <PageHeader title="Schedules" subtitle={location ? `${location.name}, published weeks` : undefined} />;
   if (locations.isPending) return <Spinner label="Loading your locations" />;

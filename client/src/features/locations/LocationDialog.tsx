@@ -12,13 +12,14 @@ import { useNotify } from '../../ui/notices.js';
 import { FormError } from '../../ui/status.js';
 import { TimeZoneSelect } from './TimeZoneSelect.js';
 import { BusyButton } from '../../ui/BusyButton.js';
-import { focusFirstInvalid } from '../../ui/focusFirstInvalid.js';
+import { useFocusFirstInvalid } from '../../ui/focusFirstInvalid.js';
 
 export function LocationDialog({ location, onClose }: { location: Location | null; onClose: () => void }) {
   const [name, setName] = useState(location?.name ?? '');
   const [address, setAddress] = useState(location?.address ?? '');
   const [timezone, setTimezone] = useState(location?.timezone ?? deviceZone());
   const formRef = useRef<HTMLFormElement>(null);
+  const focusFirstInvalid = useFocusFirstInvalid(formRef);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const save = useSaveLocation();
@@ -28,7 +29,7 @@ export function LocationDialog({ location, onClose }: { location: Location | nul
     setErrors(byPath(list.map((e) => ({ path: e.path || 'form', message: sentence(e.message)! }))));
     const general = list.filter((e) => !['name', 'address', 'timezone'].includes(e.path));
     setFormError(general.length ? general.map((e) => sentence(e.message)).join(' ') : null);
-    focusFirstInvalid(formRef.current);
+    focusFirstInvalid();
   };
 
   const submit = (event: FormEvent) => {

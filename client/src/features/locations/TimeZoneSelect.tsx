@@ -1,10 +1,11 @@
 import { useMemo } from 'react';
 import { zoneAbbreviation } from '../../lib/time.js';
+import { knownZones } from '../../lib/zones.js';
 
 /** The zones this browser knows, grouped by region ("Europe", "America", ...). */
 function zoneGroups(current: string): [string, string[]][] {
-  const zones = new Set(Intl.supportedValuesOf('timeZone'));
-  // A stored zone the browser lists under another name (an alias) must still be selectable.
+  const zones = new Set(knownZones());
+  // A stored zone under a name the list does not use (Asia/Calcutta) stays selectable as it is.
   if (current) zones.add(current);
   const groups = new Map<string, string[]>();
   for (const zone of zones) {
@@ -15,7 +16,11 @@ function zoneGroups(current: string): [string, string[]][] {
 }
 
 /** "Europe / Amsterdam (GMT+1)": the closed select shows no group, so the region stays in the name. */
-const label = (zone: string) => `${zone.replace(/_/g, ' ').replace(/\//g, ' / ')} (${zoneAbbreviation(zone)})`;
+function label(zone: string): string {
+  const name = zone.replace(/_/g, ' ').replace(/\//g, ' / ');
+  const abbreviation = zoneAbbreviation(zone);
+  return abbreviation === name ? name : `${name} (${abbreviation})`;
+}
 
 export function TimeZoneSelect({ value, onChange, ...aria }: { value: string; onChange: (zone: string) => void; id?: string; 'aria-describedby'?: string; 'aria-invalid'?: boolean }) {
   const groups = useMemo(() => zoneGroups(value), [value]);

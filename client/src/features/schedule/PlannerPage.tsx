@@ -3,6 +3,7 @@ import { useLocations } from '../../api/locations.js';
 import { PageHeader } from '../../app/PageHeader.js';
 import { Link, setParams, useLocation } from '../../app/router.js';
 import { isMonday, thisMonday, zoneAbbreviation } from '../../lib/time.js';
+import { useClearNoticesOn } from '../../ui/notices.js';
 import { EmptyState, LoadError, Spinner } from '../../ui/status.js';
 import { chooseLocation, rememberLocation } from '../locations/chosenLocation.js';
 import { LocationSelect } from '../locations/LocationSelect.js';
@@ -20,6 +21,7 @@ export function PlannerPage() {
   useEffect(() => {
     if (location) rememberLocation(location.id);
   }, [location]);
+  useClearNoticesOn(`${location?.id}:${week}`);
 
   if (locations.isPending) return <Spinner label="Loading locations" />;
   if (locations.isError) return <LoadError error={locations.error} what="your locations" onRetry={() => void locations.refetch()} />;

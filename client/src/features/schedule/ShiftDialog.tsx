@@ -21,7 +21,7 @@ import {
   type ShiftFormErrors,
   type ShiftFormValues,
 } from './shiftForm.js';
-import { focusFirstInvalid } from '../../ui/focusFirstInvalid.js';
+import { useFocusFirstInvalid } from '../../ui/focusFirstInvalid.js';
 
 export type ShiftDialogTarget = { mode: 'create'; userId: number | null; date: string } | { mode: 'edit'; shift: Shift };
 
@@ -44,6 +44,7 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
     return blankValues(target.userId, target.date, positionAt(crew, String(target.userId ?? ''), location.id));
   });
   const formRef = useRef<HTMLFormElement>(null);
+  const focusFirstInvalid = useFocusFirstInvalid(formRef);
   const [errors, setErrors] = useState<ShiftFormErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
   const [overlaps, setOverlaps] = useState<string[] | null>(null);
@@ -78,12 +79,12 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
       }
       setErrors(placed);
       setFormError(elsewhere.length ? elsewhere.join(' ') : null);
-      focusFirstInvalid(formRef.current);
+      focusFirstInvalid();
       return;
     }
     if (isApiError(err, 'unprocessable')) {
       setErrors({ userId: err.message });
-      focusFirstInvalid(formRef.current);
+      focusFirstInvalid();
       return;
     }
     setFormError(describeError(err));
@@ -91,11 +92,12 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    if (confirmingDelete) return;
     setFormError(null);
     setOverlaps(null);
     const found = validate(values, schedule.weekStart, zone);
     setErrors(found);
-    if (Object.keys(found).length > 0) return focusFirstInvalid(formRef.current);
+    if (Object.keys(found).length > 0) return focusFirstInvalid();
     const body = toBody(values, schedule.weekStart, zone);
     const done = () => {
       notify(editing ? 'Shift updated' : 'Shift added');
@@ -207,7 +209,8 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
           <button type="button" className="button button-ghost" onClick={onClose}>
             Cancel
           </button>
-          <BusyButton type="submit" busy={write.isPending} busyLabel="Saving…">
+          {/* While "Delete this shift?" waits for an answer, saving would answer it the other way. */}
+          <BusyButton type="submit" busy={write.isPending} busyLabel="Saving…" disabled={confirmingDelete}>
             {editing ? 'Save changes' : 'Add shift'}
           </BusyButton>
         </div>

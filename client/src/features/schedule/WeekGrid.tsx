@@ -1,5 +1,16 @@
 import type { Schedule, Shift, User } from '../../api/types.js';
-import { daysSpanned, formatDayLong, formatDayShort, formatHours, formatRange, formatWeek, thisMonday, localDate, weekDates } from '../../lib/time.js';
+import {
+  daysSpanned,
+  formatDayLong,
+  formatDayShort,
+  formatHours,
+  formatRange,
+  formatTime,
+  formatWeek,
+  thisMonday,
+  localDate,
+  weekDates,
+} from '../../lib/time.js';
 import { buildRows, hoursPerDay, type GridRow } from './grid.js';
 
 interface Props {
@@ -99,8 +110,9 @@ function ShiftChip({ shift, zone, open, owner, onEdit }: { shift: Shift; zone: s
   const label = `Edit ${open ? 'open shift' : `${owner}'s shift`}: ${shift.position}, ${formatDayLong(localDate(shift.startsAt, zone))}, ${range}${nextDay ? ', ends the next day' : ''}`;
   return (
     <button type="button" className={`chip${open ? ' chip-open' : ''}`} onClick={() => onEdit(shift)} aria-label={label} title={shift.notes ?? undefined}>
+      {/* Start and end each hold together, so a narrow day column breaks the range between them. */}
       <span className="chip-time">
-        {range}
+        <span>{formatTime(shift.startsAt, zone)} –</span> <span>{formatTime(shift.endsAt, zone)}</span>
         {nextDay && <sup className="chip-nextday">+1</sup>}
       </span>
       <span className="chip-position">{shift.position}</span>

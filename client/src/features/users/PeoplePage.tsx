@@ -37,6 +37,8 @@ export function PeoplePage({ me }: { me: User }) {
           </button>
         }
       />
+      {/* People can be listed without them, but not added: say why "Add person" stays off. */}
+      {locations.isError && <LoadError error={locations.error} what="the locations" onRetry={() => void locations.refetch()} />}
       <form className="filters" role="search" aria-label="Filter people" onSubmit={(e) => e.preventDefault()}>
         <Field label="Search" className="field-inline field-grow">
           <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} placeholder="Name or email" />

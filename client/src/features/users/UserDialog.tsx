@@ -11,7 +11,7 @@ import { FormError } from '../../ui/status.js';
 import { MembershipFields } from './MembershipFields.js';
 import { createBody, fieldFor, patchBody, valuesFromUser, type UserFormValues } from './userForm.js';
 import { BusyButton } from '../../ui/BusyButton.js';
-import { focusFirstInvalid } from '../../ui/focusFirstInvalid.js';
+import { useFocusFirstInvalid } from '../../ui/focusFirstInvalid.js';
 
 interface Props {
   /** null: a new person. */
@@ -25,6 +25,7 @@ export function UserDialog({ user, me, locations, onClose }: Props) {
   const asAdmin = me.role === 'admin';
   const [values, setValues] = useState<UserFormValues>(() => valuesFromUser(user, locations));
   const formRef = useRef<HTMLFormElement>(null);
+  const focusFirstInvalid = useFocusFirstInvalid(formRef);
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<string | null>(null);
   const save = useSaveUser();
@@ -41,7 +42,7 @@ export function UserDialog({ user, me, locations, onClose }: Props) {
     setErrors(byPath(mapped.filter((e) => known.includes(e.path))));
     const rest = mapped.filter((e) => !known.includes(e.path)).map((e) => e.message);
     setFormError(rest.length ? rest.join(' ') : null);
-    focusFirstInvalid(formRef.current);
+    focusFirstInvalid();
   };
 
   const submit = (event: FormEvent) => {
@@ -62,7 +63,7 @@ export function UserDialog({ user, me, locations, onClose }: Props) {
         onError: (err) => {
           if (isApiError(err, 'email_taken')) {
             setErrors({ email: 'Someone already has an account with this email.' });
-            focusFirstInvalid(formRef.current);
+            focusFirstInvalid();
           } else if (isApiError(err, 'validation_failed') && err.errors.length) {
             place(err.errors);
           } else {
