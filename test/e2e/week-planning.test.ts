@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { hashPassword } from '../../server/auth/password.js';
 import { loadConfig } from '../../server/config.js';
 import { openDatabase, type DatabaseHandle } from '../../server/db/client.js';
-import { addWeeks, mondayOf } from '../../shared/time.js';
+import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
 import type { Location, User } from '../../shared/index.js';
 import { insertUser, uniqueEmail } from '../support/factories.js';
 import { testLogger } from '../support/logs.js';
@@ -12,13 +12,15 @@ import { freePort } from '../support/redis-server.js';
 import { bareEnv, startServer, type ServerProcess } from '../support/server-process.js';
 import { ApiSession } from './support/api.js';
 import { DESKTOP, launchChromium, openWindow, PHONE, screenshot } from './support/browser.js';
-import { ensureClientBuilt } from './support/client-build.js';
+import { ensureClientBuilt } from './support/builds.js';
 
 /**
  * The browser app against the real server, in Debian's Chromium: a manager plans and publishes a
  * week, a crew member checks it on a phone and takes an open shift, an admin's deactivation
  * reaches that phone on its next step, and copying the week reports what stayed behind. The steps
  * run in order and share one server; screenshots of the key screens land in test-artifacts/screenshots.
+ * Along the way: the grid at laptop and phone widths, page titles, failed loads, and a crew member
+ * whose two locations are fourteen hours apart.
  */
 
 const PASSWORD = 'correct-horse-battery-staple';
@@ -31,6 +33,7 @@ let browser: Browser;
 let location: Location;
 let manager: User;
 let alex: User;
+let kai: User;
 const adminEmail = uniqueEmail('admin');
 const pageErrors: string[] = [];
 
@@ -82,6 +85,35 @@ beforeAll(async () => {
   alex = await person(`Alex Rivera ${suffix}`, 'crew', 'Bartender');
   await person(`Sam Okafor ${suffix}`, 'crew', 'Barback');
 
+  // Kai works in London and on Kiritimati (UTC+14): a Wednesday morning there begins before a
+  // Tuesday evening in London, so the order of starts is not the order of days.
+  const place = (name: string, timezone: string) => admin.call<Location>('POST', '/locations', { name: `${name} ${suffix}`, timezone });
+  const london = await place('Riverside Kitchen', 'Europe/London');
+  const atoll = await place('Atoll Bar', 'Pacific/Kiritimati');
+  kai = await admin.call<User>('POST', '/users', {
+    email: uniqueEmail('crew'),
+    name: `Kai Makoa ${suffix}`,
+    role: 'crew',
+    password: PASSWORD,
+    memberships: [
+      { locationId: london.id, position: 'Host' },
+      { locationId: atoll.id, position: 'Host' },
+    ],
+  });
+  for (const [at, day, start, end] of [
+    [london, 1, '20:00', '23:00'],
+    [atoll, 2, '06:00', '10:00'],
+  ] as const) {
+    const schedule = await admin.call<{ id: number }>('POST', '/schedules', { locationId: at.id, weekStart: week });
+    await admin.call('POST', `/schedules/${schedule.id}/shifts`, {
+      userId: kai.id,
+      position: 'Host',
+      startsAt: localInstant(week, day, start, at.timezone).toISOString(),
+      endsAt: localInstant(week, day, end, at.timezone).toISOString(),
+    });
+    await admin.call('PATCH', `/schedules/${schedule.id}`, { status: 'published' });
+  }
+
   browser = await launchChromium();
 }, 180_000);
 
@@ -108,10 +140,12 @@ describe('a manager plans the week', () => {
   it('is asked to log in, then lands where they were going', async () => {
     await page.goto('/planner');
     await page.waitForURL(/\/login\?next=%2Fplanner/);
+    await expect(page.title()).resolves.toBe('Log in · Crew Plots Pro');
     await screenshot(page, '01-login');
     await logIn(page, manager.email);
     await page.waitForURL(/\/planner/);
     await page.getByRole('heading', { level: 1, name: 'Planner' }).waitFor();
+    await expect(page.title()).resolves.toBe('Planner · Crew Plots Pro');
   });
 
   it('creates next week as a draft', async () => {
@@ -146,6 +180,19 @@ describe('a manager plans the week', () => {
     await page.getByRole('button', { name: /^Edit open shift: Barback, Friday .*17:00 – 23:30$/ }).waitFor();
   });
 
+  it('asks before deleting a shift, and saving waits for the answer', async () => {
+    await page.getByRole('button', { name: new RegExp(`^Edit ${alex.name}'s shift`) }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit shift' });
+    const save = dialog.getByRole('button', { name: 'Save changes' });
+    await dialog.getByRole('button', { name: 'Delete shift' }).click();
+    await dialog.getByText('Delete this shift?').waitFor();
+    await expect(save.isDisabled()).resolves.toBe(true);
+    await dialog.getByRole('button', { name: 'Keep it' }).click();
+    await expect(save.isDisabled()).resolves.toBe(false);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+  });
+
   it('is refused an overlapping shift, with the shift in the way named', async () => {
     await page.getByRole('button', { name: new RegExp(`^Add a shift for ${alex.name} on Wednesday`) }).click();
     const dialog = page.getByRole('dialog', { name: 'Add shift' });
@@ -167,6 +214,60 @@ describe('a manager plans the week', () => {
     await expect(alexRow.getByRole('cell').last().textContent()).resolves.toBe('8 h');
     await screenshot(page, '03-week-published');
   });
+
+  it('can change its mind twice, and the notices saying so leave the totals in view', async () => {
+    for (const [action, badge] of [
+      ['Unpublish', 'Draft'],
+      ['Publish', 'Published'],
+      ['Unpublish', 'Draft'],
+      ['Publish', 'Published'],
+    ]) {
+      await page.getByRole('button', { name: action, exact: true }).click();
+      await page.getByText(badge!, { exact: true }).waitFor();
+    }
+    await page.locator('body').evaluate((body) => body.ownerDocument.defaultView.scrollTo(0, body.scrollHeight));
+    const totals = (await page.locator('.weekgrid tfoot tr').boundingBox())!;
+    const notices = await page.locator('.notice').evaluateAll((all) => all.map((n) => n.getBoundingClientRect().toJSON()));
+    expect(notices.length).toBeGreaterThan(0);
+    expect(notices.filter((n) => n.top < totals.y + totals.height && n.bottom > totals.y && n.left < totals.x + totals.width && n.right > totals.x)).toEqual([]);
+  });
+
+  it('keeps every shift inside its day, at laptop widths and on a phone', async () => {
+    // Each width's chips whose content is wider than the chip, or that stick out of their day.
+    const spills: Record<number, string[]> = {};
+    for (const width of [1366, 1280, 1024, 375]) {
+      await page.setViewportSize({ width, height: DESKTOP.viewport.height });
+      spills[width] = await page.locator('.weekgrid .chip').evaluateAll((chips) =>
+        chips
+          .filter((chip) => chip.scrollWidth > chip.clientWidth || chip.getBoundingClientRect().right > chip.closest('td').getBoundingClientRect().right)
+          .map((chip) => chip.textContent),
+      );
+      if (width === 375) await screenshot(page, '03-week-published-phone');
+    }
+    await page.setViewportSize(DESKTOP.viewport);
+    expect(spills).toEqual({ 1366: [], 1280: [], 1024: [], 375: [] });
+  });
+
+  it('shows its "+" buttons at a contrast of at least 3:1', async () => {
+    const ratios = await page.locator('.weekgrid .cell-add').evaluateAll((buttons) => {
+      const rgb = (color: string) => (color.match(/[\d.]+/g) ?? []).map(Number);
+      const channel = (c: number) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4);
+      const luminance = ([r, g, b]: number[]) => 0.2126 * channel(r!) + 0.7152 * channel(g!) + 0.0722 * channel(b!);
+      return buttons.map((button) => {
+        const css = (element: unknown) => button.ownerDocument.defaultView.getComputedStyle(element);
+        let behind = button.parentElement;
+        while (behind && rgb(css(behind).backgroundColor)[3] === 0) behind = behind.parentElement;
+        const back = rgb(behind ? css(behind).backgroundColor : 'rgb(255, 255, 255)');
+        // What the eye sees: the glyph's colour laid over the cell at the button's opacity.
+        const opacity = Number(css(button).opacity);
+        const fore = rgb(css(button).color).map((c, i) => c * opacity + back[i]! * (1 - opacity));
+        const [light, dark] = [luminance(fore), luminance(back)].sort((a, b) => b - a);
+        return (light! + 0.05) / (dark! + 0.05);
+      });
+    });
+    expect(ratios.length).toBeGreaterThan(0);
+    expect(Math.min(...ratios)).toBeGreaterThanOrEqual(3);
+  });
 });
 
 describe('a crew member on a phone', () => {
@@ -185,6 +286,7 @@ describe('a crew member on a phone', () => {
     const shift = page.getByRole('article').filter({ hasText: 'Bartender' });
     await shift.getByText('22:00 – 06:00').waitFor();
     await shift.getByText('next day').waitFor();
+    await expect(page.title()).resolves.toBe('My shifts · Crew Plots Pro');
     await screenshot(page, '04-phone-my-shifts');
   });
 
@@ -197,16 +299,46 @@ describe('a crew member on a phone', () => {
     await page.getByText(/The Barback shift on Friday .* is yours/).waitFor();
     await take.waitFor({ state: 'detached' });
     await page.getByRole('article').filter({ hasText: 'Barback' }).getByText('You', { exact: true }).waitFor();
-    await screenshot(page, '06-phone-shift-taken');
+    await screenshot(page, '06-phone-shift-taken', { keepNotices: true });
   });
 
   describe('when an admin deactivates them', () => {
-    it('the admin deactivates them from People', async () => {
-      const { page: adminPage } = await openWindow(browser, server.url, DESKTOP);
+    let adminPage: Page;
+
+    it('the admin opens People, which says so when the locations fail to load', async () => {
+      ({ page: adminPage } = await openWindow(browser, server.url, DESKTOP));
       watchErrors(adminPage);
+      const locations = /\/api\/locations(\?|$)/;
+      await adminPage.route(locations, (route) =>
+        route.fulfill({ status: 500, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: 'Internal Server Error', status: 500, code: 'internal' }) }),
+      );
       await adminPage.goto('/people');
       await logIn(adminPage, adminEmail);
       await adminPage.waitForURL(/\/people/);
+      const alert = adminPage.getByRole('alert').filter({ hasText: 'Could not load the locations' });
+      await alert.waitFor();
+      await expect(adminPage.title()).resolves.toBe('People · Crew Plots Pro');
+      await expect(adminPage.getByRole('button', { name: 'Add person' }).isDisabled()).resolves.toBe(true);
+      await adminPage.unroute(locations);
+      await alert.getByRole('button', { name: 'Try again' }).click();
+      await adminPage.getByRole('button', { name: 'Add person', disabled: false }).waitFor();
+      await alert.waitFor({ state: 'detached' });
+    });
+
+    it('an email the server says is taken is marked, and takes focus', async () => {
+      await adminPage.getByRole('button', { name: 'Add person' }).click();
+      const dialog = adminPage.getByRole('dialog', { name: 'Add a person' });
+      await dialog.getByLabel('Name', { exact: true }).fill('Alex Again');
+      await dialog.getByLabel('Email', { exact: true }).fill(alex.email);
+      await dialog.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await dialog.getByRole('button', { name: 'Add person' }).click();
+      await dialog.getByText('Someone already has an account with this email.').waitFor();
+      await dialog.getByLabel('Email', { exact: true }).and(adminPage.locator(':focus')).waitFor({ timeout: 2_000 });
+      await dialog.getByRole('button', { name: 'Cancel' }).click();
+      await dialog.waitFor({ state: 'detached' });
+    });
+
+    it('the admin deactivates them from People', async () => {
       await adminPage.getByLabel('Search').fill(alex.name);
       await adminPage.getByRole('button', { name: `Deactivate ${alex.name}` }).click();
       const dialog = adminPage.getByRole('dialog', { name: `Deactivate ${alex.name}?` });
@@ -232,6 +364,21 @@ describe('a crew member on a phone', () => {
   });
 });
 
+describe('a crew member working in two time zones', () => {
+  it('sees their days in calendar order, each on its location’s clock', async () => {
+    const { page } = await openWindow(browser, server.url, PHONE);
+    watchErrors(page);
+    await page.goto('/my-shifts');
+    await logIn(page, kai.email);
+    await page.waitForURL(/\/my-shifts/);
+    await page.getByRole('article').nth(1).waitFor();
+    // Kiritimati's Wednesday 06:00 starts first (Tuesday 16:00 UTC), but Tuesday is still Tuesday.
+    await expect(page.getByRole('heading', { level: 2 }).allTextContents()).resolves.toEqual([expect.stringMatching(/^Tuesday /), expect.stringMatching(/^Wednesday /)]);
+    await screenshot(page, '11-phone-two-time-zones');
+    await page.context().close();
+  });
+});
+
 describe('the manager starts the following week from this one', () => {
   it('copies it, and sees which shifts stayed behind and why', async () => {
     const page = managerPage;
@@ -245,6 +392,21 @@ describe('the manager starts the following week from this one', () => {
     expect(items).toHaveLength(2);
     for (const item of items) expect(item).toMatch(new RegExp(`^${alex.name}, .*: their account is deactivated\\.$`));
     await screenshot(page, '10-copy-previous-week');
+  });
+
+  it('is offered a reload when a screen’s code cannot be downloaded', async () => {
+    const page = managerPage;
+    const chunk = /\/assets\/PeoplePage-[\w-]+\.js$/;
+    await page.route(chunk, (route) => route.abort('connectionreset'));
+    await page.getByRole('link', { name: 'People' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'Could not load this page' });
+    await alert.waitFor();
+    // The rest of the app is still there.
+    await page.getByRole('link', { name: 'Planner' }).waitFor();
+    await screenshot(page, '12-screen-failed-to-load');
+    await page.unroute(chunk);
+    await alert.getByRole('button', { name: 'Reload' }).click();
+    await page.getByRole('heading', { level: 1, name: 'People' }).waitFor();
   });
 });
 

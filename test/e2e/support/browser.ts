@@ -9,6 +9,8 @@ export const SCREENSHOTS = 'test-artifacts/screenshots';
  * Debian's Chromium, headless, with nothing of its own reaching the network (no updates, sync,
  * or QUIC probes). Its profile is a fresh temporary directory: playwright-core creates one for
  * every launch and removes it on close (it refuses a `--user-data-dir` argument of our own).
+ * Native time inputs follow Chromium's own language, not the context's locale, and Debian's
+ * `chromium` package has only en-US: in screenshots they read 12-hour while the grid reads 24-hour.
  */
 export async function launchChromium(): Promise<Browser> {
   return chromium.launch({
@@ -38,7 +40,16 @@ export async function openWindow(browser: Browser, baseURL: string, device: type
   return { context, page };
 }
 
-export async function screenshot(page: Page, name: string): Promise<void> {
+/**
+ * A full-page picture of a screen. Notices ("Shift added") are dismissed first, so a picture shows
+ * the screen rather than what the last few steps said; `keepNotices` keeps them where a notice is
+ * what the picture is about.
+ */
+export async function screenshot(page: Page, name: string, options: { keepNotices?: boolean } = {}): Promise<void> {
+  if (!options.keepNotices) {
+    await page.locator('.notice button').evaluateAll((buttons) => buttons.forEach((b) => b.click()));
+    await page.locator('.notice').first().waitFor({ state: 'detached' });
+  }
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
