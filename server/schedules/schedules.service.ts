@@ -196,15 +196,15 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
         skipped: from ? await copyShifts(tx, from, staff, row, location!.timezone) : [],
       }));
       await invalidate(id);
-      const schedule = await repo.findWithShifts(id);
-      return { ...schedule!, skipped };
+      // Read back through the cache, so the week its creator opens next is already there.
+      return { ...(await cached(id))!.value(), skipped };
     },
 
     async setStatus(actor: Actor, id: number, status: 'draft' | 'published'): Promise<Schedule> {
       await editable(actor, id);
       if (!(await repo.setStatus(id, status))) throw new AppError('not_found', 'No such schedule.');
       await invalidate(id);
-      return (await repo.findWithShifts(id))!;
+      return (await cached(id))!.value();
     },
 
     async delete(actor: Actor, id: number): Promise<void> {

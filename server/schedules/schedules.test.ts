@@ -4,6 +4,7 @@ import { Page } from '../../shared/schemas/common.js';
 import { CreatedSchedule, Schedule, ScheduleSummary } from '../../shared/schemas/schedules.js';
 import { addWeeks } from '../../shared/time.js';
 import { schedules, shifts } from '../db/schema.js';
+import { entryKey } from '../cache/cache.keys.js';
 import { encodeCursor } from '../http/cursor.js';
 import { INVALID_IDS, MISSING_ID, createApiTestApp, expectProblem, localTime, scenario, type Person, type Scenario } from '../../test/support/api.js';
 import { uniqueMonday } from '../../test/support/factories.js';
@@ -48,6 +49,8 @@ describe('POST /api/schedules', () => {
       shifts: [],
       skipped: [],
     });
+    // Read back through the cache: the week its creator opens next is there already.
+    expect(await t.deps.redis.cache.exists(entryKey(t.deps.config.redis.prefix, { namespace: 'schedule', id: res.body.id }))).toBe(1);
     expect(Schedule.parse((await manager.agent.get(`/api/schedules/${res.body.id}`).expect(200)).body)).toMatchObject({ weekStart, shifts: [] });
   });
 
