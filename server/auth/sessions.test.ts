@@ -28,6 +28,9 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
+/** The `crewplots.sid=…` pair a response sets, as a browser would send it back. */
+const cookieOf = (res: { headers: Record<string, unknown> }) => (res.headers['set-cookie'] as string[] | undefined)?.[0]?.split(';')[0];
+
 async function crew(): Promise<Account> {
   return makeAccount(t.deps.database.db, 'crew', [locationId]);
 }
@@ -118,7 +121,6 @@ describe('GET /api/auth/me and POST /api/auth/logout', () => {
 });
 
 describe('reading a session on GET and HEAD (without express-session)', () => {
-  const cookieOf = (res: { headers: Record<string, unknown> }) => (res.headers['set-cookie'] as string[] | undefined)?.[0]?.split(';')[0];
 
   it('accepts a cookie signed with any configured secret, so secrets can be rotated', async () => {
     const account = await crew();
@@ -178,6 +180,21 @@ describe('reading a session on GET and HEAD (without express-session)', () => {
     expect(await t.deps.redis.main.ttl(key)).toBeGreaterThan(23 * 3600);
     const after = await request(t.app).get(`/api/users/${account.id}`).set('Cookie', cookie).expect(200);
     expect(after.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('however busy, a session ends 30 days after its login, on every path', async () => {
+    const account = await crew();
+    const login = await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(200);
+    const cookie = cookieOf(login)!;
+    const key = `${prefix()}sess:${sessionIdOf(login.headers['set-cookie'])}`;
+    const state = JSON.parse((await t.deps.redis.main.hget(key, 'state'))!);
+    const age = async (days: number) =>
+      t.deps.redis.main.hset(key, 'state', JSON.stringify({ ...state, loginAt: Date.now() - days * 86_400_000, refreshedAt: Date.now() }));
+    await age(29.9);
+    await request(t.app).get('/api/auth/me').set('Cookie', cookie).expect(200);
+    await age(30.1);
+    await request(t.app).get('/api/auth/me').set('Cookie', cookie).expect(401);
+    await request(t.app).post('/api/auth/logout').set('Cookie', cookie).expect(401);
   });
 });
 
@@ -330,7 +347,6 @@ describe('one browser, many concurrent requests', () => {
 describe('a login racing a change to the account', () => {
   const sessions = () => createSessions(t.deps.config, t.deps.redis.main);
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const cookieOf = (res: request.Response) => (res.headers['set-cookie'] as unknown as string[] | undefined)?.[0]?.split(';')[0];
 
   it('a deactivation, whichever lands first, leaves the user no session and the login no cookie', async () => {
     const venue = await insertLocation(t.deps.database.db);

@@ -11,9 +11,13 @@ import { RedisSessionStore, type SessionAccess, type StoredSession } from './ses
 
 export const SESSION_COOKIE = 'crewplots.sid';
 export const SESSION_TTL_SECONDS = 24 * 60 * 60;
+/** However busy, a session ends this long after its login: a stolen cookie does not live forever. */
+export const SESSION_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** A session's lifetime is extended once half of it is spent (see createSessions). */
 const refreshDue = (refreshedAt: number | undefined) => Date.now() - (refreshedAt ?? 0) > (SESSION_TTL_SECONDS * 1000) / 2;
+/** A session from before its login time was kept (no loginAt) counts as over age too. */
+const overAge = (loginAt: number | undefined) => !(Date.now() - (loginAt ?? 0) < SESSION_MAX_AGE_MS);
 
 const signInFirst = () => new AppError('unauthenticated', 'Sign in first.');
 
@@ -58,7 +62,7 @@ export function createSessions(config: Config, redis: Redis) {
 
   const requireActor: RequestHandler = (req, res, next) => {
     const s = req.session;
-    if (!s?.userId || !s.role || !s.locationIds) throw signInFirst();
+    if (!s?.userId || !s.role || !s.locationIds || overAge(s.loginAt)) throw signInFirst();
     res.locals.actor = actorFromSession({ userId: s.userId, role: s.role, locationIds: s.locationIds });
     next();
   };
@@ -74,7 +78,7 @@ export function createSessions(config: Config, redis: Redis) {
       .read(sid)
       .then((stored) => {
         const view = stored ? readableSession(stored) : undefined;
-        if (!view) return next(signInFirst());
+        if (!view || overAge(view.loginAt)) return next(signInFirst());
         if (refreshDue(view.refreshedAt)) return throughExpressSession(req, res, next);
         req.sessionID = sid;
         res.locals.actor = actorFromSession(view.access);
@@ -153,12 +157,18 @@ function signedSessionId(header: string | undefined, secrets: readonly string[])
 }
 
 /** What a GET needs of a stored session, or undefined if it is not a complete one. */
-function readableSession(stored: StoredSession): { access: SessionAccess; refreshedAt: number | undefined } | undefined {
+function readableSession(
+  stored: StoredSession,
+): { access: SessionAccess; loginAt: number | undefined; refreshedAt: number | undefined } | undefined {
   try {
     const access = JSON.parse(stored.access) as Partial<SessionAccess>;
-    const state = JSON.parse(stored.state) as { refreshedAt?: number };
+    const state = JSON.parse(stored.state) as { loginAt?: number; refreshedAt?: number };
     if (typeof access.userId !== 'number' || !access.role || !Array.isArray(access.locationIds)) return undefined;
-    return { access: { userId: access.userId, role: access.role, locationIds: access.locationIds }, refreshedAt: state.refreshedAt };
+    return {
+      access: { userId: access.userId, role: access.role, locationIds: access.locationIds },
+      loginAt: state.loginAt,
+      refreshedAt: state.refreshedAt,
+    };
   } catch {
     // Unreadable (written by an incompatible version): no session, as express-session would decide.
     return undefined;
