@@ -155,16 +155,16 @@ async function sessionMemory(stack: Stack): Promise<SessionMemory> {
   const usage = async (key: string) => Number((await r.call('MEMORY', 'USAGE', key, 'SAMPLES', '0')) ?? 0);
   const app = await Promise.all(stack.cookies.app.map((c) => usage(`${BENCH_PREFIX}sess:${sid(c)}`)));
   const guide = await Promise.all(stack.cookies.guide.map((c) => usage(`${BENCH_PREFIX}guide:sess:${sid(c)}`)));
-  // Each user's session ids are indexed in a set: its size shared by the sessions in it.
+  // Each user's session ids are indexed in a sorted set: its size shared by the sessions in it.
   let indexBytes = 0;
   let indexed = 0;
   let cursor = '0';
   do {
-    const [nextCursor, keys] = await r.scan(cursor, 'MATCH', `${BENCH_PREFIX}sessidx:*`, 'COUNT', 500);
+    const [nextCursor, keys] = await r.scan(cursor, 'MATCH', `${BENCH_PREFIX}usersess:*`, 'COUNT', 500);
     cursor = nextCursor;
     for (const key of keys) {
       indexBytes += await usage(key);
-      indexed += await r.scard(key);
+      indexed += await r.zcard(key);
     }
   } while (cursor !== '0');
   return {

@@ -31,7 +31,7 @@ declare module 'express-session' {
  * - `state`: the cookie and timestamps, which express-session rewrites on save.
  * Saves only ever update a session that still exists, so a request in flight when its session is
  * revoked (logout, deactivation, password change) cannot bring it back. Only `insert` creates.
- * Each user's session ids are indexed at `<prefix>sessidx:<userId>` for revocation: a sorted set
+ * Each user's session ids are indexed at `<prefix>usersess:<userId>` for revocation: a sorted set
  * scored by each session's expiry, so ids of sessions that ran out are dropped as new ones come.
  */
 const UPDATE_IF_EXISTS = `
@@ -42,24 +42,22 @@ return 1`;
 
 /**
  * Adds (or moves) a session in its user's index at its expiry time, drops the ids of sessions
- * that have expired, and lets the index live as long as its longest session. KEYS: the index.
- * ARGV: sid, expires-at and now, in milliseconds since the epoch.
+ * that have expired, and lets the index live as long as its longest session. Redis's own clock,
+ * so instances whose clocks differ agree. KEYS: the index. ARGV: sid, TTL in seconds.
  */
-const INDEX_ADD_BODY = `
-redis.call('ZADD', KEYS[1], ARGV[2], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+const INDEX_ADD = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]) * 1000, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
-if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end`;
-const INDEX_ADD = `${INDEX_ADD_BODY}
+if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end
 return 1`;
 
-/**
- * Creates a session and its index entry at once, so a revocation finds both or neither.
- * KEYS: the index, the session. ARGV: as INDEX_ADD, then the access and state fields and the TTL.
- */
-const INSERT = `${INDEX_ADD_BODY}
-redis.call('HSET', KEYS[2], 'access', ARGV[4], 'state', ARGV[5])
-redis.call('EXPIRE', KEYS[2], ARGV[6])
+/** Replaces a session's access only if it is still what the caller last wrote. KEYS: the session. ARGV: expected, new. */
+const SET_ACCESS_IF = `
+if redis.call('HGET', KEYS[1], 'access') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'access', ARGV[2])
 return 1`;
 
 /** A session as stored: the JSON of its two fields. */
@@ -72,17 +70,8 @@ type Callback<T = void> = (err?: unknown, value?: T) => void;
 
 interface SessionRedis extends Redis {
   sessionUpdateIfExists(key: string, field: string, value: string, ttlSeconds: number): Promise<number>;
-  sessionIndexAdd(key: string, sid: string, expiresAtMs: number, nowMs: number): Promise<number>;
-  sessionInsert(
-    indexKey: string,
-    sessionKey: string,
-    sid: string,
-    expiresAtMs: number,
-    nowMs: number,
-    access: string,
-    state: string,
-    ttlSeconds: number,
-  ): Promise<number>;
+  sessionIndexAdd(key: string, sid: string, ttlSeconds: number): Promise<number>;
+  sessionSetAccessIf(key: string, expected: string, access: string): Promise<number>;
 }
 
 const unavailable = (cause: unknown) =>
@@ -102,7 +91,7 @@ export class RedisSessionStore extends session.Store {
     if (!('sessionUpdateIfExists' in redis)) {
       redis.defineCommand('sessionUpdateIfExists', { numberOfKeys: 1, lua: UPDATE_IF_EXISTS });
       redis.defineCommand('sessionIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD });
-      redis.defineCommand('sessionInsert', { numberOfKeys: 2, lua: INSERT });
+      redis.defineCommand('sessionSetAccessIf', { numberOfKeys: 1, lua: SET_ACCESS_IF });
     }
     this.redis = redis as SessionRedis;
   }
@@ -112,6 +101,14 @@ export class RedisSessionStore extends session.Store {
   }
 
   indexKey(userId: number): string {
+    return `${this.prefix}usersess:${userId}`;
+  }
+
+  /**
+   * Where the index was a plain set, before it was scored by expiry. Such keys expire within a day
+   * of their last write and nothing writes them now; until then revocation reads them too.
+   */
+  private legacyIndexKey(userId: number): string {
     return `${this.prefix}sessidx:${userId}`;
   }
 
@@ -129,10 +126,6 @@ export class RedisSessionStore extends session.Store {
     }
   }
 
-  private indexAdd(userId: number, sid: string, ttlSeconds: number): Promise<number> {
-    const now = Date.now();
-    return this.redis.sessionIndexAdd(this.indexKey(userId), sid, now + ttlSeconds * 1000, now);
-  }
 
   private static state(sess: SessionData): string {
     return JSON.stringify({ cookie: sess.cookie, loginAt: sess.loginAt, refreshedAt: sess.refreshedAt });
@@ -174,36 +167,35 @@ export class RedisSessionStore extends session.Store {
     this.within(
       this.redis.sessionUpdateIfExists(this.sessionKey(sid), 'state', RedisSessionStore.state(sess), ttl).then(async (updated) => {
         // The index must outlive every session in it, or a revocation would miss this one.
-        if (updated && sess.userId) await this.indexAdd(sess.userId, sid, ttl);
+        if (updated && sess.userId) await this.redis.sessionIndexAdd(this.indexKey(sess.userId), sid, ttl);
       }),
     ).then(() => callback?.(), (err: unknown) => callback?.(err));
   }
 
   /**
-   * Creates a session at login, with its index entry in the same script. (A login that races a
-   * revocation is settled by the check after it, see Sessions.establish.)
+   * Creates a session at login: the index entry first, then the session (each a single key, so
+   * this works across Redis Cluster slots). A revocation that runs between the two is caught by
+   * the check after the login (see Sessions.establish).
    */
-  async insert(sid: string, sess: SessionData): Promise<void> {
+  async insert(sid: string, sess: SessionData): Promise<string> {
     const ttl = this.ttlOf(sess);
-    const now = Date.now();
-    const access: SessionAccess = { userId: sess.userId, role: sess.role, locationIds: sess.locationIds };
+    const access = JSON.stringify({ userId: sess.userId, role: sess.role, locationIds: sess.locationIds } satisfies SessionAccess);
     await this.within(
-      this.redis.sessionInsert(
-        this.indexKey(sess.userId),
-        this.sessionKey(sid),
-        sid,
-        now + ttl * 1000,
-        now,
-        JSON.stringify(access),
-        RedisSessionStore.state(sess),
-        ttl,
-      ),
+      this.redis.sessionIndexAdd(this.indexKey(sess.userId), sid, ttl).then(async () => {
+        const results = await this.redis.multi().hset(this.sessionKey(sid), { access, state: RedisSessionStore.state(sess) }).expire(this.sessionKey(sid), ttl).exec();
+        const failed = results?.find(([err]) => err)?.[0];
+        if (!results || failed) throw failed ?? new Error('the session transaction was discarded');
+      }),
     );
+    return access;
   }
 
-  /** Replaces what a live session says about its user's access (see Sessions.establish). */
-  async setAccess(sid: string, access: SessionAccess): Promise<void> {
-    await this.within(this.redis.sessionUpdateIfExists(this.sessionKey(sid), 'access', JSON.stringify(access), 0));
+  /**
+   * Gives a new session the access its login found on its second look, unless an `updateAccess`
+   * has rewritten it since (`insertedAccess` is what `insert` wrote): that one is newer still.
+   */
+  async correctAccess(sid: string, insertedAccess: string, access: SessionAccess): Promise<void> {
+    await this.within(this.redis.sessionSetAccessIf(this.sessionKey(sid), insertedAccess, JSON.stringify(access)));
   }
 
   override destroy(sid: string, callback?: Callback): void {
@@ -218,17 +210,23 @@ export class RedisSessionStore extends session.Store {
     ).then(() => callback?.(), (err: unknown) => callback?.(err));
   }
 
+  /** Every session id indexed for a user, in the index and in a legacy one. */
+  private async indexed(userId: number): Promise<string[]> {
+    const [current, legacy] = await Promise.all([this.redis.zrange(this.indexKey(userId), 0, '-1'), this.redis.smembers(this.legacyIndexKey(userId))]);
+    return [...new Set([...current, ...legacy])];
+  }
+
   /** Ends every session of a user, except `keepSid` if given. Returns how many ended. */
   async revokeUser(userId: number, keepSid?: string): Promise<number> {
-    const index = this.indexKey(userId);
     return this.within(
-      this.redis.zrange(index, 0, '-1').then(async (all) => {
+      this.indexed(userId).then(async (all) => {
         const sids = all.filter((sid) => sid !== keepSid);
         if (sids.length === 0) return 0;
         // One DEL per key (not a multi-key DEL) so this also works when sessions span Cluster slots.
         const pipeline = this.redis.pipeline();
         for (const sid of sids) pipeline.del(this.sessionKey(sid));
-        pipeline.zrem(index, ...sids);
+        pipeline.zrem(this.indexKey(userId), ...sids);
+        pipeline.srem(this.legacyIndexKey(userId), ...sids);
         const results = (await pipeline.exec()) ?? [];
         for (const [err] of results) if (err) throw err;
         return results.slice(0, sids.length).reduce((n, [, deleted]) => n + Number(deleted), 0);
@@ -238,20 +236,21 @@ export class RedisSessionStore extends session.Store {
 
   /** Rewrites the access part of every live session of a user (role or locations changed). */
   async updateAccess(access: SessionAccess): Promise<void> {
-    const index = this.indexKey(access.userId);
     const json = JSON.stringify(access);
     await this.within(
-      this.redis.zrange(index, 0, '-1').then(async (sids) => {
+      this.indexed(access.userId).then(async (sids) => {
         const results = await Promise.all(sids.map((sid) => this.redis.sessionUpdateIfExists(this.sessionKey(sid), 'access', json, 0)));
         // Sessions that expired meanwhile leave their id behind: tidy the index while here.
         const gone = sids.filter((_, i) => results[i] === 0);
-        if (gone.length > 0) await this.redis.zrem(index, ...gone);
+        if (gone.length > 0) await this.redis.zrem(this.indexKey(access.userId), ...gone);
       }),
     );
   }
 
-  /** Ids of a user's live sessions (tests and admin tooling). */
+  /** Ids of a user's sessions that still exist (tests and admin tooling). */
   async sessionsOf(userId: number): Promise<string[]> {
-    return this.redis.zrange(this.indexKey(userId), 0, '-1');
+    const sids = await this.indexed(userId);
+    const exists = await Promise.all(sids.map((sid) => this.redis.exists(this.sessionKey(sid))));
+    return sids.filter((_, i) => exists[i] === 1);
   }
 }

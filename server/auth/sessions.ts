@@ -16,8 +16,8 @@ export const SESSION_MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** A session's lifetime is extended once half of it is spent (see createSessions). */
 const refreshDue = (refreshedAt: number | undefined) => Date.now() - (refreshedAt ?? 0) > (SESSION_TTL_SECONDS * 1000) / 2;
-/** A session from before its login time was kept (no loginAt) counts as over age too. */
-const overAge = (loginAt: number | undefined) => !(Date.now() - (loginAt ?? 0) < SESSION_MAX_AGE_MS);
+/** Past SESSION_MAX_AGE_MS since its login; a session without a login time counts as over age too. */
+export const overAge = (loginAt: number | undefined) => !(Date.now() - (loginAt ?? 0) < SESSION_MAX_AGE_MS);
 
 const signInFirst = () => new AppError('unauthenticated', 'Sign in first.');
 
@@ -116,11 +116,11 @@ export function createSessions(config: Config, redis: Redis) {
       await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
       const now = Date.now();
       Object.assign(req.session, access, { loginAt: now, refreshedAt: now });
-      await store.insert(req.sessionID, req.session as SessionData);
+      const inserted = await store.insert(req.sessionID, req.session as SessionData);
       try {
         const current = await confirm();
         if (!sameAccess(current, access)) {
-          await store.setAccess(req.sessionID, current);
+          await store.correctAccess(req.sessionID, inserted, current);
           Object.assign(req.session, current);
         }
         return actorFromSession(current);

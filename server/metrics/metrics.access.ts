@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { Sessions } from '../auth/sessions.js';
+import { overAge, type Sessions } from '../auth/sessions.js';
 import { AppError } from '../http/errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -19,7 +19,7 @@ export function requireMetricsAccess(token: string | undefined, sessions: Sessio
       }
       sessions.optionalSession(req, res, (err?: unknown) => {
         if (err) return next(err);
-        if (!req.session?.userId) return next(new AppError('unauthenticated', 'Sign in as an admin or send the metrics token.'));
+        if (!req.session?.userId || overAge(req.session.loginAt)) return next(new AppError('unauthenticated', 'Sign in as an admin or send the metrics token.'));
         if (req.session.role !== 'admin') return next(new AppError('forbidden', 'Metrics are for admins.'));
         next();
       });
