@@ -1,5 +1,5 @@
 import net, { type Socket } from 'node:net';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 
 /** How long the server still accepts connections after shutdown begins. */
 const ACCEPT_GRACE_MS = 250;
@@ -7,8 +7,8 @@ const ACCEPT_GRACE_MS = 250;
 const FIRST_REQUEST_GRACE_MS = 2_000;
 
 interface ConnectionState {
-  /** Requests on it whose response is not out yet. */
-  active: number;
+  /** The response being written on it, if a request is in progress. */
+  response: ServerResponse | undefined;
   /** Whether it has answered a request: a client that has not sent one yet may be about to. */
   served: boolean;
 }
@@ -18,6 +18,9 @@ interface ConnectionState {
  * requests at once; one with a request in progress once its response is out (`Connection:
  * close`); one accepted but still without its first request only after a grace, where Node's own
  * `server.close()` would count it idle and close it under a request already on its way.
+ *
+ * Closing means destroying, as Node does: a half-closed socket would still read a request that
+ * was on its way and run it, with no way left to answer.
  */
 export class Connections {
   private readonly open = new Map<Socket, ConnectionState>();
@@ -25,7 +28,7 @@ export class Connections {
 
   constructor(private readonly server: Server) {
     server.on('connection', (socket: Socket) => {
-      this.open.set(socket, { active: 0, served: false });
+      this.open.set(socket, { response: undefined, served: false });
       socket.once('close', () => this.open.delete(socket));
     });
     // Ahead of the app, so the header is set before any handler can send its response.
@@ -34,11 +37,12 @@ export class Connections {
       if (this.closing) res.setHeader('Connection', 'close');
       const state = this.open.get(req.socket);
       if (!state) return;
-      state.active += 1;
+      state.response = res;
       res.once('close', () => {
-        state.active -= 1;
+        state.response = undefined;
         state.served = true;
-        if (this.closing && state.active === 0) req.socket.end();
+        // A response that went out before shutdown began kept the connection alive: end it now.
+        if (this.closing) req.socket.destroy();
       });
     });
   }
@@ -54,12 +58,13 @@ export class Connections {
     // net's close, not http's: only stop listening, and close connections here, each when due.
     const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(this.server, () => resolve()));
     for (const [socket, state] of this.open) {
-      if (state.active > 0) continue;
-      if (state.served) {
-        socket.end();
+      if (state.response) {
+        if (!state.response.headersSent) state.response.setHeader('Connection', 'close');
+      } else if (state.served) {
+        socket.destroy();
       } else {
         const timer = setTimeout(() => {
-          if (state.active === 0) socket.destroy();
+          if (!state.response) socket.destroy();
         }, graceMs);
         timer.unref();
       }
