@@ -55,6 +55,10 @@ describe('config', () => {
     expect(() => loadConfig(env)).toThrow(message);
   });
 
+  it('takes a DATABASE_URL that names a socket folder, as node-postgres does', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgresql://crew@/crewplots?host=/var/run/postgresql' }).database.url).toMatch(/host=\/var\/run/);
+  });
+
   it('reads TRUST_PROXY as Express does: booleans, hop counts, addresses, subnets and named ranges', () => {
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 import { StartupError } from './startup-error.js';
 
@@ -51,12 +52,19 @@ const trustProxy = z
     return list;
   });
 
-/** A connection URL: the right scheme, and a URL Node can parse (host, port). */
-const serviceUrl = (scheme: RegExp, what: string) =>
+/** A connection URL: the right scheme, and one its driver can read (`parse`: Node's URL by default). */
+const serviceUrl = (scheme: RegExp, what: string, parse: (v: string) => unknown = (v) => new URL(v)) =>
   z
     .string()
     .regex(scheme, `must be a ${what} URL`)
-    .refine((v) => URL.canParse(v), 'is not a valid URL (check the host and port)');
+    .refine((v) => {
+      try {
+        parse(v);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'is not a valid URL (check the host and port)');
 
 const origin = z.string().transform((v, ctx) => {
   try {
@@ -73,7 +81,8 @@ const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(5000),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
-    DATABASE_URL: serviceUrl(/^postgres(ql)?:\/\//, 'postgres://').optional(),
+    // node-postgres's own reading, which also takes a socket folder: postgres://user@/db?host=/var/run/postgresql
+    DATABASE_URL: serviceUrl(/^postgres(ql)?:\/\//, 'postgres://', parseConnectionString).optional(),
     DATA_DIR: z.string().min(1).default('.data'),
 
     REDIS_URL: serviceUrl(/^rediss?:\/\//, 'redis:// or rediss://').optional(),

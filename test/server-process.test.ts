@@ -51,6 +51,7 @@ describe('booting', () => {
     [{ NODE_ENV: 'production' }, /^Invalid environment: SESSION_SECRET: is required when NODE_ENV=production/],
     [{ TRUST_PROXY: 'banana' }, /^Invalid environment: TRUST_PROXY: /],
     [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' }, /Postgres at 127\.0\.0\.1:1\/nowhere cannot be reached \(ECONNREFUSED\)/],
+    [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/crewplots_test_missing' }, /refused the connection \(database "crewplots_test_missing" does not exist\): fix DATABASE_URL/],
   ])('stops at once on %j with one line saying what is wrong', async (env, message) => {
     const child = spawnServer(bareEnv(env));
     let stderr = '';

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { StartupError } from '../startup-error.js';
@@ -38,15 +39,18 @@ function openPostgres(url: string, logger: Logger): DatabaseHandle {
     connectionTimeoutMillis: 5_000,
     idleTimeoutMillis: 30_000,
     application_name: 'crewplots',
-    // Instants come back as text with the session's offset; in UTC that offset is always `+00`,
-    // whatever zone the server is set to (some zones' old dates carry offsets like +00:19:32).
-    options: '-c TimeZone=UTC',
+  });
+  // Instants come back as text with the session's offset; in UTC that offset is always `+00`,
+  // whatever zone the server is set to (some zones' old dates carry offsets like +05:21:10).
+  // Set per connection, as its first statement: an `options` setting would lose to one in the URL.
+  pool.on('connect', (client) => {
+    client.query(`set time zone 'UTC'`).catch((err: unknown) => logger.warn({ err }, 'could not set the Postgres session to UTC'));
   });
   // An idle client that loses its server emits here; without a listener it would crash the process.
   pool.on('error', (err) => logger.warn({ err }, 'idle Postgres connection failed'));
   const db = drizzlePg(pool, { schema });
-  const { host, port, pathname } = new URL(url);
-  logger.info({ host, port, database: pathname.slice(1) }, 'using Postgres');
+  const { host, port, database } = parseConnectionString(url);
+  logger.info({ host, port, database }, 'using Postgres');
   return {
     db,
     kind: 'postgres',

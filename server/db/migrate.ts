@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { drizzle } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import type { Logger } from '../logger.js';
 import { StartupError } from '../startup-error.js';
 import type { DatabaseHandle } from './client.js';
@@ -40,11 +41,14 @@ export async function runMigrations(handle: DatabaseHandle, logger: Logger): Pro
     try {
       await client.connect();
     } catch (err) {
-      // The first connection of a start: a server that is not there is a setup problem, said once.
-      const { hostname, port, pathname } = new URL(handle.url!);
-      const reason = (err as { code?: string }).code ?? (err as Error).message;
+      // The first connection of a start: a setup problem, said once, in a line that says what to do.
+      const { host, port, database } = parseConnectionString(handle.url!);
+      const where = `Postgres at ${host ?? 'localhost'}:${port || 5432}/${database ?? ''}`;
+      const { code, message } = err as { code?: string; message: string };
+      // A five-character SQLSTATE is the server's answer (wrong password, no such database): say it.
+      if (code && /^[0-9A-Z]{5}$/.test(code)) throw new StartupError(`${where} refused the connection (${message}): fix DATABASE_URL.`);
       throw new StartupError(
-        `Postgres at ${hostname}:${port || 5432}${pathname} cannot be reached (${reason}): start it, fix DATABASE_URL, or unset DATABASE_URL to use the embedded Postgres.`,
+        `${where} cannot be reached (${code ?? message}): start it, fix DATABASE_URL, or unset DATABASE_URL to use the embedded Postgres.`,
       );
     }
     try {
