@@ -23,10 +23,8 @@ function fromBodyParser(err: { type?: unknown; status?: unknown; expose?: unknow
     default:
       // serve-static and friends say 404 (or another client error) through `status`.
       if (err.status === 404) return new AppError('not_found', 'No such file.');
-      // Any other client error it reports without a type: a corrupt gzip or deflate body, say.
-      if (err.expose === true && typeof err.status === 'number' && err.status >= 400 && err.status < 500) {
-        return new AppError('validation_failed', 'The request body could not be read.');
-      }
+      // A 400 it reports without a type: a body that claims gzip, deflate or br and is not.
+      if (err.expose === true && err.status === 400) return new AppError('validation_failed', 'The request body could not be read.');
       return undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { CalendarDate, Id, InstantInput } from '../../shared/schemas/common.js';
+import { Id, StoredDate, StoredInstant } from '../../shared/schemas/common.js';
 import {
   MAX_SHIFT_MS,
   Schedule as ScheduleSchema,
@@ -31,9 +31,9 @@ export interface SchedulesServiceDeps {
 }
 
 /** Where the previous page of the schedule list (newest week first) ended. */
-const ScheduleCursor = z.strictObject({ weekStart: CalendarDate, id: Id });
+const ScheduleCursor = z.strictObject({ weekStart: StoredDate, id: Id });
 /** Where the previous page of a person's shifts (oldest first) ended. */
-const UserShiftCursor = z.strictObject({ startsAt: InstantInput, id: Id });
+const UserShiftCursor = z.strictObject({ startsAt: StoredInstant, id: Id });
 
 const scheduleKey = (id: number): CacheKey => ({ namespace: 'schedule', id });
 /** What access checks read of a schedule, stored ahead of its shifts in the cache entry. */

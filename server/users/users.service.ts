@@ -182,9 +182,11 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
 
     /**
      * A user's own password change: the new hash, a fresh cached copy, and only `keepSid` of their
-     * sessions left. The other sessions end before the hash is stored too, so a Redis failure
-     * leaves the old password in place and the request can simply be sent again (afterwards the
-     * current password it carries would be wrong).
+     * sessions left. The other sessions end before the hash is stored, so a Redis that fails then
+     * leaves the old password in place and the request can be sent again as it was. They are
+     * swept once more after it is stored, for a login that checked the old password meanwhile;
+     * if Redis fails just then, the answer is a 503 with the new password already in force, and
+     * that one racing session lives until the user changes the password again or it expires.
      */
     async setOwnPassword(id: number, passwordHash: string, keepSid: string): Promise<void> {
       await sessions.revokeUser(id, keepSid);

@@ -18,31 +18,47 @@ export const Instant = z.iso
   .meta({ description: 'An instant, ISO 8601 (responses: UTC with milliseconds)', example: '2026-11-30T09:00:00.000Z' });
 
 /**
- * Dates and instants the API takes lie in the years 1900 to 9998. Below 100, JavaScript reads a
- * year back from Postgres's text as 19xx; before 1900 zones ran on local mean time; and a week that
- * starts in 9998 still ends, with its last overnight shift, inside the four-digit years ISO 8601
- * strings and Postgres's input both need.
+ * Dates the API takes lie in the years 1900 to 9998, instants in 1900 to 9999. Below 100,
+ * JavaScript reads a year back from Postgres's text as 19xx; before 1900 zones ran on local mean
+ * time; and a week that starts in 9998 still ends, with its last overnight shift, inside the
+ * four-digit years that ISO 8601 strings and Postgres's input both need.
  */
 export const MIN_YEAR = 1900;
-export const MAX_YEAR = 9998;
-const representable = (d: Date) => d.getUTCFullYear() >= MIN_YEAR && d.getUTCFullYear() <= MAX_YEAR;
-const YEARS_MESSAGE = `must be between the years ${MIN_YEAR} and ${MAX_YEAR}`;
+export const MAX_DATE_YEAR = 9998;
+export const MAX_INSTANT_YEAR = 9999;
+const yearsWithin = (min: number, max: number) => (d: Date) => d.getUTCFullYear() >= min && d.getUTCFullYear() <= max;
+const yearsMessage = (min: number, max: number) => `must be between the years ${min} and ${max}`;
 
-export const CalendarDate = z
-  .string()
-  .regex(DATE_PATTERN, 'must be a date YYYY-MM-DD')
-  .refine((v) => {
-    const d = new Date(`${v}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
-  }, 'must be a real calendar date')
-  .refine((v) => representable(new Date(`${v}T00:00:00Z`)), YEARS_MESSAGE)
-  .meta({ description: `A calendar date, YYYY-MM-DD, in the years ${MIN_YEAR} to ${MAX_YEAR}`, example: '2026-11-30' });
+const isCalendarDate = (v: string) => {
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(v);
+};
+const dateWithin = (min: number, max: number) =>
+  z
+    .string()
+    .regex(DATE_PATTERN, 'must be a date YYYY-MM-DD')
+    .refine(isCalendarDate, 'must be a real calendar date')
+    .refine((v) => yearsWithin(min, max)(new Date(`${v}T00:00:00Z`)), yearsMessage(min, max));
+const instantWithin = (min: number, max: number) =>
+  z.iso.datetime({ offset: true }).refine((v) => yearsWithin(min, max)(new Date(v)), yearsMessage(min, max));
 
-/** An instant as a client sends it: ISO 8601 with an offset (`Z` or `+01:00`), in the years MIN_YEAR to MAX_YEAR. */
-export const InstantInput = z.iso
-  .datetime({ offset: true })
-  .refine((v) => representable(new Date(v)), YEARS_MESSAGE)
-  .meta({ description: `An instant, ISO 8601 with an offset, in the years ${MIN_YEAR} to ${MAX_YEAR}`, example: '2026-11-30T09:00:00.000Z' });
+export const CalendarDate = dateWithin(MIN_YEAR, MAX_DATE_YEAR).meta({
+  description: `A calendar date, YYYY-MM-DD, in the years ${MIN_YEAR} to ${MAX_DATE_YEAR}`,
+  example: '2026-11-30',
+});
+
+/** An instant as a client sends it: ISO 8601 with an offset (`Z` or `+01:00`), in the years MIN_YEAR to MAX_INSTANT_YEAR. */
+export const InstantInput = instantWithin(MIN_YEAR, MAX_INSTANT_YEAR).meta({
+  description: `An instant, ISO 8601 with an offset, in the years ${MIN_YEAR} to ${MAX_INSTANT_YEAR}`,
+  example: '2026-11-30T09:00:00.000Z',
+});
+
+/**
+ * A date or instant inside a cursor: whatever a stored row can hold (Postgres has no year 0 and
+ * takes four-digit years), so a cursor the server issued for an older row still pages on.
+ */
+export const StoredDate = dateWithin(1, 9999);
+export const StoredInstant = instantWithin(1, 9999);
 
 /**
  * Text Postgres stores as sent: it refuses NUL characters outright, and an unpaired surrogate

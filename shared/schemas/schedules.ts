@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isMonday } from '../time.js';
-import { CalendarDate, Cursor, Id, IdParam, Instant, InstantInput as InstantString, Limit, NullableText, Text } from './common.js';
+import { CalendarDate, Cursor, Id, IdParam, Instant, InstantInput as InstantString, Limit, NullableText, StoredDate, Text } from './common.js';
 
 export const SCHEDULE_STATUSES = ['draft', 'published'] as const;
 export const ScheduleStatus = z.enum(SCHEDULE_STATUSES);
@@ -29,7 +29,8 @@ export type UserShift = z.infer<typeof UserShift>;
 const scheduleFields = {
   id: Id,
   locationId: Id,
-  weekStart: CalendarDate.meta({ description: 'The Monday the week starts on, in the location time zone' }),
+  // As stored: a response never refuses a row the bounds on input came after.
+  weekStart: StoredDate.meta({ description: 'The Monday the week starts on, in the location time zone' }),
   status: ScheduleStatus,
   publishedAt: Instant.nullable(),
   createdAt: Instant,
