@@ -14,6 +14,10 @@ import { ApiSession } from './support/api.js';
 import { DESKTOP, launchChromium, openWindow, PHONE, screenshot } from './support/browser.js';
 import { ensureClientBuilt } from './support/builds.js';
 
+/** Waits for the tab's title: it is set once the screen has rendered, a moment after the address changes. */
+const titled = (page: Page, title: string) =>
+  page.waitForFunction((expected) => (globalThis as unknown as { document: { title: string } }).document.title === expected, title);
+
 /**
  * The browser app against the real server, in Debian's Chromium: a manager plans and publishes a
  * week, a crew member checks it on a phone and takes an open shift, an admin's deactivation
@@ -140,12 +144,12 @@ describe('a manager plans the week', () => {
   it('is asked to log in, then lands where they were going', async () => {
     await page.goto('/planner');
     await page.waitForURL(/\/login\?next=%2Fplanner/);
-    await expect(page.title()).resolves.toBe('Log in · Crew Plots Pro');
+    await titled(page, 'Log in · Crew Plots Pro');
     await screenshot(page, '01-login');
     await logIn(page, manager.email);
     await page.waitForURL(/\/planner/);
     await page.getByRole('heading', { level: 1, name: 'Planner' }).waitFor();
-    await expect(page.title()).resolves.toBe('Planner · Crew Plots Pro');
+    await titled(page, 'Planner · Crew Plots Pro');
   });
 
   it('creates next week as a draft', async () => {
@@ -286,7 +290,7 @@ describe('a crew member on a phone', () => {
     const shift = page.getByRole('article').filter({ hasText: 'Bartender' });
     await shift.getByText('22:00 – 06:00').waitFor();
     await shift.getByText('next day').waitFor();
-    await expect(page.title()).resolves.toBe('My shifts · Crew Plots Pro');
+    await titled(page, 'My shifts · Crew Plots Pro');
     await screenshot(page, '04-phone-my-shifts');
   });
 
@@ -317,7 +321,7 @@ describe('a crew member on a phone', () => {
       await adminPage.waitForURL(/\/people/);
       const alert = adminPage.getByRole('alert').filter({ hasText: 'Could not load the locations' });
       await alert.waitFor();
-      await expect(adminPage.title()).resolves.toBe('People · Crew Plots Pro');
+      await titled(adminPage, 'People · Crew Plots Pro');
       await expect(adminPage.getByRole('button', { name: 'Add person' }).isDisabled()).resolves.toBe(true);
       await adminPage.unroute(locations);
       await alert.getByRole('button', { name: 'Try again' }).click();
