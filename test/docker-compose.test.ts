@@ -64,6 +64,13 @@ describe('docker-compose.yml', () => {
     expect(app!.environment?.SESSION_SECRET).toMatch(/^\$\{SESSION_SECRET:\?/);
   });
 
+  it('publishes the app to the network, and Redis (which holds the sessions) to this machine only', () => {
+    expect(app!.ports).toEqual(['5000:5000']);
+    expect(redis!.ports).toEqual(['127.0.0.1:6379:6379']);
+    expect(cache.ports).toBeUndefined();
+    expect(postgres!.ports).toBeUndefined();
+  });
+
   it('declares every named volume it mounts', () => {
     expect(Object.keys(compose.volumes).sort()).toEqual(['postgres-data', 'redis-data']);
   });

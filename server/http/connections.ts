@@ -6,12 +6,8 @@ const ACCEPT_GRACE_MS = 250;
 /** How long a connection accepted just before shutdown gets to send its first request. */
 const FIRST_REQUEST_GRACE_MS = 2_000;
 
-interface ConnectionState {
-  /** The response being written on it, if a request is in progress. */
-  response: ServerResponse | undefined;
-  /** Whether it has answered a request: a client that has not sent one yet may be about to. */
-  served: boolean;
-}
+/** The response Node is writing on a connection, if any (it keeps it there from first write to finish). */
+const responseOn = (socket: Socket) => (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage ?? undefined;
 
 /**
  * A server's open connections, so shutdown can close each at its own moment: one between
@@ -20,30 +16,25 @@ interface ConnectionState {
  * `server.close()` would count it idle and close it under a request already on its way.
  *
  * Closing means destroying, as Node does: a half-closed socket would still read a request that
- * was on its way and run it, with no way left to answer.
+ * was on its way and run it, with no way left to answer. Per request this costs one set insertion;
+ * everything else happens once, at shutdown.
  */
 export class Connections {
-  private readonly open = new Map<Socket, ConnectionState>();
+  private readonly open = new Set<Socket>();
+  /** Connections that have had a request. */
+  private readonly served = new WeakSet<Socket>();
   private closing = false;
 
   constructor(private readonly server: Server) {
     server.on('connection', (socket: Socket) => {
-      this.open.set(socket, { response: undefined, served: false });
+      this.open.add(socket);
       socket.once('close', () => this.open.delete(socket));
     });
     // Ahead of the app, so the header is set before any handler can send its response.
     server.prependListener('request', (req, res) => {
-      // Responses from now on tell keep-alive clients to reconnect (elsewhere).
+      this.served.add(req.socket);
+      // Responses from now on tell keep-alive clients to reconnect (elsewhere); Node then closes.
       if (this.closing) res.setHeader('Connection', 'close');
-      const state = this.open.get(req.socket);
-      if (!state) return;
-      state.response = res;
-      res.once('close', () => {
-        state.response = undefined;
-        state.served = true;
-        // A response that went out before shutdown began kept the connection alive: end it now.
-        if (this.closing) req.socket.destroy();
-      });
     });
   }
 
@@ -57,14 +48,17 @@ export class Connections {
     await new Promise((resolve) => setTimeout(resolve, ACCEPT_GRACE_MS));
     // net's close, not http's: only stop listening, and close connections here, each when due.
     const closed = new Promise<void>((resolve) => net.Server.prototype.close.call(this.server, () => resolve()));
-    for (const [socket, state] of this.open) {
-      if (state.response) {
-        if (!state.response.headersSent) state.response.setHeader('Connection', 'close');
-      } else if (state.served) {
+    for (const socket of this.open) {
+      const response = responseOn(socket);
+      if (response) {
+        // In progress: its answer goes out, then the connection ends (keep-alive or not).
+        if (!response.headersSent) response.setHeader('Connection', 'close');
+        response.once('close', () => socket.destroy());
+      } else if (this.served.has(socket)) {
         socket.destroy();
       } else {
         const timer = setTimeout(() => {
-          if (!state.response) socket.destroy();
+          if (!responseOn(socket) && !socket.destroyed) socket.destroy();
         }, graceMs);
         timer.unref();
       }
@@ -74,6 +68,6 @@ export class Connections {
 
   /** The drain took too long: cut every connection. */
   closeAll(): void {
-    for (const socket of this.open.keys()) socket.destroy();
+    for (const socket of this.open) socket.destroy();
   }
 }
