@@ -12,6 +12,17 @@ import { createTestApp } from './support/test-app.js';
 
 /** The server as a process: boot on defaults, refuse bad config, shut down without dropping work. */
 
+/** A plain TCP connection to the server: what it has sent so far, and all of it once it closes. */
+async function rawConnection(port: number) {
+  const socket = net.connect(port, '127.0.0.1');
+  await new Promise((r) => socket.once('connect', r));
+  let response = '';
+  socket.on('data', (d) => (response += d.toString()));
+  // A reset shows as a response cut short, which the tests' assertions catch.
+  socket.on('error', () => {});
+  return { socket, received: () => response, closed: new Promise<string>((resolve) => socket.once('close', () => resolve(response))) };
+}
+
 /** The server on the suites' Postgres and Redis (with this run's key prefix), on a free port. */
 async function startOnTestServices() {
   const port = await freePort();
@@ -72,16 +83,12 @@ describe('SIGTERM under load', () => {
     const body = JSON.stringify({ email: 'nobody@test.crewplots.example', password: 'x'.repeat(40) });
     const inFlight = await Promise.all(
       Array.from({ length: 5 }, async () => {
-        const socket = net.connect(port, '127.0.0.1');
-        await new Promise((r) => socket.once('connect', r));
-        let response = '';
-        socket.on('data', (d) => (response += d.toString()));
-        const closed = new Promise<string>((resolve) => socket.once('close', () => resolve(response)));
+        const { socket, received, closed } = await rawConnection(port);
         // `Expect: 100-continue` makes the server say when it has read the headers and started
         // handling the request; until then the connection would count as idle and be closed.
         const started = new Promise<void>((resolve) => {
           const onData = () => {
-            if (response.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+            if (received().startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
               socket.off('data', onData);
               resolve();
             }
@@ -132,16 +139,7 @@ describe('SIGTERM with connections whose first request is still on its way', () 
   it('answers a request sent on a connection made before the signal, instead of resetting it', async () => {
     const server = await startOnTestServices();
     const { port } = server;
-    const sockets = await Promise.all(
-      Array.from({ length: 5 }, async () => {
-        const socket = net.connect(port, '127.0.0.1');
-        await new Promise((r) => socket.once('connect', r));
-        let response = '';
-        socket.on('data', (d) => (response += d.toString()));
-        socket.on('error', () => {});
-        return { socket, closed: new Promise<string>((resolve) => socket.once('close', () => resolve(response))) };
-      }),
-    );
+    const sockets = await Promise.all(Array.from({ length: 5 }, () => rawConnection(port)));
     // Accepted by the server (a request on a sixth connection has been answered since), but silent.
     expect((await fetch(`http://127.0.0.1:${port}/api/health/live`)).status).toBe(200);
     server.child.kill('SIGTERM');
