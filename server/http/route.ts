@@ -73,6 +73,10 @@ export interface RouteDef<P extends z.ZodType | undefined = any, Q extends z.Zod
   success: { status: number; schema: z.ZodType | null; description?: string };
   /** Error codes this route can answer with, besides validation and authentication. */
   errors?: ErrorCode[];
+  /** Accepts `If-Match: "<version>"` (API.md, preconditions); a stale version is a 412 `version_mismatch`. */
+  ifMatch?: boolean;
+  /** Content type of the success response when it is not JSON (`text/event-stream`, `text/calendar`). */
+  produces?: string;
   handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>>): Promise<unknown>;
 }
 
