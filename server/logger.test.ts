@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from '@jest/globals';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
-import { AppError } from './http/errors.js';
+import { AppError } from './errors.js';
 import { createLogger } from './logger.js';
 
 /** Lines a logger writes, as text. */

@@ -19,6 +19,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'service_unavailable',
   'internal',
+  'version_mismatch',
+  'gone',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -37,4 +39,6 @@ export interface Problem {
   code: ErrorCode;
   errors?: FieldError[];
   conflicts?: number[];
+  /** With `version_mismatch`: the schedule or shift as it is now. */
+  current?: unknown;
 }

@@ -1,5 +1,5 @@
 import type { Role } from '../../shared/schemas/users.js';
-import { AppError, forbidden, notFound } from '../http/errors.js';
+import { AppError, forbidden, notFound } from '../errors.js';
 import type { Actor } from './actor.js';
 
 /**

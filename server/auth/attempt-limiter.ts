@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { bounded } from '../redis/bounded.js';
 
 /**

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { User } from '../../shared/schemas/users.js';
 import type { Actor } from '../access/actor.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import type { Credentials, UsersRepository } from '../users/users.repository.js';
 import type { UsersService } from '../users/users.service.js';
 import { LOGIN_PER_ACCOUNT, LOGIN_PER_ADDRESS, PASSWORD_CHANGE_PER_USER, type AttemptLimiter } from './attempt-limiter.js';

@@ -1,7 +1,7 @@
 import session, { type SessionData } from 'express-session';
 import type { Redis } from 'ioredis';
 import type { Role } from '../../shared/schemas/users.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { bounded } from '../redis/bounded.js';
 
 /**

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import { actorFromSession, type Actor } from '../access/actor.js';
 import { chain } from '../http/chain.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { RedisSessionStore, type SessionAccess, type StoredSession } from './session.store.js';
 
 export const SESSION_COOKIE = 'crewplots.sid';

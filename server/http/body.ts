@@ -1,5 +1,5 @@
 import express, { type RequestHandler } from 'express';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const BODY_LIMIT = '1mb';

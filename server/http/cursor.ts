@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 
 /**
  * Opaque keyset cursors: the sort key of the last item, as base64url JSON. Clients pass them

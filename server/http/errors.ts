@@ -1,5 +1,6 @@
-import type { ErrorCode, FieldError } from '../../shared/errors.js';
+import type { ErrorCode } from '../../shared/errors.js';
 
+/** How each error code is answered over HTTP (API.md, Conventions). */
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   validation_failed: 400,
   unauthenticated: 401,
@@ -11,6 +12,8 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   schedule_published: 409,
   shift_overlap: 409,
   shift_taken: 409,
+  gone: 410,
+  version_mismatch: 412,
   payload_too_large: 413,
   unsupported_media_type: 415,
   unprocessable: 422,
@@ -27,6 +30,8 @@ const TITLE_BY_STATUS: Record<number, string> = {
   403: 'Forbidden',
   404: 'Not Found',
   409: 'Conflict',
+  410: 'Gone',
+  412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
@@ -35,41 +40,4 @@ const TITLE_BY_STATUS: Record<number, string> = {
   503: 'Service Unavailable',
 };
 
-export interface AppErrorOptions {
-  errors?: FieldError[];
-  conflicts?: number[];
-  /** Seconds, sent as `Retry-After` (429 and 503). */
-  retryAfter?: number;
-  cause?: unknown;
-}
-
-/**
- * The one error type of the server. Its `detail` is shown to the client, so it never carries SQL,
- * a Redis key or a stack; the underlying error goes in `cause`, which is logged, never sent.
- */
-export class AppError extends Error {
-  override name = 'AppError';
-  readonly status: number;
-  readonly errors?: FieldError[];
-  readonly conflicts?: number[];
-  readonly retryAfter?: number;
-
-  constructor(
-    readonly code: ErrorCode,
-    readonly detail: string,
-    options: AppErrorOptions = {},
-  ) {
-    super(detail, options.cause === undefined ? undefined : { cause: options.cause });
-    this.status = STATUS_BY_CODE[code];
-    this.errors = options.errors;
-    this.conflicts = options.conflicts;
-    this.retryAfter = options.retryAfter;
-  }
-
-  get title(): string {
-    return TITLE_BY_STATUS[this.status] ?? 'Error';
-  }
-}
-
-export const notFound = (what = 'resource') => new AppError('not_found', `No such ${what}.`);
-export const forbidden = (detail = 'You may not do this.') => new AppError('forbidden', detail);
+export const titleOf = (status: number): string => TITLE_BY_STATUS[status] ?? 'Error';

@@ -7,7 +7,7 @@ import { expectErrorLog, logEntries, testLogger } from '../../test/support/logs.
 import { accessLog } from './access-log.js';
 import { chain } from './chain.js';
 import { InFlight } from './in-flight.js';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 import { parseJsonBody, requireJsonBody } from './body.js';
 import { problemHandler } from './problem.js';
 import { securityHeaders } from './security-headers.js';
@@ -230,7 +230,7 @@ describe('InFlight', () => {
 
     let drained = false;
     const draining = inFlight.drain().then(() => (drained = true));
-    await expect(inFlight.run(async () => 'late')).rejects.toMatchObject({ code: 'service_unavailable', status: 503 });
+    await expect(inFlight.run(async () => 'late')).rejects.toMatchObject({ code: 'service_unavailable' });
     await new Promise((r) => setImmediate(r));
     expect(drained).toBe(false);
 

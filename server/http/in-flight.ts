@@ -1,4 +1,4 @@
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 
 /**
  * Counts route handlers that are still running. A handler outlives its request when the client

@@ -2,7 +2,8 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import { requestLog } from './access-log.js';
 import type { Problem } from '../../shared/errors.js';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
+import { statusOf, titleOf } from './errors.js';
 import { isDatabaseError, isDatabaseUnavailable } from '../db/errors.js';
 import { isRedisUnavailable } from '../redis/redis.client.js';
 
@@ -38,17 +39,19 @@ function fromRouter(err: unknown): AppError | undefined {
 }
 
 export function sendProblem(res: Response, error: AppError): void {
+  const status = statusOf(error.code);
   const body: Problem = {
     type: 'about:blank',
-    title: error.title,
-    status: error.status,
+    title: titleOf(status),
+    status,
     detail: error.detail,
     code: error.code,
     ...(error.errors ? { errors: error.errors } : {}),
     ...(error.conflicts ? { conflicts: error.conflicts } : {}),
+    ...(error.current !== undefined ? { current: error.current } : {}),
   };
   if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfter))));
-  res.status(error.status).type('application/problem+json').send(JSON.stringify(body));
+  res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
 /** Unknown /api paths answer in the API's own error shape, not Express's HTML page. */
@@ -83,7 +86,7 @@ export function problemHandler(logger: Logger, hooks: { databaseError?: () => vo
     if (!error) {
       requestLog(logger, req).error({ err }, 'unhandled error');
       error = new AppError('internal', 'Something went wrong on our side. It has been logged.');
-    } else if (error.status >= 500 && error.status !== 503) {
+    } else if (statusOf(error.code) >= 500 && error.code !== 'service_unavailable') {
       requestLog(logger, req).error({ err: error.cause ?? error, code: error.code }, error.detail);
     }
     sendProblem(res, error);

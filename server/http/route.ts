@@ -4,7 +4,8 @@ import type { ErrorCode } from '../../shared/errors.js';
 import type { Role } from '../../shared/schemas/users.js';
 import type { Actor } from '../access/actor.js';
 import { chain } from './chain.js';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
+import { RawJson } from '../raw-json.js';
 import { InFlight } from './in-flight.js';
 import { parseInput } from './validate.js';
 
@@ -32,10 +33,6 @@ export const PUBLIC_WITH_SESSION: Access = { kind: 'public', loadsSession: true 
 export const SIGNED_IN: Access = { kind: 'session' };
 export const rolesOnly = (...roles: Role[]): Access => ({ kind: 'session', roles });
 
-/** A response already serialised (a cache hit): sent as-is, so hit and miss are byte-identical. */
-export class RawJson {
-  constructor(readonly json: string | Buffer) {}
-}
 
 /** A status other than the route's usual one (an idempotent PUT that created, say). */
 export class Reply {

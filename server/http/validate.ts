@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { FieldError } from '../../shared/errors.js';
-import { AppError } from './errors.js';
+import { AppError } from '../errors.js';
 
 function toFieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((issue) => ({

@@ -3,7 +3,7 @@ import type { Location } from '../../shared/schemas/locations.js';
 import type { Database } from '../db/client.js';
 import { constraintViolation, SQLSTATE } from '../db/errors.js';
 import { locationMembers, locations, schedules, type LocationRow } from '../db/schema.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 export function toLocation(row: LocationRow): Location {
   return {

@@ -11,8 +11,8 @@ import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureFieldsAllowed, ensureVisible, locationPolicy } from '../access/policy.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import { AppError } from '../http/errors.js';
-import { RawJson } from '../http/route.js';
+import { AppError } from '../errors.js';
+import { RawJson } from '../raw-json.js';
 import type { LocationsRepository } from './locations.repository.js';
 
 /** Where the previous page of the location list (by name, then id) ended. */

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { overAge, type Sessions } from '../auth/sessions.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
 

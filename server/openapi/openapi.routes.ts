@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { PUBLIC, RawJson, defineRoute, type RouteDef } from '../http/route.js';
+import { RawJson } from '../raw-json.js';
+import { PUBLIC, defineRoute, type RouteDef } from '../http/route.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 /** Served from memory: built once, on first request, from the final route table. */

@@ -19,6 +19,7 @@ const Problem = z
     code: z.enum(ERROR_CODES),
     errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
     conflicts: z.array(z.number().int()).optional(),
+    current: z.record(z.string(), z.unknown()).optional().describe('With version_mismatch: the schedule or shift as it is now'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 

@@ -3,7 +3,7 @@ import type { Schedule, ScheduleSummary, Shift } from '../../shared/schemas/sche
 import type { Database } from '../db/client.js';
 import { constraintViolation, isConcurrencyAbort, SQLSTATE } from '../db/errors.js';
 import { schedules, shifts, users, type ScheduleRow } from '../db/schema.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 

@@ -3,7 +3,7 @@ import { and, eq } from 'drizzle-orm';
 import pg from 'pg';
 import { Schedule, Shift } from '../../shared/schemas/schedules.js';
 import { shifts } from '../db/schema.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { createSchedulesRepository } from './schedules.repository.js';
 import { MISSING_ID, createApiTestApp, expectProblem, hoursAfter, localTime, scenario, type Person, type Scenario } from '../../test/support/api.js';
 import { uniqueMonday } from '../../test/support/factories.js';

@@ -3,7 +3,7 @@ import type { Role, User } from '../../shared/schemas/users.js';
 import type { Database } from '../db/client.js';
 import { constraintViolation, SQLSTATE } from '../db/errors.js';
 import { locationMembers, locations, shifts, users, type UserRow } from '../db/schema.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 
 export interface MembershipRow {
   locationId: number;

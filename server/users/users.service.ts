@@ -7,9 +7,9 @@ import { ensureAllowed, ensureFieldsAllowed, ensureVisible, userPolicy } from '.
 import { hashPassword } from '../auth/password.js';
 import type { RedisSessionStore } from '../auth/session.store.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
-import { AppError } from '../http/errors.js';
+import { AppError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import { RawJson } from '../http/route.js';
+import { RawJson } from '../raw-json.js';
 import type { Logger } from '../logger.js';
 import type { MembershipRow, UserChanges, UsersRepository } from './users.repository.js';
 
