@@ -12,11 +12,11 @@ export const Id = z.number().int().min(1).max(MAX_ID).meta({ description: 'A pos
  * what the OpenAPI document shows (an integer with its bounds): a preprocess step is documented
  * by the schema it feeds.
  */
-const digitsParam = (digits: RegExp, min: number, max: number, message: string) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' && digits.test(v) ? Number(v) : v),
-    z.int({ error: message }).min(min, message).max(max, message),
-  );
+const digitsParam = (digits: RegExp, min: number, max: number, message: string, documentedDefault?: number) => {
+  const int = z.int({ error: message }).min(min, message).max(max, message);
+  // A default is stated on the integer itself: zod leaves `.default()` out of a documented input.
+  return z.preprocess((v) => (typeof v === 'string' && digits.test(v) ? Number(v) : v), documentedDefault === undefined ? int : int.meta({ default: documentedDefault }));
+};
 
 /** An id in a path or query string. */
 export const IdParam = digitsParam(/^[1-9][0-9]{0,9}$/, 1, MAX_ID, 'must be a positive integer id').meta({
@@ -95,9 +95,9 @@ export const NullableText = (max: number) =>
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
-export const Limit = digitsParam(/^[0-9]{1,3}$/, 1, MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`)
+export const Limit = digitsParam(/^[0-9]{1,3}$/, 1, MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`, DEFAULT_LIMIT)
   .default(DEFAULT_LIMIT)
-  .meta({ description: `Items per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}); anything else is a 400`, default: DEFAULT_LIMIT });
+  .meta({ description: `Items per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}); anything else is a 400` });
 
 export const Cursor = z.string().min(1).max(2048).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API issued');
 
