@@ -70,6 +70,18 @@ const TAGS: Record<string, string> = {
   openapi: 'This document.',
 };
 
+const SECURITY_SCHEMES = {
+  session: { type: 'apiKey', in: 'cookie', name: 'crewplots.sid', description: 'Set by POST /api/auth/login' },
+  metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /api/metrics' },
+} as const;
+
+/** Any of these lets a caller in (an empty list: no credentials needed). */
+const SECURITY: Record<RouteDef['access']['kind'], Array<keyof typeof SECURITY_SCHEMES>> = {
+  public: [],
+  session: ['session'],
+  metrics: ['session', 'metricsToken'],
+};
+
 function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
   const out: JsonSchema[] = [];
   for (const [where, schema] of [
@@ -107,18 +119,20 @@ export function buildOpenApiDocument(routes: readonly RouteDef[]) {
   const schemaOf = (schema: z.ZodType) => toSchema(schema, 'output', components);
   const paths: Record<string, Record<string, unknown>> = {};
   const tags = new Set<string>();
+  const schemes = new Set<keyof typeof SECURITY_SCHEMES>();
 
   for (const route of routes) {
     const tag = tagOf(route);
     tags.add(tag);
+    const security = SECURITY[route.access.kind];
+    for (const scheme of security) schemes.add(scheme);
     paths[openApiPath(route.path)] ??= {};
     paths[openApiPath(route.path)]![route.method] = {
       operationId: operationId(route),
       summary: route.summary,
       description: route.description,
       tags: [tag],
-      security:
-        route.access.kind === 'public' ? [] : route.access.kind === 'metrics' ? [{ session: [] }, { metricsToken: [] }] : [{ session: [] }],
+      security: security.map((scheme) => ({ [scheme]: [] })),
       parameters: parameters(route, components),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input', components) } } } } : {}),
       responses: responsesOf(route, schemaOf, components),
@@ -144,10 +158,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[]) {
     paths,
     components: {
       schemas: components,
-      securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: 'crewplots.sid', description: 'Set by POST /api/auth/login' },
-        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /api/metrics' },
-      },
+      securitySchemes: Object.fromEntries(Object.entries(SECURITY_SCHEMES).filter(([name]) => schemes.has(name as keyof typeof SECURITY_SCHEMES))),
     },
   };
 }
