@@ -259,6 +259,9 @@ describe('what the document says of every operation', () => {
   });
 });
 
+/** Many requests in a row, some hashing passwords: on two busy cores, far more than the usual 30 s. */
+const TOUR_TIMEOUT_MS = 180_000;
+
 describe('real answers, held to the document', () => {
   const check = () => responseChecker(doc);
 
@@ -351,7 +354,7 @@ describe('real answers, held to the document', () => {
     expect(statuses('POST /api/schedules/{id}/shifts')).toEqual([409, 201, 400]);
     expect(statuses('POST /api/schedules/{id}/shifts/{shiftId}/claim')).toEqual([200, 409]);
     expect(statuses('GET /api/metrics')).toEqual([200, 403, 401]);
-  });
+  }, TOUR_TIMEOUT_MS);
 
   it('a body that is not JSON, too large or malformed is refused as documented on every operation, GET included', async () => {
     const c = check();
@@ -365,7 +368,7 @@ describe('real answers, held to the document', () => {
       const malformed = c(method, path, await request(t.app)[method](url).set('Content-Type', 'application/json').send('{"a":'));
       expect({ operation, statuses: [notJson.status, tooLarge.status, malformed.status] }).toEqual({ operation, statuses: [415, 413, 400] });
     }
-  });
+  }, TOUR_TIMEOUT_MS);
 
   it('a server that is shutting down refuses every operation with a documented 503 and Retry-After', async () => {
     const c = check();
@@ -401,7 +404,7 @@ describe('real answers, held to the document', () => {
       refused += 1;
     }
     expect(refused).toBeGreaterThanOrEqual(26);
-  });
+  }, TOUR_TIMEOUT_MS);
 
   it('refused logins are a documented 429 with Retry-After', async () => {
     const c = check();
@@ -413,7 +416,7 @@ describe('real answers, held to the document', () => {
     }
     c('post', '/api/auth/login', res);
     expect(res.status).toBe(429);
-  });
+  }, TOUR_TIMEOUT_MS);
 });
 
 describe('If-Match, non-JSON successes, gone and version_mismatch, on a synthetic route table', () => {
