@@ -41,4 +41,6 @@ export interface Problem {
   conflicts?: number[];
   /** With `version_mismatch`: the schedule or shift as it is now. */
   current?: unknown;
+  /** With `version_mismatch`: who made its last change; null when unknown (not made through the API, or that person is gone). */
+  changedBy?: { id: number; name: string } | null;
 }

@@ -20,6 +20,11 @@ const Problem = z
     errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
     conflicts: z.array(z.number().int()).optional(),
     current: z.record(z.string(), z.unknown()).optional().describe('With version_mismatch: the schedule or shift as it is now'),
+    changedBy: z
+      .strictObject({ id: z.number().int(), name: z.string() })
+      .nullable()
+      .optional()
+      .describe('With version_mismatch: who made the last change to it; null when unknown'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
@@ -33,6 +38,18 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<
   }
   return rewrite(rest);
 }
+
+/** The precondition header of routes with `ifMatch` (server/http/if-match.ts reads it). */
+const IF_MATCH = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description:
+    'The `version` you loaded, quoted (`"3"`), or a list of them. When the target has changed since, the answer is 412 ' +
+    '`version_mismatch` with `current` and `changedBy`, and nothing changes. Without it the write goes ahead. ' +
+    '`*` sets no version; a weak (`W/"3"`) or unquoted tag is a 400.',
+  schema: { type: 'string', pattern: '^(\\*|"[1-9][0-9]{0,9}"(\\s*,\\s*"[1-9][0-9]{0,9}")*)$', examples: ['"3"'] },
+};
 
 const openApiPath = (path: string) => `/api${path.replace(/:([A-Za-z]+)/g, '{$1}')}`;
 
@@ -58,6 +75,7 @@ function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
       out.push({ name, in: where, required: where === 'path' || required.has(name), schema: property });
     }
   }
+  if (route.ifMatch) out.push(IF_MATCH);
   return out;
 }
 
@@ -68,6 +86,7 @@ function errorCodes(route: RouteDef): ErrorCode[] {
   if (route.access.kind !== 'public') codes.add('unauthenticated').add('service_unavailable');
   if ((route.access.kind === 'session' && route.access.roles) || route.access.kind === 'metrics') codes.add('forbidden');
   if (route.method !== 'get') codes.add('forbidden');
+  if (route.ifMatch) codes.add('validation_failed').add('version_mismatch');
   return [...codes];
 }
 
