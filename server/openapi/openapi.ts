@@ -19,7 +19,11 @@ const Problem = z
     code: z.enum(ERROR_CODES),
     errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
     conflicts: z.array(z.number().int()).optional(),
-    current: z.record(z.string(), z.unknown()).optional().describe('With version_mismatch: the schedule or shift as it is now'),
+    current: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .optional()
+      .describe('With version_mismatch: the schedule or shift as it is now; null for a shift deleted since'),
     changedBy: z
       .strictObject({ id: z.number().int(), name: z.string() })
       .nullable()

@@ -147,9 +147,15 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
     return week;
   }
 
-  /** Holds one shift of a held week; a stale If-Match is a 412 with the shift as it is now. */
+  /**
+   * Holds one shift of a held week; a stale If-Match is a 412 with the shift as it is now. A shift
+   * deleted since the caller loaded it (If-Match names the version they saw) is a 412 too, with
+   * `current: null`: of two managers deleting one shift, the second learns it is gone, not that it
+   * never was. Who deleted it is not recorded, so `changedBy` is null.
+   */
   async function lockShift(tx: Transaction, scheduleId: number, shiftId: number, precondition?: Precondition): Promise<Locked<ShiftRow>> {
     const shift = await repo.lockShift(tx, scheduleId, shiftId);
+    if (!shift && precondition !== undefined) throw versionMismatch('shift', null, null);
     if (!shift) throw notFound('shift');
     if (!preconditionHolds(precondition, shift.version)) throw versionMismatch('shift', await repo.shiftWithName(tx, shiftId), shift.changedBy);
     return shift;
