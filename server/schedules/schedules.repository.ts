@@ -1,5 +1,4 @@
 import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
-import { alias } from 'drizzle-orm/pg-core';
 import type { Schedule, ScheduleSummary, Shift } from '../../shared/schemas/schedules.js';
 import type { Database, Transaction } from '../db/client.js';
 import { constraintViolation, isConcurrencyAbort, SQLSTATE } from '../db/errors.js';
@@ -79,14 +78,6 @@ export const scheduleRef = (row: ScheduleRow): ScheduleRef => ({
   status: row.status,
   version: row.version,
 });
-
-/** Who made a row's last change, for the 412 that tells a stale writer whose change they missed. */
-const editor = alias(users, 'editor');
-const editorOf = (row: { editorId: number | null; editorName: string | null }): Editor | null =>
-  row.editorId === null || row.editorName === null ? null : { id: row.editorId, name: row.editorName };
-
-/** A row held for the rest of the transaction, with its last editor. */
-export type Locked<R> = R & { changedBy: Editor | null };
 
 const DEADLOCK_ATTEMPTS = 3;
 
@@ -289,25 +280,29 @@ export function createSchedulesRepository(db: Database) {
     },
 
     /** Holds the week's row until the transaction ends: every write of a week starts here. */
-    async lockSchedule(tx: Transaction, id: number): Promise<Locked<ScheduleRow> | null> {
-      const [row] = await tx
-        .select({ schedule: schedules, editorId: editor.id, editorName: editor.name })
-        .from(schedules)
-        .leftJoin(editor, eq(editor.id, schedules.updatedBy))
-        .where(eq(schedules.id, id))
-        .for('no key update', { of: schedules });
-      return row ? { ...row.schedule, changedBy: editorOf(row) } : null;
+    async lockSchedule(tx: Transaction, id: number): Promise<ScheduleRow | null> {
+      const [row] = await tx.select().from(schedules).where(eq(schedules.id, id)).for('no key update');
+      return row ?? null;
     },
 
     /** Holds a shift's row (after its week's: see above). */
-    async lockShift(tx: Transaction, scheduleId: number, shiftId: number): Promise<Locked<ShiftRow> | null> {
+    async lockShift(tx: Transaction, scheduleId: number, shiftId: number): Promise<ShiftRow | null> {
       const [row] = await tx
-        .select({ shift: shifts, editorId: editor.id, editorName: editor.name })
+        .select()
         .from(shifts)
-        .leftJoin(editor, eq(editor.id, shifts.updatedBy))
         .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId)))
-        .for('no key update', { of: shifts });
-      return row ? { ...row.shift, changedBy: editorOf(row) } : null;
+        .for('no key update');
+      return row ?? null;
+    },
+
+    /**
+     * Who made a held row's last change. Read apart from the lock: a row that was changed while
+     * the lock waited is re-read alone, and a joined editor would stay the one of the old row.
+     */
+    async editor(q: Query, userId: number | null): Promise<Editor | null> {
+      if (userId === null) return null;
+      const [row] = await q.select({ id: users.id, name: users.name }).from(users).where(eq(users.id, userId));
+      return row ?? null;
     },
 
     /** The week's next revision, e.g. for a shift change; `status` publishes or unpublishes it too. */

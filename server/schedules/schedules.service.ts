@@ -26,7 +26,7 @@ import { RawJson } from '../raw-json.js';
 import type { LocationsService } from '../locations/locations.service.js';
 import type { User } from '../../shared/schemas/users.js';
 import type { UsersService } from '../users/users.service.js';
-import { scheduleRef, type Locked, type SchedulesRepository, type ShiftValues } from './schedules.repository.js';
+import { scheduleRef, type SchedulesRepository, type ShiftValues } from './schedules.repository.js';
 
 export interface SchedulesServiceDeps {
   repo: SchedulesRepository;
@@ -143,7 +143,9 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
   async function lockWeek(tx: Transaction, id: number, precondition?: Precondition) {
     const week = await repo.lockSchedule(tx, id);
     if (!week) throw notFound('schedule');
-    if (!preconditionHolds(precondition, week.version)) throw versionMismatch('schedule', await repo.findWithShifts(id, tx), week.changedBy);
+    if (!preconditionHolds(precondition, week.version)) {
+      throw versionMismatch('schedule', await repo.findWithShifts(id, tx), await repo.editor(tx, week.updatedBy));
+    }
     return week;
   }
 
@@ -153,16 +155,18 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
    * `current: null`: of two managers deleting one shift, the second learns it is gone, not that it
    * never was. Who deleted it is not recorded, so `changedBy` is null.
    */
-  async function lockShift(tx: Transaction, scheduleId: number, shiftId: number, precondition?: Precondition): Promise<Locked<ShiftRow>> {
+  async function lockShift(tx: Transaction, scheduleId: number, shiftId: number, precondition?: Precondition): Promise<ShiftRow> {
     const shift = await repo.lockShift(tx, scheduleId, shiftId);
     if (!shift && precondition !== undefined) throw versionMismatch('shift', null, null);
     if (!shift) throw notFound('shift');
-    if (!preconditionHolds(precondition, shift.version)) throw versionMismatch('shift', await repo.shiftWithName(tx, shiftId), shift.changedBy);
+    if (!preconditionHolds(precondition, shift.version)) {
+      throw versionMismatch('shift', await repo.shiftWithName(tx, shiftId), await repo.editor(tx, shift.updatedBy));
+    }
     return shift;
   }
 
   /** A shift of the week changed: the week's next revision, declared for the cache and live screens. */
-  async function revise(tx: Transaction, touched: Touched, week: Locked<ScheduleRow>, editorId: number): Promise<void> {
+  async function revise(tx: Transaction, touched: Touched, week: ScheduleRow, editorId: number): Promise<void> {
     const row = await repo.bumpSchedule(tx, week.id, editorId);
     touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status });
   }
