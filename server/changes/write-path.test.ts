@@ -184,6 +184,16 @@ describe('after the commit', () => {
     ]);
   });
 
+  it('deleting a location is declared as each member’s locations changing, and their cached profiles follow', async () => {
+    const admin = await s.admin();
+    const place = await s.location({ name: 'Pop-up' });
+    const member = await s.crew([place, venue]);
+    expect((await admin.agent.get(`/api/users/${member.id}`).expect(200)).body.locationIds).toEqual([venue.id, place.id].sort((a, b) => a - b));
+    await admin.agent.delete(`/api/locations/${place.id}`).expect(204);
+    expect(published).toEqual([[{ kind: 'user', userId: member.id }]]);
+    expect((await admin.agent.get(`/api/users/${member.id}`).expect(200)).body.locationIds).toEqual([venue.id]);
+  });
+
   it('a publish that fails does not fail the write: answered 201, the cache is fresh, and the failure is counted and logged', async () => {
     const { schedule, at } = await week();
     await read(schedule.id);
