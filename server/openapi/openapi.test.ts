@@ -118,6 +118,28 @@ describe('GET /api/openapi.json', () => {
     expect(conflict.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
   });
 
+  it('documents If-Match and the 412 on PATCH and DELETE of schedules and shifts, and nowhere else', () => {
+    const withIfMatch = Object.entries(doc.paths)
+      .flatMap(([path, item]) => METHODS.filter((m) => item[m]?.parameters.some((p) => p.in === 'header' && p.name === 'If-Match')).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
+    expect(withIfMatch).toEqual([
+      'DELETE /api/schedules/{id}',
+      'DELETE /api/schedules/{id}/shifts/{shiftId}',
+      'PATCH /api/schedules/{id}',
+      'PATCH /api/schedules/{id}/shifts/{shiftId}',
+    ]);
+    for (const operation of withIfMatch) {
+      const [method, path] = operation.split(' ') as [string, string];
+      const responses = doc.paths[path]![method.toLowerCase() as 'patch']!.responses;
+      expect(responses['412']).toEqual({ description: 'Problem: version_mismatch', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+    }
+    const problem = doc.components.schemas.Problem as { properties: Record<string, unknown> };
+    expect(Object.keys(problem.properties)).toEqual(expect.arrayContaining(['current', 'changedBy']));
+    for (const name of ['Schedule', 'ScheduleSummary', 'Shift']) {
+      expect((doc.components.schemas[name] as { required: string[] }).required).toContain('version');
+    }
+  });
+
   it('takes its schemas from the shared zod schemas that validate requests and responses', () => {
     for (const name of ['User', 'Location', 'Schedule', 'ScheduleSummary', 'Shift', 'UserShift', 'CreatedSchedule', 'Problem']) {
       expect(doc.components.schemas[name]).toBeDefined();

@@ -68,7 +68,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       body: PatchScheduleBody,
       success: { status: 200, schema: Schedule },
       errors: ['not_found', 'forbidden'],
-      handler: ({ actor, params, body }) => schedules.setStatus(actor, params.id, body.status),
+      ifMatch: true,
+      handler: ({ actor, params, body, ifMatch }) => schedules.setStatus(actor, params.id, body.status, ifMatch),
     }),
     defineRoute({
       method: 'delete',
@@ -80,8 +81,9 @@ export function schedulesRoutes(schedules: SchedulesService) {
       params: IdPath,
       success: { status: 204, schema: null },
       errors: ['not_found', 'forbidden', 'schedule_published'],
-      handler: async ({ actor, params }) => {
-        await schedules.delete(actor, params.id);
+      ifMatch: true,
+      handler: async ({ actor, params, ifMatch }) => {
+        await schedules.delete(actor, params.id, ifMatch);
         return noContent();
       },
     }),
@@ -109,7 +111,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       body: PatchShiftBody,
       success: { status: 200, schema: Shift },
       errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap', 'conflict'],
-      handler: ({ actor, params, body }) => schedules.updateShift(actor, params.id, params.shiftId, body),
+      ifMatch: true,
+      handler: ({ actor, params, body, ifMatch }) => schedules.updateShift(actor, params.id, params.shiftId, body, ifMatch),
     }),
     defineRoute({
       method: 'delete',
@@ -120,9 +123,10 @@ export function schedulesRoutes(schedules: SchedulesService) {
       access: SIGNED_IN,
       params: ShiftPath,
       success: { status: 204, schema: null },
-      errors: ['not_found', 'forbidden'],
-      handler: async ({ actor, params }) => {
-        await schedules.deleteShift(actor, params.id, params.shiftId);
+      errors: ['not_found', 'forbidden', 'conflict'],
+      ifMatch: true,
+      handler: async ({ actor, params, ifMatch }) => {
+        await schedules.deleteShift(actor, params.id, params.shiftId, ifMatch);
         return noContent();
       },
     }),
