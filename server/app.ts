@@ -18,6 +18,8 @@ import { healthRoutes } from './health/health.routes.js';
 import { createLocationsRepository } from './locations/locations.repository.js';
 import { createLocationsService } from './locations/locations.service.js';
 import { locationsRoutes } from './locations/locations.routes.js';
+import { createLiveService } from './live/live.service.js';
+import { liveRoutes } from './live/live.routes.js';
 import { createHttpMetrics } from './metrics/http.metrics.js';
 import { requireMetricsAccess } from './metrics/metrics.access.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
@@ -33,9 +35,9 @@ export type AppDeps = Omit<Runtime, 'close'>;
 
 /** Repositories, services and the route table of one app: wired by hand, one way, no container. */
 export function createRoutes(deps: AppDeps) {
-  const { config, logger, database, redis, cache, metrics } = deps;
+  const { config, logger, database, redis, cache, metrics, live } = deps;
   const db = database.db;
-  const sessions = createSessions(config, redis.main);
+  const sessions = createSessions(config, redis.main, { onRevoked: (userId) => live.publisher.revoked(userId) });
 
   const usersRepo = createUsersRepository(db);
   const users = createUsersService({ repo: usersRepo, cache, sessions: sessions.store, logger });
@@ -54,6 +56,7 @@ export function createRoutes(deps: AppDeps) {
     ...locationsRoutes(locations),
     ...schedulesRoutes(schedules),
     ...metricsRoutes(metrics.registry),
+    ...liveRoutes(createLiveService({ live, sessionAccess: sessions.accessOf, loadUser: (id) => usersRepo.findById(id) })),
   ];
   routes.push(...openApiRoutes(() => routes));
   return { routes, sessions };

@@ -83,7 +83,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[]) {
     responses[String(status)] = {
       description: description ?? route.summary,
       ...(schema
-        ? { content: { [route.path === '/metrics' ? 'text/plain' : 'application/json']: { schema: toSchema(schema, 'output', components) } } }
+        ? { content: { [route.produces ?? (route.path === '/metrics' ? 'text/plain' : 'application/json')]: { schema: toSchema(schema, 'output', components) } } }
         : {}),
     };
     if (route.path.startsWith('/health') && schema) {
