@@ -89,7 +89,7 @@ const ROWS: Row[] = [
         .parse((res, done) => {
           res.once('data', () => {
             done(null, '');
-            res.destroy();
+            (res as unknown as { destroy(): void }).destroy();
           });
         }),
   },
