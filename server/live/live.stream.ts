@@ -16,11 +16,19 @@ export interface StreamOwner {
 /** Work shared by every stream a batch reaches: a person named in it is loaded once per instance, not once per stream. */
 export interface BatchContext {
   once<T>(key: string, load: () => Promise<T>): Promise<T>;
+  /** The framed text of what a batch shows one kind of viewer, made once for all streams that see the same. */
+  framed(key: string, make: () => string): string;
 }
 
 export function batchContext(): BatchContext {
   const started = new Map<string, Promise<unknown>>();
+  const frames = new Map<string, string>();
   return {
+    framed(key, make) {
+      let text = frames.get(key);
+      if (text === undefined) frames.set(key, (text = make()));
+      return text;
+    },
     once<T>(key: string, load: () => Promise<T>): Promise<T> {
       let p = started.get(key) as Promise<T> | undefined;
       if (!p) {
@@ -133,25 +141,33 @@ export class LiveStream {
     const { batch, ctx } = item;
     const own = batch.changes.some((c) => c.kind === 'user' && c.userId === this.userId);
     if (!own) {
-      this.deliver(batch, []);
+      this.deliver(batch, ctx, []);
       return undefined;
     }
     return this.refresh(ctx).then(
       (me) => {
-        if (me) this.deliver(batch, [{ name: 'me', data: { user: me } }]);
+        if (me) this.deliver(batch, ctx, [{ name: 'me', data: { user: me } }]);
       },
       () => this.end('error'),
     );
   }
 
-  private deliver(batch: LiveBatch, extra: LiveEvent[]): void {
+  private deliver(batch: LiveBatch, ctx: BatchContext, extra: LiveEvent[]): void {
     const events: LiveEvent[] = [];
-    for (const change of batch.changes) {
+    // Which changes this viewer gets, and as what: streams that get the same share one framed text.
+    let key = extra.length > 0 ? `me:${this.userId}` : '';
+    batch.changes.forEach((change, i) => {
       const event = eventsFor(this.access, change);
-      if (event) events.push(event);
-    }
+      if (!event) return;
+      events.push(event);
+      key += `,${i}${event.name}`;
+    });
     events.push(...extra);
-    if (events.length > 0) this.send(eventId(batch.g, batch.t), events);
+    if (events.length === 0) return;
+    this.write(
+      ctx.framed(key, () => frame(eventId(batch.g, batch.t), events)),
+      events,
+    );
   }
 
   /** Re-reads the session and the person (loaded once per instance for the batch); null when the stream ended. */
