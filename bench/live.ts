@@ -67,9 +67,13 @@ interface Stream {
   close(): void;
 }
 
+/** Tries again after a 503 (a session read that timed out on a saturated server), as a client library would. */
+const OPEN_ATTEMPTS = 10;
+
 function openStream(server: Server, cookie: string): Stream {
   let opened: () => void;
   let failed: (err: Error) => void;
+  let req: http.ClientRequest;
   const stream: Stream = {
     server,
     cookie,
@@ -79,8 +83,20 @@ function openStream(server: Server, cookie: string): Stream {
     }),
     close: () => req.destroy(),
   };
-  const req = http.get(`${server.url}/api/events`, { headers: { cookie, accept: 'text/event-stream' }, agent: false }, (res) => {
-    if (res.statusCode !== 200) return failed(new Error(`GET /api/events answered ${res.statusCode}`));
+  const attempt = (n: number) => {
+    req = http.get(`${server.url}/api/events`, { headers: { cookie, accept: 'text/event-stream' }, agent: false }, (res) => {
+      if (res.statusCode === 503 && n < OPEN_ATTEMPTS) {
+        res.resume();
+        retried += 1;
+        setTimeout(() => attempt(n + 1), 500);
+        return;
+      }
+      if (res.statusCode !== 200) return failed(new Error(`GET /api/events answered ${res.statusCode}`));
+      listen(res);
+    });
+    req.on('error', (err) => failed(err));
+  };
+  const listen = (res: http.IncomingMessage) => {
     res.setEncoding('utf8');
     let buffer = '';
     res.on('data', (chunk: string) => {
@@ -98,10 +114,13 @@ function openStream(server: Server, cookie: string): Stream {
       }
     });
     res.on('error', () => {});
-  });
-  req.on('error', (err) => failed(err));
+  };
+  attempt(1);
   return stream;
 }
+
+/** Stream openings answered 503 and tried again. */
+let retried = 0;
 
 /** RSS of a process in bytes, from /proc. */
 function rss(pid: number | undefined): number {
@@ -121,11 +140,13 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 let benchPublisher: LivePublisher | undefined;
 
 async function write(stack: Stack, server: Server, scheduleId: number, shiftId: number, notes: string): Promise<number> {
-  const res = await request(`${server.url}/api/schedules/${scheduleId}/shifts/${shiftId}`, {
-    method: 'PATCH',
-    headers: { cookie: stack.cookies.app[0]! },
-    body: { notes },
-  });
+  let res = await patchShift(stack, server, scheduleId, shiftId, notes);
+  // A saturated server answers 503 when a session read times out (bench/README.md, finding 5): send it again, as a client would.
+  for (let attempt = 1; res.status === 503 && attempt < OPEN_ATTEMPTS; attempt++) {
+    writeRetries += 1;
+    await sleep(300);
+    res = await patchShift(stack, server, scheduleId, shiftId, notes);
+  }
   const answered = performance.now();
   if (res.status !== 200) throw new Error(`PATCH shift answered ${res.status}: ${res.body.slice(0, 200)}`);
   if (benchPublisher) {
@@ -138,6 +159,20 @@ async function write(stack: Stack, server: Server, scheduleId: number, shiftId: 
 }
 
 const scheduleLocations = new Map<number, number>();
+let writeRetries = 0;
+
+const patchShift = (stack: Stack, server: Server, scheduleId: number, shiftId: number, notes: string) =>
+  request(`${server.url}/api/schedules/${scheduleId}/shifts/${shiftId}`, { method: 'PATCH', headers: { cookie: stack.cookies.app[0]! }, body: { notes } });
+
+/** Median of a few RSS samples: a single one catches the garbage collector mid-cycle. */
+async function steadyRss(pid: number | undefined): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    samples.push(rss(pid));
+    await sleep(200);
+  }
+  return median(samples);
+}
 
 async function detectPublisher(stack: Stack, probe: Stream): Promise<'server' | 'benchmark'> {
   const [scheduleId, shiftId] = stack.seeded.shifts[0]!;
@@ -187,7 +222,7 @@ async function main(): Promise<void> {
 
   // 1. memory per stream
   await sleep(2_000);
-  const before = servers.map((s) => rss(s.proc.child.pid));
+  const before = await Promise.all(servers.map((s) => steadyRss(s.proc.child.pid)));
   log(`open ${opts.streams} streams on each instance (${stack.cookies.app.length} sessions)`);
   const streams: Stream[] = [];
   for (const server of servers) {
@@ -199,9 +234,11 @@ async function main(): Promise<void> {
   }
   await Promise.all(streams.map((s) => s.opened));
   await sleep(3_000);
-  const after = servers.map((s) => rss(s.proc.child.pid));
+  const after = await Promise.all(servers.map((s) => steadyRss(s.proc.child.pid)));
   const perStream = servers.map((_, i) => (after[i]! - before[i]!) / opts.streams);
   results.memory = { before, after, perStream };
+  if (retried > 0) log(`${retried} stream openings were answered 503 (session read timed out) and tried again`);
+  results.openRetries = retried;
   log(`RSS per open stream: ${perStream.map((b) => `${(b / 1024).toFixed(1)} KB`).join(', ')}`);
   const gauges = await Promise.all(servers.map(async (s) => metric(await scrape(s.url, METRICS_TOKEN), 'crewplots_live_streams')));
   log(`crewplots_live_streams: ${gauges.join(', ')}`);
@@ -268,6 +305,8 @@ async function main(): Promise<void> {
     max: latencies.at(-1) ?? NaN,
   };
   results.delivery = delivery;
+  results.writeRetries = writeRetries;
+  if (writeRetries > 0) log(`${writeRetries} writes were answered 503 (session read timed out) and sent again`);
   log(`delivery to the other instance: p50 ${delivery.p50.toFixed(1)} ms, p99 ${delivery.p99.toFixed(1)} ms, max ${delivery.max.toFixed(1)} ms over ${delivery.deliveries} deliveries; ${missing} missing`);
 
   // 3. refetch storm: every stream refetches the week it was told changed
