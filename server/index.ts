@@ -55,12 +55,14 @@ async function main(): Promise<void> {
   installShutdown(connections, inFlight, runtime);
 }
 
-function installShutdown(connections: Connections, inFlight: InFlight, deps: Pick<Runtime, 'logger' | 'close'>): void {
+function installShutdown(connections: Connections, inFlight: InFlight, deps: Pick<Runtime, 'logger' | 'close' | 'live'>): void {
   let stopping = false;
   const stop = async (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
     deps.logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
+    // Event streams never finish by themselves: end them with a hint to reconnect (to another instance).
+    deps.live.endStreams();
     const closed = connections.close();
     const forced = setTimeout(() => {
       deps.logger.warn('drain timed out: closing the remaining connections');

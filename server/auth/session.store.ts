@@ -86,6 +86,8 @@ export class RedisSessionStore extends session.Store {
     private readonly defaultTtlSeconds: number,
     /** How long a session operation may keep a request waiting (lag-aware, see bounded()). */
     private readonly timeoutMs = 500,
+    /** Told after sessions of a user were deleted (logout, revocation), so their open event streams end. */
+    private readonly onRevoked: (userId: number) => void = () => {},
   ) {
     super();
     if (!('sessionUpdateIfExists' in redis)) {
@@ -206,6 +208,7 @@ export class RedisSessionStore extends session.Store {
         const pipeline = this.redis.pipeline().del(key);
         if (userId !== undefined) pipeline.zrem(this.indexKey(userId), sid);
         await pipeline.exec();
+        if (userId !== undefined) this.onRevoked(userId);
       }),
     ).then(() => callback?.(), (err: unknown) => callback?.(err));
   }
@@ -229,6 +232,7 @@ export class RedisSessionStore extends session.Store {
         pipeline.srem(this.legacyIndexKey(userId), ...sids);
         const results = (await pipeline.exec()) ?? [];
         for (const [err] of results) if (err) throw err;
+        this.onRevoked(userId);
         return results.slice(0, sids.length).reduce((n, [, deleted]) => n + Number(deleted), 0);
       }),
     );

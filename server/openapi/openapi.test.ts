@@ -140,6 +140,14 @@ describe('GET /api/openapi.json', () => {
     }
   });
 
+  it('documents the event stream as text/event-stream, naming its events', () => {
+    const events = doc.paths['/api/events']!.get!;
+    const ok = events.responses['200'] as { description: string; content: Record<string, unknown> };
+    expect(Object.keys(ok.content)).toEqual(['text/event-stream']);
+    for (const name of ['schedule', 'schedule.removed', 'me', 'notification', 'session.ended', 'reset']) expect(ok.description).toContain(`\`${name}\``);
+    expect(Object.keys(events.responses)).toEqual(expect.arrayContaining(['200', '401', '503']));
+  });
+
   it('takes its schemas from the shared zod schemas that validate requests and responses', () => {
     for (const name of ['User', 'Location', 'Schedule', 'ScheduleSummary', 'Shift', 'UserShift', 'CreatedSchedule', 'Problem']) {
       expect(doc.components.schemas[name]).toBeDefined();
