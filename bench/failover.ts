@@ -47,8 +47,12 @@ interface Sample {
   t: number;
   op: string;
   status: number;
+  /** Who answered a 5xx: HAProxy's own page, or the app's problem+json. */
   error?: string;
 }
+
+const answeredBy = (res: { status: number; headers: http.IncomingHttpHeaders }) =>
+  res.status < 500 ? undefined : String(res.headers['content-type']).startsWith('application/problem+json') ? 'app' : 'haproxy';
 
 interface Result {
   scenario: string;
@@ -134,6 +138,7 @@ async function scenario(name: 'sigterm' | 'kill9', seeded: Seeded, dbUrl: string
           const email = `crew${(loginSeq++ % CREW) + 1}@bench.crewplots.example`;
           const res = await request(`${base}/api/auth/login`, { method: 'POST', body: { email, password: PASSWORD }, agent, timeoutMs: 15_000 });
           status = res.status;
+          error = answeredBy(res);
           if (status === 200) logins.push({ cookie: cookieOf(res, 'crewplots.sid'), t: now() });
         } else if (r < 0.9) {
           const user = r < 0.5;
@@ -141,7 +146,9 @@ async function scenario(name: 'sigterm' | 'kill9', seeded: Seeded, dbUrl: string
           const url = user
             ? `/api/users/${seeded.userIds[Math.floor(Math.random() * seeded.userIds.length)]}`
             : `/api/schedules/${seeded.scheduleIds[Math.floor(Math.random() * seeded.scheduleIds.length)]}`;
-          status = (await request(`${base}${url}`, { agent, headers: { cookie: cookies[w % cookies.length]! }, timeoutMs: 15_000 })).status;
+          const res = await request(`${base}${url}`, { agent, headers: { cookie: cookies[w % cookies.length]! }, timeoutMs: 15_000 });
+          status = res.status;
+          error = answeredBy(res);
         } else {
           op = 'edit-shift';
           const [scheduleId, shiftId] = shifts[seq % shifts.length]!;
@@ -150,15 +157,15 @@ async function scenario(name: 'sigterm' | 'kill9', seeded: Seeded, dbUrl: string
           writes.set(shiftId, attempts);
           const attempt = { notes, acked: false };
           attempts.push(attempt);
-          status = (
-            await request(`${base}/api/schedules/${scheduleId}/shifts/${shiftId}`, {
-              method: 'PATCH',
-              body: { notes },
-              agent,
-              headers: { cookie: cookies[w % cookies.length]! },
-              timeoutMs: 15_000,
-            })
-          ).status;
+          const res = await request(`${base}/api/schedules/${scheduleId}/shifts/${shiftId}`, {
+            method: 'PATCH',
+            body: { notes },
+            agent,
+            headers: { cookie: cookies[w % cookies.length]! },
+            timeoutMs: 15_000,
+          });
+          status = res.status;
+          error = answeredBy(res);
           attempt.acked = status === 200;
         }
       } catch (err) {
@@ -204,7 +211,10 @@ async function scenario(name: 'sigterm' | 'kill9', seeded: Seeded, dbUrl: string
   }
   const failed = samples.filter((s) => s.status === 0 || s.status >= 500);
   const failedByOp: Record<string, number> = {};
-  for (const f of failed) failedByOp[`${f.op} ${f.status || f.error}`] = (failedByOp[`${f.op} ${f.status || f.error}`] ?? 0) + 1;
+  for (const f of failed) {
+    const key = `${f.op} ${f.status || ''} ${f.error ?? ''}`.replace(/\s+/g, ' ').trim();
+    failedByOp[key] = (failedByOp[key] ?? 0) + 1;
+  }
   const haproxyDown = proxy.output().split('\n').filter((l) => / is DOWN/.test(l)).map((l) => l.replace(/^.*(Server \S+ is DOWN, reason: [^,]+(, code: \d+)?).*$/, '$1'));
 
   await proxy.stop();
