@@ -47,7 +47,7 @@ export function createWrites(deps: Pick<AppDeps, 'cache' | 'live' | 'logger' | '
 }
 
 /** Repositories, services and the route table of one app: wired by hand, one way, no container. */
-export function createRoutes(deps: AppDeps) {
+export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
   const { config, logger, database, redis, cache, metrics } = deps;
   const db = database.db;
   const sessions = createSessions(config, redis.main);
@@ -64,7 +64,7 @@ export function createRoutes(deps: AppDeps) {
   });
 
   const routes: RouteDef[] = [
-    ...healthRoutes(createHealthService({ redis: redis.main, database })),
+    ...healthRoutes(createHealthService({ redis: redis.main, database, draining: options.draining })),
     ...authRoutes(auth, sessions),
     ...usersRoutes(users),
     ...locationsRoutes(locations),
@@ -78,12 +78,14 @@ export function createRoutes(deps: AppDeps) {
 export interface AppOptions {
   /** Counts running route handlers, for shutdown to wait on (index.ts). */
   inFlight?: InFlight;
+  /** True once shutdown has begun: readiness answers 503 so a balancer moves traffic away first. */
+  draining?: () => boolean;
 }
 
 /** Builds the Express app from connected dependencies. Never listens: index.ts and tests do. */
 export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const { config, logger } = deps;
-  const { routes, sessions } = createRoutes(deps);
+  const { routes, sessions } = createRoutes(deps, options);
   const httpMetrics = createHttpMetrics(deps.metrics.registry);
   httpMetrics.watchRedis(deps.redis.main, 'main');
   if (deps.redis.cache !== deps.redis.main) httpMetrics.watchRedis(deps.redis.cache, 'cache');
