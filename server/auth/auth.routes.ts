@@ -1,28 +1,29 @@
 import { LoginBody, PasswordChangeBody, AuthResponse } from '../../shared/schemas/users.js';
 import { PUBLIC_WITH_SESSION, SIGNED_IN, defineRoute, noContent } from '../http/route.js';
 import type { AuthService } from './auth.service.js';
+import type { DeviceCookies } from './device-cookie.js';
 import type { Sessions } from './sessions.js';
 
-export function authRoutes(auth: AuthService, sessions: Sessions) {
+export function authRoutes(auth: AuthService, sessions: Sessions, devices: DeviceCookies) {
   return [
     defineRoute({
       method: 'post',
       path: '/auth/login',
-      summary: 'Sign in; answers with the user and a fresh session cookie',
+      summary: 'Sign in; answers with the user, a fresh session cookie and the device cookie',
       access: PUBLIC_WITH_SESSION,
       body: LoginBody,
       success: { status: 200, schema: AuthResponse },
       errors: ['unauthenticated', 'forbidden', 'rate_limited', 'service_unavailable'],
-      handler: async ({ body, req }) => {
-        const login = await auth.verifyLogin(body.email, body.password, req.ip ?? 'unknown');
+      handler: async ({ body, req, res }) => {
+        const login = await auth.verifyLogin(body.email, body.password, { address: req.ip ?? 'unknown', device: devices.read(req) });
         const actor = await sessions.establish(req, login.access, login.confirm);
-        try {
-          return { user: await auth.me(actor) };
-        } catch (err) {
+        const user = await auth.me(actor).catch(async (err: unknown) => {
           // Deactivated in the moment since: the revocation has this session, but no cookie either.
           await sessions.discard(req);
           throw err;
-        }
+        });
+        devices.issue(res, login.device);
+        return { user };
       },
     }),
     defineRoute({
