@@ -51,7 +51,9 @@ const devicePairOf = (res: request.Response) => deviceCookieOf(res)?.split(';')[
 /** The owner signs in once from their own browser and keeps its device cookie. */
 async function ownerDevice(account: Account, app = t): Promise<string> {
   const res = await login(account.email, ACCOUNT_PASSWORD, { address: freshAddress(), app }).expect(200);
-  return devicePairOf(res)!;
+  const pair = devicePairOf(res);
+  expect(pair).toMatch(/^crewplots\.dev=/);
+  return pair!;
 }
 
 const crew = () => makeAccount(t.deps.database.db, 'crew');
@@ -86,6 +88,7 @@ describe('the device cookie', () => {
     const device = await ownerDevice(account);
     const again = devicePairOf(await login(account.email, ACCOUNT_PASSWORD, { address: freshAddress(), device }).expect(200))!;
     const idOf = (pair: string) => decodeURIComponent(pair).split('.')[2];
+    expect(idOf(again)).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(idOf(again)).toBe(idOf(device));
   });
 });
