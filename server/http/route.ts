@@ -132,7 +132,7 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
     } else if (route.access.kind === 'metrics') {
       guards.push(...access.requireMetricsAccess);
     }
-    if (route.body) guards.push(parseJsonBody(route.access.kind === 'public' ? PUBLIC_BODY_LIMIT : SIGNED_IN_BODY_LIMIT));
+    const body = route.body ? [parseJsonBody(route.access.kind === 'public' ? PUBLIC_BODY_LIMIT : SIGNED_IN_BODY_LIMIT)] : [];
     const noStore = dependsOnCaller(route.access);
     const label: RequestHandler = (_req, res, next) => {
       res.locals.route = route.path;
@@ -140,7 +140,7 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
       if (noStore) res.setHeader('Cache-Control', 'no-store');
       next();
     };
-    router[route.method](route.path, chain([label, ...guards]), async (req, res) => {
+    router[route.method](route.path, chain([label, ...guards, ...body]), async (req, res) => {
       const ctx: HandlerContext<unknown, unknown, unknown> = {
         params: route.params ? parseInput(route.params, req.params, 'path') : undefined,
         query: route.query ? parseInput(route.query, req.query ?? {}, 'query') : undefined,
