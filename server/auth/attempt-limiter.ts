@@ -8,7 +8,7 @@ import { bounded } from '../redis/bounded.js';
  *
  * Each counter is one sorted set whose members stop counting at their score (Redis time, ms):
  * `f:<attempt>` is a failure, counted for the limit's window (a sliding window); `p:<attempt>`
- * is an attempt in flight, held by a short lease. An attempt is let in while failures plus
+ * is an attempt in flight, held by a lease. An attempt is let in while failures plus
  * attempts in flight stay under the limit; when failures alone reach it, the answer is a 429
  * until the oldest of them leaves the window; when attempts in flight fill the rest, it waits
  * for them to end. So a burst of guesses never gets more than the limit's tries, and a burst of
@@ -89,7 +89,11 @@ export interface Attempt {
 export interface AttemptLimiterOptions {
   /** Redis calls each wait at most this long (see bounded()). */
   timeoutMs: number;
-  /** How long an attempt in flight holds its place: longer than a password check ever takes. */
+  /**
+   * How long an attempt in flight holds its place: far longer than a password check takes even
+   * on a starved machine, since an attempt still running when its lease ends lets one more in.
+   * A lease left by a crashed instance only takes one place of the limit until then.
+   */
   leaseMs?: number;
   /** How long an attempt waits for others in flight before it is refused. */
   maxWaitMs?: number;
@@ -102,7 +106,7 @@ const refused = (retryAfterMs: number) =>
   new AppError('rate_limited', 'Too many failed attempts. Try again later.', { retryAfter: retryAfterMs / 1000 });
 
 export function createAttemptLimiter(redis: Redis, prefix: string, options: AttemptLimiterOptions) {
-  const { timeoutMs, leaseMs = 10_000, maxWaitMs = 5_000 } = options;
+  const { timeoutMs, leaseMs = 60_000, maxWaitMs = 10_000 } = options;
   if (!('attemptAdmit' in redis)) {
     redis.defineCommand('attemptAdmit', { numberOfKeys: 1, lua: ADMIT });
     redis.defineCommand('attemptFail', { numberOfKeys: 1, lua: FAIL });
