@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { ACCOUNT_PASSWORD, makeAccount, signIn } from './support/accounts.js';
+import { ACCOUNT_PASSWORD, makeAccount, sessionCookieOf, signIn } from './support/accounts.js';
 import { freePort } from './support/redis-server.js';
 import { bareEnv, spawnServer, startServer, type ServerProcess } from './support/server-process.js';
 import { createTestApp } from './support/test-app.js';
@@ -209,7 +209,7 @@ describe('SIGTERM with a handler whose client has gone away', () => {
       body: JSON.stringify({ email, password: ACCOUNT_PASSWORD }),
     });
     expect(login.status).toBe(200);
-    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const cookie = sessionCookieOf(login.headers.getSetCookie())!;
 
     const lock = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await lock.connect();
