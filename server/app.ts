@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
 
   app.use('/api', api);
   const clientBuild = findClientBuild();
-  if (clientBuild) app.use(clientApp(clientBuild));
+  if (clientBuild) app.use(clientApp(clientBuild, { sourceMaps: !config.isProduction }));
   app.use(problemHandler(logger, { databaseError: httpMetrics.postgresError }));
   return app;
 }
