@@ -8,10 +8,10 @@ import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
 import type { Location, User } from '../../shared/index.js';
 import { insertUser, uniqueEmail } from '../support/factories.js';
 import { testLogger } from '../support/logs.js';
-import { freePort } from '../support/redis-server.js';
-import { bareEnv, startServer, type ServerProcess } from '../support/server-process.js';
+import type { ServerProcess } from '../support/server-process.js';
 import { ApiSession } from './support/api.js';
-import { DESKTOP, launchChromium, openWindow, PHONE, screenshot } from './support/browser.js';
+import { DESKTOP, launchChromium, logIn as logInAs, openWindow, PHONE, screenshot } from './support/browser.js';
+import { startAppServer, stopAppServer } from './support/app-server.js';
 import { ensureClientBuilt } from './support/builds.js';
 
 /** Waits for the tab's title: it is set once the screen has rendered, a moment after the address changes. */
@@ -44,11 +44,7 @@ const pageErrors: string[] = [];
 /** The Monday after this one at the location: far enough ahead that every shift is upcoming. */
 const week = addWeeks(mondayOf(new Date(), ZONE), 1);
 
-async function logIn(page: Page, email: string): Promise<void> {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-}
+const logIn = (page: Page, email: string) => logInAs(page, email, PASSWORD);
 
 function watchErrors(page: Page): void {
   page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -61,18 +57,7 @@ beforeAll(async () => {
   database = await openDatabase(config, testLogger());
   await insertUser(database.db, { email: adminEmail, name: 'Ada Admin', role: 'admin', passwordHash: await hashPassword(PASSWORD) });
 
-  const port = await freePort();
-  server = await startServer(
-    bareEnv({
-      PORT: String(port),
-      DATABASE_URL: process.env.DATABASE_URL!,
-      REDIS_PREFIX: process.env.REDIS_PREFIX!,
-      ...(process.env.REDIS_HOST ? { REDIS_HOST: process.env.REDIS_HOST } : {}),
-      ...(process.env.REDIS_PORT ? { REDIS_PORT: process.env.REDIS_PORT } : {}),
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-    }),
-  );
+  server = await startAppServer();
 
   const admin = new ApiSession(server.url);
   await admin.login(adminEmail, PASSWORD);
@@ -123,10 +108,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  if (server) {
-    server.child.kill('SIGTERM');
-    await server.exited;
-  }
+  await stopAppServer(server);
   await database?.close();
 }, 30_000);
 
@@ -169,7 +151,7 @@ describe('a manager plans the week', () => {
     await dialog.getByText('8 h, ends the next day').waitFor();
     await dialog.getByRole('button', { name: 'Add shift' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await page.getByRole('button', { name: new RegExp(`^Edit ${alex.name}'s shift: Bartender, Tuesday .*22:00 – 06:00, ends the next day$`) }).waitFor();
+    await page.getByRole('button', { name: new RegExp(`^Edit ${alex.name}'s shift on Tuesday .*: 22:00 – 06:00 ends the next day, as Bartender$`) }).waitFor();
   });
 
   it('adds an open shift in its own row', async () => {
@@ -181,7 +163,7 @@ describe('a manager plans the week', () => {
     await dialog.getByLabel('Ends').fill('23:30');
     await dialog.getByRole('button', { name: 'Add shift' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await page.getByRole('button', { name: /^Edit open shift: Barback, Friday .*17:00 – 23:30$/ }).waitFor();
+    await page.getByRole('button', { name: /^Edit open shift on Friday .*: 17:00 – 23:30 as Barback$/ }).waitFor();
   });
 
   it('asks before deleting a shift, and saving waits for the answer', async () => {
