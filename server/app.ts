@@ -94,6 +94,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const access = {
     requireSession: sessions.requireSession,
     optionalSession: sessions.optionalSession,
+    actorIfAny: sessions.actorIfAny,
     requireMetricsAccess: requireMetricsAccess(config.metricsToken, sessions),
   };
   api.use(buildRouter(routes, access, options.inFlight));

@@ -108,7 +108,7 @@ describe('GET /api/openapi.json', () => {
         const inPath = op.parameters.filter((p) => p.in === 'path');
         expect(inPath.map((p) => p.name).sort()).toEqual([...names].sort());
         expect(inPath.every((p) => p.required)).toBe(true);
-        const isPublic = path === '/api/auth/login' || path === '/api/openapi.json' || path.startsWith('/api/health');
+        const isPublic = path === '/api/auth/login' || path === '/api/auth/session' || path === '/api/openapi.json' || path.startsWith('/api/health');
         expect({ path, method, open: op.security.length === 0 }).toEqual({ path, method, open: isPublic });
       }
     }

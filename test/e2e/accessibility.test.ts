@@ -2,18 +2,12 @@ import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { hashPassword } from '../../server/auth/password.js';
-import { loadConfig } from '../../server/config.js';
-import { openDatabase, type DatabaseHandle } from '../../server/db/client.js';
 import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
 import type { Location, User } from '../../shared/index.js';
-import { insertUser, uniqueEmail } from '../support/factories.js';
-import { testLogger } from '../support/logs.js';
+import { uniqueEmail } from '../support/factories.js';
 import type { ServerProcess } from '../support/server-process.js';
-import { ApiSession } from './support/api.js';
-import { startAppServer, stopAppServer } from './support/app-server.js';
-import { DESKTOP, launchChromium, logIn, openWindow, PHONE, screenshot } from './support/browser.js';
-import { ensureClientBuilt } from './support/builds.js';
+import { startBrowserScenario, type BrowserScenario } from './support/app-server.js';
+import { DESKTOP, logIn, openWindow, PHONE, screenshot } from './support/browser.js';
 
 /**
  * axe-core over every screen and dialog of the app, as an admin, a manager and a crew member, on
@@ -30,7 +24,7 @@ const thisWeek = mondayOf(new Date(), ZONE);
 const nextWeek = addWeeks(thisWeek, 1);
 
 let server: ServerProcess;
-let database: DatabaseHandle;
+let scenario: BrowserScenario | undefined;
 let browser: Browser;
 let location: Location;
 const emails = { admin: uniqueEmail('admin'), manager: '', crew: '' };
@@ -69,14 +63,9 @@ async function auditDialog(page: Page, opener: Locator, name: string | RegExp, w
 }
 
 beforeAll(async () => {
-  ensureClientBuilt();
-  const config = loadConfig(process.env);
-  database = await openDatabase(config, testLogger());
-  await insertUser(database.db, { email: emails.admin, name: 'Ada Admin', role: 'admin', passwordHash: await hashPassword(PASSWORD) });
-  server = await startAppServer();
-
-  const admin = new ApiSession(server.url);
-  await admin.login(emails.admin, PASSWORD);
+  scenario = await startBrowserScenario(emails.admin, PASSWORD);
+  ({ server, browser } = scenario);
+  const { admin } = scenario;
   location = await admin.call<Location>('POST', '/locations', { name: `Canal Café ${suffix}`, address: 'Herengracht 1, Amsterdam', timezone: ZONE });
   const person = (name: string, role: 'manager' | 'crew', position: string) =>
     admin.call<User>('POST', '/users', { email: uniqueEmail(role), name, role, password: PASSWORD, memberships: [{ locationId: location.id, position }] });
@@ -104,13 +93,10 @@ beforeAll(async () => {
     }
     if (publish) await admin.call('PATCH', `/schedules/${schedule.id}`, { status: 'published' });
   }
-  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await stopAppServer(server);
-  await database?.close();
+  await scenario?.close();
 }, 30_000);
 
 /** Goes to a screen and waits for its heading and for whatever it loads. */

@@ -1,18 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { hashPassword } from '../../server/auth/password.js';
-import { loadConfig } from '../../server/config.js';
-import { openDatabase, type DatabaseHandle } from '../../server/db/client.js';
 import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
 import type { Location, User } from '../../shared/index.js';
-import { insertUser, uniqueEmail } from '../support/factories.js';
-import { testLogger } from '../support/logs.js';
+import { uniqueEmail } from '../support/factories.js';
 import type { ServerProcess } from '../support/server-process.js';
-import { ApiSession } from './support/api.js';
-import { DESKTOP, launchChromium, logIn as logInAs, openWindow, PHONE, screenshot } from './support/browser.js';
-import { startAppServer, stopAppServer } from './support/app-server.js';
-import { ensureClientBuilt } from './support/builds.js';
+import { DESKTOP, logIn as logInAs, openWindow, PHONE, screenshot } from './support/browser.js';
+import { startBrowserScenario, type BrowserScenario } from './support/app-server.js';
 
 /** Waits for the tab's title: it is set once the screen has rendered, a moment after the address changes. */
 const titled = (page: Page, title: string) =>
@@ -32,7 +26,7 @@ const ZONE = 'Europe/Amsterdam';
 const suffix = randomBytes(3).toString('hex');
 
 let server: ServerProcess;
-let database: DatabaseHandle;
+let scenario: BrowserScenario | undefined;
 let browser: Browser;
 let location: Location;
 let manager: User;
@@ -51,16 +45,9 @@ function watchErrors(page: Page): void {
 }
 
 beforeAll(async () => {
-  ensureClientBuilt();
-
-  const config = loadConfig(process.env);
-  database = await openDatabase(config, testLogger());
-  await insertUser(database.db, { email: adminEmail, name: 'Ada Admin', role: 'admin', passwordHash: await hashPassword(PASSWORD) });
-
-  server = await startAppServer();
-
-  const admin = new ApiSession(server.url);
-  await admin.login(adminEmail, PASSWORD);
+  scenario = await startBrowserScenario(adminEmail, PASSWORD);
+  ({ server, browser } = scenario);
+  const { admin } = scenario;
   location = await admin.call<Location>('POST', '/locations', { name: `Harbour Bar ${suffix}`, address: 'Prins Hendrikkade 1, Amsterdam', timezone: ZONE });
   const person = (name: string, role: 'manager' | 'crew', position: string) =>
     admin.call<User>('POST', '/users', {
@@ -103,13 +90,10 @@ beforeAll(async () => {
     await admin.call('PATCH', `/schedules/${schedule.id}`, { status: 'published' });
   }
 
-  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await stopAppServer(server);
-  await database?.close();
+  await scenario?.close();
 }, 30_000);
 
 let managerPage: Page;
