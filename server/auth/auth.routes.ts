@@ -57,7 +57,9 @@ export function authRoutes(auth: AuthService, sessions: Sessions) {
     defineRoute({
       method: 'get',
       path: '/auth/session',
-      summary: 'Who is signed in, if anyone: the app asks on every start, and a visitor without a session is no error',
+      summary: 'Who is signed in, if anyone',
+      description:
+        'The session probe the browser app starts with: the signed-in user, or `{ "user": null }` for a caller without a valid session. Unlike `GET /auth/me` it never answers 401, which browsers would log as an error on every visit.',
       access: PUBLIC_WITH_ACTOR,
       success: { status: 200, schema: SessionResponse },
       handler: async (ctx) => {
