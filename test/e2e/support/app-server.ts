@@ -22,6 +22,8 @@ export async function startAppServer(): Promise<ServerProcess> {
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
     }),
+    // tsx compiles the server as it starts: on a busy machine that alone can take 20 s.
+    60_000,
   );
 }
 
