@@ -110,6 +110,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const access = {
     requireSession: sessions.requireSession,
     optionalSession: sessions.optionalSession,
+    actorIfAny: sessions.actorIfAny,
     requireMetricsAccess: requireMetricsAccess(config.metricsToken, sessions),
   };
   api.use(buildRouter(routes, access, options.inFlight));
@@ -117,7 +118,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
 
   app.use('/api', api);
   const clientBuild = findClientBuild();
-  if (clientBuild) app.use(clientApp(clientBuild));
+  if (clientBuild) app.use(clientApp(clientBuild, { sourceMaps: !config.isProduction }));
   app.use(problemHandler(logger, { databaseError: httpMetrics.postgresError }));
   return app;
 }

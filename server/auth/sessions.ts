@@ -87,6 +87,10 @@ export function createSessions(config: Config, redis: Redis) {
       .catch(next);
   };
 
+  /** requireSession without its 401: the session probe answers "nobody" instead of an error. */
+  const actorIfAny: RequestHandler = (req, res, next) =>
+    requireSession(req, res, (err?: unknown) => (err instanceof AppError && err.code === 'unauthenticated' ? next() : next(err)));
+
   /** Drops the session a login just made, so a login that fails after all sends no cookie. */
   const discard = (req: Request) => new Promise<void>((resolve) => req.session.destroy(() => resolve()));
 
@@ -96,6 +100,8 @@ export function createSessions(config: Config, redis: Redis) {
     requireSession: [requireSession] as RequestHandler[],
     /** Loads a session if there is one; for routes that also admit other credentials. */
     optionalSession: loadSession,
+    /** Exposes `res.locals.actor` for a signed-in request, and lets any other through without one. */
+    actorIfAny,
 
     /**
      * Signs a user in: a fresh session id (the old session, if any, is destroyed, so a fixated
