@@ -35,7 +35,7 @@ export type AppDeps = Omit<Runtime, 'close'>;
 export function createRoutes(deps: AppDeps) {
   const { config, logger, database, redis, cache, metrics } = deps;
   const db = database.db;
-  const sessions = createSessions(config, redis.main);
+  const sessions = createSessions(config, redis.main, redis.replicaAck);
 
   const usersRepo = createUsersRepository(db);
   const users = createUsersService({ repo: usersRepo, cache, sessions: sessions.store, logger });
@@ -48,7 +48,7 @@ export function createRoutes(deps: AppDeps) {
   });
 
   const routes: RouteDef[] = [
-    ...healthRoutes(createHealthService({ redis: redis.main, database })),
+    ...healthRoutes(createHealthService({ redis: redis.main, prefix: config.redis.prefix, logger, database })),
     ...authRoutes(auth, sessions),
     ...usersRoutes(users),
     ...locationsRoutes(locations),

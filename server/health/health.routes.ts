@@ -30,7 +30,7 @@ export function healthRoutes(health: HealthService) {
     defineRoute({
       method: 'get',
       path: '/health/redis',
-      summary: 'Redis answers PING with PONG (503 otherwise)',
+      summary: 'Redis answers PING with PONG and takes writes (503 otherwise: down, a replica, a cluster that is down)',
       access: PUBLIC,
       success: { status: 200, schema: HealthStatus },
       handler: async ({ res }) => {
