@@ -210,7 +210,7 @@ export async function quitRedis(client: Redis): Promise<void> {
  * reachable at all.
  */
 const UNAVAILABLE =
-  /did not answer within|Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|LOADING|READONLY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN|^MOVED|^ASK|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|All sentinels are unreachable|max retries per request|not reached a replica/i;
+  /did not answer within|Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|LOADING|READONLY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN|^MOVED|^ASK|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|All sentinels are unreachable|max retries per request|not reached the replicas/i;
 
 /** True for the errors of a Redis that is down, restarting or unreachable: worth a 503, not a 500. */
 export function isRedisUnavailable(err: unknown): boolean {
