@@ -52,7 +52,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 function jest(env: NodeJS.ProcessEnv, step: Step): Promise<number> {
   const names = step.names ? ['--testNamePattern', step.names] : [];
   return new Promise((resolve) => {
-    const child = spawn('node_modules/.bin/jest', ['--testPathIgnorePatterns', '/node_modules/', ...names, '--runTestsByPath', ...step.files], {
+    const child = spawn('node_modules/.bin/jest', ['--testPathIgnorePatterns', '/node_modules/', '--maxWorkers', '1', ...names, '--runTestsByPath', ...step.files], {
       stdio: 'inherit',
       env: { ...env, NODE_OPTIONS: '--experimental-vm-modules --disable-warning=ExperimentalWarning' },
     });
