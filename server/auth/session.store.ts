@@ -222,12 +222,15 @@ export class RedisSessionStore extends session.Store {
 
   override destroy(sid: string, callback?: Callback): void {
     const key = this.sessionKey(sid);
-    this.durably(
-      this.redis.hget(key, 'access').then(async (access) => {
-        const userId = access ? (JSON.parse(access) as SessionAccess).userId : undefined;
-        await Promise.all([this.redis.del(key), userId !== undefined && this.redis.zrem(this.indexKey(userId), sid)]);
-      }),
-    ).then(() => callback?.(), (err: unknown) => callback?.(err));
+    this.within(this.redis.hget(key, 'access'))
+      .then(async (access) => {
+        // No session (a login from a fresh browser regenerates one that never existed): there is
+        // no revocation to make durable.
+        if (access === null) return void (await this.within(this.redis.del(key)));
+        const userId = (JSON.parse(access) as SessionAccess).userId;
+        await this.durably(Promise.all([this.redis.del(key), this.redis.zrem(this.indexKey(userId), sid)]));
+      })
+      .then(() => callback?.(), (err: unknown) => callback?.(err));
   }
 
   /** Every session id indexed for a user, in the index and in a legacy one. */

@@ -114,7 +114,13 @@ export function createSessions(config: Config, redis: Redis, replicaAck?: Replic
         // Browsers would never send the cookie back: say so instead of a login that silently does not stick.
         throw new AppError('forbidden', 'Sign in over https: the session cookie is sent over secure connections only (COOKIE_SECURE, TRUST_PROXY).');
       }
-      await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      try {
+        await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      } catch (err) {
+        // express-session hands out a new id even when ending the old session failed: no cookie for it.
+        await discard(req);
+        throw err;
+      }
       const now = Date.now();
       Object.assign(req.session, access, { loginAt: now, refreshedAt: now });
       let inserted: string;

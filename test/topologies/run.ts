@@ -49,10 +49,14 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 
+/**
+ * One worker: the topology's own processes share the machine with the suites. A longer timeout
+ * than `npm test`'s for the same reason (the suites' own assertions are unchanged).
+ */
 function jest(env: NodeJS.ProcessEnv, step: Step): Promise<number> {
   const names = step.names ? ['--testNamePattern', step.names] : [];
   return new Promise((resolve) => {
-    const child = spawn('node_modules/.bin/jest', ['--testPathIgnorePatterns', '/node_modules/', '--maxWorkers', '1', ...names, '--runTestsByPath', ...step.files], {
+    const child = spawn('node_modules/.bin/jest', ['--testPathIgnorePatterns', '/node_modules/', '--maxWorkers', '1', '--testTimeout', '120000', ...names, '--runTestsByPath', ...step.files], {
       stdio: 'inherit',
       env: { ...env, NODE_OPTIONS: '--experimental-vm-modules --disable-warning=ExperimentalWarning' },
     });
