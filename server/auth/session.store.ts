@@ -148,7 +148,6 @@ export class RedisSessionStore extends session.Store {
     return result;
   }
 
-
   private static state(sess: SessionData): string {
     return JSON.stringify({ cookie: sess.cookie, loginAt: sess.loginAt, refreshedAt: sess.refreshedAt });
   }
