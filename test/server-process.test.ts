@@ -57,6 +57,21 @@ describe('booting', () => {
     expect(existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
   }, 60_000);
 
+  it('on Postgres, opens its connections without a warning from the driver', async () => {
+    // A statement queued on a new connection ahead of the caller's first query made pg warn
+    // (DeprecationWarning, an error from pg 9 on): every new pooled connection, at start and under load.
+    const server = await startOnTestServices();
+    try {
+      const statuses = await Promise.all(Array.from({ length: 8 }, async () => (await fetch(`${server.url}/api/health`)).status));
+      expect(statuses).toEqual(Array(8).fill(200));
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+    expect(server.output()).toMatch(/shut down cleanly/);
+    expect(server.output()).not.toMatch(/Warning/);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /^Invalid environment: PORT: /],
     [{ NODE_ENV: 'production' }, /^Invalid environment: SESSION_SECRET: is required when NODE_ENV=production/],

@@ -33,7 +33,7 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return Promise.race([promise.then(() => true, () => false), timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createHealthService(deps: { redis: Redis; prefix: string; logger: Logger; database: DatabaseHandle }) {
+export function createHealthService(deps: { redis: Redis; prefix: string; logger: Logger; database: DatabaseHandle; draining?: () => boolean }) {
   const redisHealthy = createRedisHealth(deps.redis, { prefix: deps.prefix, logger: deps.logger.child({ component: 'health' }) });
   return {
     redisHealthy,
@@ -43,7 +43,9 @@ export function createHealthService(deps: { redis: Redis; prefix: string; logger
         timed(redisHealthy),
         timed(() => withTimeout(deps.database.ping(), POSTGRES_CHECK_TIMEOUT_MS)),
       ]);
-      const status = redis.status === 'healthy' && postgres.status === 'healthy' ? 'healthy' : 'unhealthy';
+      // Readiness: an instance that is shutting down is not ready, whatever its dependencies say.
+      const ready = redis.status === 'healthy' && postgres.status === 'healthy' && !deps.draining?.();
+      const status = ready ? 'healthy' : 'unhealthy';
       return { status, checks: { redis, postgres } };
     },
   };
