@@ -78,6 +78,7 @@ const ROWS: Row[] = [
     },
   },
   { route: 'GET /auth/me', expected: signedIn(200), send: (a) => a.get('/api/auth/me') },
+  { route: 'GET /auth/session', expected: all(200), send: (a) => a.get('/api/auth/session') },
   {
     route: 'GET /events',
     expected: signedIn(200),

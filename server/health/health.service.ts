@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DatabaseHandle } from '../db/client.js';
-import { checkRedisConnection } from '../redis/redis.health.js';
+import type { Logger } from '../logger.js';
+import { createRedisHealth } from '../redis/redis.health.js';
 
 export type HealthStatus = 'healthy' | 'unhealthy';
 
@@ -32,16 +33,19 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return Promise.race([promise.then(() => true, () => false), timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createHealthService(deps: { redis: Redis; database: DatabaseHandle }) {
+export function createHealthService(deps: { redis: Redis; prefix: string; logger: Logger; database: DatabaseHandle; draining?: () => boolean }) {
+  const redisHealthy = createRedisHealth(deps.redis, { prefix: deps.prefix, logger: deps.logger.child({ component: 'health' }) });
   return {
-    redisHealthy: () => checkRedisConnection(deps.redis),
+    redisHealthy,
 
     async report(): Promise<HealthReport> {
       const [redis, postgres] = await Promise.all([
-        timed(() => checkRedisConnection(deps.redis)),
+        timed(redisHealthy),
         timed(() => withTimeout(deps.database.ping(), POSTGRES_CHECK_TIMEOUT_MS)),
       ]);
-      const status = redis.status === 'healthy' && postgres.status === 'healthy' ? 'healthy' : 'unhealthy';
+      // Readiness: an instance that is shutting down is not ready, whatever its dependencies say.
+      const ready = redis.status === 'healthy' && postgres.status === 'healthy' && !deps.draining?.();
+      const status = ready ? 'healthy' : 'unhealthy';
       return { status, checks: { redis, postgres } };
     },
   };

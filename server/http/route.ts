@@ -7,6 +7,7 @@ import { chain } from './chain.js';
 import { AppError, type Precondition } from '../errors.js';
 import { parseIfMatch } from './if-match.js';
 import { RawJson } from '../raw-json.js';
+import { PUBLIC_BODY_LIMIT, SIGNED_IN_BODY_LIMIT, parseJsonBody } from './body.js';
 import { InFlight } from './in-flight.js';
 import { parseInput } from './validate.js';
 
@@ -24,13 +25,15 @@ export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
  * - `metrics`: an admin session or the METRICS_TOKEN bearer token.
  */
 export type Access =
-  | { kind: 'public'; loadsSession?: boolean }
+  | { kind: 'public'; loadsSession?: boolean; actorIfAny?: boolean }
   | { kind: 'session'; roles?: readonly Role[] }
   | { kind: 'metrics' };
 
 export const PUBLIC: Access = { kind: 'public' };
 /** No session needed, but one is loaded if present (login replaces it). */
 export const PUBLIC_WITH_SESSION: Access = { kind: 'public', loadsSession: true };
+/** No session needed; the handler's `actor` is the signed-in user's, or undefined without a session. */
+export const PUBLIC_WITH_ACTOR: Access = { kind: 'public', actorIfAny: true };
 export const SIGNED_IN: Access = { kind: 'session' };
 export const rolesOnly = (...roles: Role[]): Access => ({ kind: 'session', roles });
 
@@ -99,6 +102,8 @@ export interface AccessMiddleware {
   requireSession: RequestHandler[];
   /** Loads a session if the request has one; no 401 without. */
   optionalSession: RequestHandler;
+  /** Sets `res.locals.actor` when the request has a valid session; goes on without one otherwise. */
+  actorIfAny: RequestHandler;
   /** Session or metrics bearer token. */
   requireMetricsAccess: RequestHandler[];
 }
@@ -121,6 +126,14 @@ function roleGate(roles: readonly Role[]): RequestHandler {
   };
 }
 
+/** Whether a route's answers depend on who asks: then no cache may keep them (API.md). */
+const dependsOnCaller = (access: Access) => access.kind !== 'public' || access.loadsSession === true;
+
+/**
+ * Each route runs: its label (metrics, Cache-Control), its access guards, then its body parser.
+ * The body is parsed only for a route that takes one and only once its access check has let the
+ * request in, so a request without a session never costs a parse (docs/decisions/010).
+ */
 export function buildRouter(routes: readonly RouteDef[], access: AccessMiddleware, inFlight = new InFlight()): Router {
   const router = Router();
   for (const route of routes) {
@@ -130,14 +143,20 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
       if (route.access.roles) guards.push(roleGate(route.access.roles));
     } else if (route.access.kind === 'public' && route.access.loadsSession) {
       guards.push(access.optionalSession);
+    } else if (route.access.kind === 'public' && route.access.actorIfAny) {
+      guards.push(access.actorIfAny);
     } else if (route.access.kind === 'metrics') {
       guards.push(...access.requireMetricsAccess);
     }
+    const body = route.body ? [parseJsonBody(route.access.kind === 'public' ? PUBLIC_BODY_LIMIT : SIGNED_IN_BODY_LIMIT)] : [];
+    const noStore = dependsOnCaller(route.access);
     const label: RequestHandler = (_req, res, next) => {
       res.locals.route = route.path;
+      // Set first, so the route's errors (a 401 from the session check included) carry it too.
+      if (noStore) res.setHeader('Cache-Control', 'no-store');
       next();
     };
-    router[route.method](route.path, chain([label, ...guards]), async (req, res) => {
+    router[route.method](route.path, chain([label, ...guards, ...body]), async (req, res) => {
       const ctx: HandlerContext<unknown, unknown, unknown> = {
         params: route.params ? parseInput(route.params, req.params, 'path') : undefined,
         query: route.query ? parseInput(route.query, req.query ?? {}, 'query') : undefined,

@@ -41,16 +41,17 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<
   return rewrite(rest);
 }
 
-/** The precondition header of routes with `ifMatch` (server/http/if-match.ts reads it). */
+/** The precondition header of routes with `ifMatch` (server/http/if-match.ts reads it; decision 017). */
 const IF_MATCH = {
   name: 'If-Match',
   in: 'header',
   required: false,
   description:
-    'The `version` you loaded, quoted (`"3"`), or a list of them. When the target has changed since, the answer is 412 ' +
-    '`version_mismatch` with `current` and `changedBy`, and nothing changes. Without it the write goes ahead. ' +
-    '`*` sets no version; a weak (`W/"3"`) or unquoted tag is a 400.',
-  schema: { type: 'string', pattern: '^(\\*|"[1-9][0-9]{0,9}"(\\s*,\\s*"[1-9][0-9]{0,9}")*)$', examples: ['"3"'] },
+    'The `version` the change is based on, quoted (`"3"`), or a list of them (any matches). If the resource has moved on since, ' +
+    'nothing changes and the answer is a 412 `version_mismatch` holding it as it is now (`current`) and who changed it (`changedBy`). ' +
+    'Without the header the change goes ahead; `*` sets no version; a weak (`W/"3"`), unquoted or otherwise malformed one is a 400.',
+  schema: { type: 'string', pattern: '^(\\*|"[1-9][0-9]{0,9}"(\\s*,\\s*"[1-9][0-9]{0,9}")*)$' },
+  example: '"3"',
 };
 
 const openApiPath = (path: string) => `/api${path.replace(/:([A-Za-z]+)/g, '{$1}')}`;

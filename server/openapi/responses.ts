@@ -10,12 +10,14 @@ export type JsonSchema = Record<string, unknown>;
  */
 
 /**
- * What any /api request can be answered with, whatever its route: the body rules in front of every
- * route (server/http/body.ts) refuse a body that is not JSON (415), too large (413) or malformed
- * (400) on every method, GET included; a path segment that cannot be decoded is a 400; and a server
- * that is shutting down refuses handlers that have not started yet (503, server/http/in-flight.ts).
+ * What any /api request can be answered with, whatever its route: the media-type rule in front of
+ * every route (server/http/body.ts) refuses a body that is not JSON (415) on every method, GET
+ * included; a path segment that cannot be decoded is a 400; and a server that is shutting down
+ * refuses handlers that have not started yet (503, server/http/in-flight.ts). A body is parsed only
+ * by a route that takes one, after its access check (docs/decisions/010): only there can it be too
+ * large (413) or malformed (400).
  */
-const EVERY_OPERATION: readonly ErrorCode[] = ['validation_failed', 'payload_too_large', 'unsupported_media_type', 'service_unavailable'];
+const EVERY_OPERATION: readonly ErrorCode[] = ['validation_failed', 'unsupported_media_type', 'service_unavailable'];
 
 /** When each code is sent, as the document's response descriptions say it. */
 const WHEN: Record<ErrorCode, string> = {
@@ -30,7 +32,8 @@ const WHEN: Record<ErrorCode, string> = {
   shift_overlap: "`shift_overlap`: the shift would overlap another of the person's shifts, listed in `conflicts`",
   shift_taken: '`shift_taken`: someone else took the shift first',
   gone: '`gone`: a one-time link that was already used or has expired',
-  version_mismatch: '`version_mismatch`: the `If-Match` version is not the current one; nothing changed, and `current` holds the resource as it is now',
+  version_mismatch:
+    '`version_mismatch`: the `If-Match` version is not the current one; nothing changed, `current` holds the resource as it is now and `changedBy` who changed it',
   payload_too_large: '`payload_too_large`: the body is larger than this route accepts',
   unsupported_media_type: '`unsupported_media_type`: a body that is not `application/json`',
   unprocessable: '`unprocessable`: well-formed input that the rules refuse',
@@ -48,6 +51,7 @@ const UNAUTHENTICATED: Record<RouteDef['access']['kind'], string> = {
 
 export function errorCodes(route: RouteDef): ErrorCode[] {
   const codes = new Set<ErrorCode>(EVERY_OPERATION);
+  if (route.body) codes.add('payload_too_large');
   for (const code of route.errors ?? []) codes.add(code);
   if (route.access.kind !== 'public') codes.add('unauthenticated');
   if ((route.access.kind === 'session' && route.access.roles) || route.access.kind === 'metrics') codes.add('forbidden');
@@ -64,7 +68,8 @@ const retryAfter = (required: boolean) => ({
 const SESSION_COOKIE_HEADERS = {
   set: {
     description:
-      '`crewplots.sid`: the new session (`HttpOnly`, `SameSite=Lax`, `Secure` with secure cookies, a day long); a session the request came with has ended',
+      '`crewplots.sid`: the new session (`HttpOnly`, `SameSite=Lax`, `Secure` with secure cookies, a day long); a session the request came with has ended. ' +
+      'And `crewplots.dev`, the device cookie that exempts this browser from the account\'s login limit (`HttpOnly`, `SameSite=Strict`, `Path=/api/auth/login`, a year long)',
     required: true,
   },
   cleared: { description: '`crewplots.sid`, expired: the browser drops the session cookie', required: true },
@@ -77,12 +82,13 @@ function sessionCookieHeader(route: RouteDef) {
   return { 'Set-Cookie': { ...SESSION_COOKIE_HEADERS[which], schema: { type: 'string' } } };
 }
 
-/** A 412 answers one way only: the Problem, with `current`. */
+/** A 412 answers one way only: the Problem, with `current` and `changedBy`. */
 const VERSION_MISMATCH: JsonSchema = {
-  description: 'A Problem with code `version_mismatch` and `current`, the resource as it is now',
+  description:
+    'A Problem with code `version_mismatch`, `current` (the resource as it is now; null for a shift deleted since) and `changedBy` (who made its last change, or null)',
   allOf: [
     { $ref: '#/components/schemas/Problem' },
-    { type: 'object', required: ['current'], properties: { status: { const: 412 }, code: { const: 'version_mismatch' } } },
+    { type: 'object', required: ['current', 'changedBy'], properties: { status: { const: 412 }, code: { const: 'version_mismatch' } } },
   ],
 };
 

@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import { z } from 'zod';
 import { Id, IdPath } from '../../shared/index.js';
 import { AppError } from '../../server/errors.js';
-import { parseJsonBody, requireJsonBody } from '../../server/http/body.js';
+import { requireJsonBody } from '../../server/http/body.js';
 import { apiNotFound, problemHandler } from '../../server/http/problem.js';
 import { PUBLIC, buildRouter, defineRoute, type RouteDef } from '../../server/http/route.js';
 import { testLogger } from './logs.js';
@@ -39,7 +39,7 @@ export const syntheticRoutes: RouteDef[] = [
       if (header !== undefined) {
         const version = /^"([1-9][0-9]{0,9})"$/.exec(header)?.[1];
         if (!version) throw new AppError('validation_failed', 'If-Match is not valid.', { errors: [{ path: 'If-Match', message: 'must be a quoted version, "3"' }] });
-        if (Number(version) !== current.version) throw new AppError('version_mismatch', 'It changed since.', { current });
+        if (Number(version) !== current.version) throw new AppError('version_mismatch', 'It changed since.', { current, changedBy: null });
       }
       return { ...current, name: body.name, version: current.version + 1 };
     },
@@ -77,8 +77,8 @@ export const syntheticRoutes: RouteDef[] = [
 export function syntheticApp(): Express {
   const app = express();
   const api = express.Router();
-  api.use(requireJsonBody, parseJsonBody);
-  api.use(buildRouter(syntheticRoutes, { requireSession: [], optionalSession: (_req, _res, next) => next(), requireMetricsAccess: [] }));
+  api.use(requireJsonBody);
+  api.use(buildRouter(syntheticRoutes, { requireSession: [], optionalSession: (_req, _res, next) => next(), actorIfAny: (_req, _res, next) => next(), requireMetricsAccess: [] }));
   api.use(apiNotFound);
   app.use('/api', api);
   app.use(problemHandler(testLogger()));
