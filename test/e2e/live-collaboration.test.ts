@@ -59,7 +59,7 @@ async function windowOn(server: ServerProcess, email: string, path: string): Pro
   return page;
 }
 
-const shiftButton = (page: Page, text: string) => page.getByRole('button', { name: new RegExp(`^Edit ${alex.name}'s shift: ${text}`) });
+const shiftButton = (page: Page, position: string) => page.getByRole('button', { name: new RegExp(`^Edit ${alex.name}'s shift on .* as ${position}$`) });
 const current = () => femkeApi.call<Schedule>('GET', `/schedules/${schedule.id}`);
 
 beforeAll(async () => {
