@@ -37,7 +37,7 @@ describe('a lost subscription', () => {
 
     // Cut the subscriber's connection and number a batch in the same breath: it reconnects only
     // after its retry delay, so the number is taken while nobody on this instance listens.
-    const results = await t.deps.redis.main.pipeline().client('KILL', 'TYPE', 'pubsub').incr(t.deps.live.keys.seq).exec();
+    const results = await t.deps.redis.main.pipeline().call('CLIENT', 'KILL', 'TYPE', 'pubsub').incr(t.deps.live.keys.seq).exec();
     // Two: this subscription and the cache's epoch subscription.
     expect(results?.[0]?.[1]).toBe(2);
 
