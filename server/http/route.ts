@@ -4,7 +4,8 @@ import type { ErrorCode } from '../../shared/errors.js';
 import type { Role } from '../../shared/schemas/users.js';
 import type { Actor } from '../access/actor.js';
 import { chain } from './chain.js';
-import { AppError } from '../errors.js';
+import { AppError, type Precondition } from '../errors.js';
+import { parseIfMatch } from './if-match.js';
 import { RawJson } from '../raw-json.js';
 import { InFlight } from './in-flight.js';
 import { parseInput } from './validate.js';
@@ -51,6 +52,8 @@ export interface HandlerContext<P, Q, B> {
   body: B;
   /** Present on every route but public ones. */
   actor: Actor;
+  /** The versions `If-Match` accepts, on routes with `ifMatch`; undefined without the header. */
+  ifMatch: Precondition;
   req: Request;
   res: Response;
 }
@@ -62,18 +65,25 @@ export interface RouteDef<P extends z.ZodType | undefined = any, Q extends z.Zod
   /** Express path under /api, e.g. `/users/:id`. */
   path: string;
   summary: string;
+  /** A sentence or two for the OpenAPI document: who may call it, what it answers, what it changes. */
+  description: string;
   access: Access;
   params?: P;
   query?: Q;
   body?: B;
-  /** Success status and schema (null: no body) for the OpenAPI document. */
-  success: { status: number; schema: z.ZodType | null; description?: string };
+  /**
+   * Success status and schema (null: no body) for the OpenAPI document. `degraded`: the route also
+   * answers 503 with this same schema when a dependency is down (a health probe), and says when.
+   */
+  success: { status: number; schema: z.ZodType | null; description?: string; degraded?: string };
   /** Error codes this route can answer with, besides validation and authentication. */
   errors?: ErrorCode[];
   /** Accepts `If-Match: "<version>"` (API.md, preconditions); a stale version is a 412 `version_mismatch`. */
   ifMatch?: boolean;
   /** Content type of the success response when it is not JSON (`text/event-stream`, `text/calendar`). */
   produces?: string;
+  /** The success response sets the session cookie (`set`: a fresh session, as login does) or clears it (`cleared`: logout). */
+  sessionCookie?: 'set' | 'cleared';
   handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>>): Promise<unknown>;
 }
 
@@ -133,6 +143,7 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
         query: route.query ? parseInput(route.query, req.query ?? {}, 'query') : undefined,
         body: route.body ? parseInput(route.body, req.body ?? {}, 'request body') : undefined,
         actor: res.locals.actor as Actor,
+        ifMatch: route.ifMatch ? parseIfMatch(req.get('if-match')) : undefined,
         req,
         res,
       };

@@ -26,6 +26,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'get',
       path: '/schedules',
       summary: 'Schedule summaries, newest week first (crew: published weeks of their locations)',
+      description:
+        'Lists schedule summaries, newest week first, a page at a time, filtered by location, week range or status. Crew see the published weeks of their locations; managers every week of theirs; admins all.',
       access: SIGNED_IN,
       query: ScheduleListQuery,
       success: { status: 200, schema: Page(ScheduleSummary) },
@@ -35,6 +37,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'post',
       path: '/schedules',
       summary: "Create a location's week as a draft, optionally copying another week's shifts",
+      description:
+        'Creates a location\'s week as a draft, for the location\'s managers and admins. With `copyFromScheduleId` the shifts of another week of the same location are copied into it; a week that already exists is a 409.',
       access: SIGNED_IN,
       body: CreateScheduleBody,
       success: { status: 201, schema: CreatedSchedule },
@@ -45,6 +49,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'get',
       path: '/schedules/:id',
       summary: 'A schedule with its shifts, by start time then id',
+      description:
+        'A schedule with all its shifts, by start time then id. Crew may read published weeks of their locations only; a draft answers them 404.',
       access: SIGNED_IN,
       params: IdPath,
       success: { status: 200, schema: Schedule },
@@ -55,23 +61,29 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'patch',
       path: '/schedules/:id',
       summary: 'Publish or unpublish a schedule',
+      description:
+        'Publishes a draft or takes a published week back to draft, for the location\'s managers and admins. Publishing makes the week visible to its crew; setting the status it has changes nothing. With `If-Match: "<version>"`, a week changed since is a 412 holding it as it is now and who changed it; nothing changes.',
       access: SIGNED_IN,
       params: IdPath,
       body: PatchScheduleBody,
       success: { status: 200, schema: Schedule },
       errors: ['not_found', 'forbidden'],
-      handler: ({ actor, params, body }) => schedules.setStatus(actor, params.id, body.status),
+      ifMatch: true,
+      handler: ({ actor, params, body, ifMatch }) => schedules.setStatus(actor, params.id, body.status, ifMatch),
     }),
     defineRoute({
       method: 'delete',
       path: '/schedules/:id',
       summary: 'Delete a draft schedule',
+      description:
+        'Deletes a draft schedule and its shifts, for the location\'s managers and admins. A published week is refused with a 409: unpublish it first. With `If-Match: "<version>"`, a week changed since is a 412 holding it as it is now and who changed it; nothing changes.',
       access: SIGNED_IN,
       params: IdPath,
       success: { status: 204, schema: null },
       errors: ['not_found', 'forbidden', 'schedule_published'],
-      handler: async ({ actor, params }) => {
-        await schedules.delete(actor, params.id);
+      ifMatch: true,
+      handler: async ({ actor, params, ifMatch }) => {
+        await schedules.delete(actor, params.id, ifMatch);
         return noContent();
       },
     }),
@@ -79,6 +91,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'post',
       path: '/schedules/:id/shifts',
       summary: 'Add a shift (no userId: an open shift)',
+      description:
+        'Adds a shift to a schedule, assigned to a member of the location or open (no `userId`) for its crew to take. It ends after it starts and lasts at most 16 hours; one that would overlap another shift of the same person, anywhere, is a 409 listing the shifts in the way.',
       access: SIGNED_IN,
       params: IdPath,
       body: CreateShiftBody,
@@ -90,23 +104,29 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'patch',
       path: '/schedules/:id/shifts/:shiftId',
       summary: 'Change a shift',
+      description:
+        'Changes a shift\'s person, position, times or notes, under the same rules as adding one; fields not sent keep their stored values. For the location\'s managers and admins. With `If-Match: "<version>"`, a shift changed or deleted since is a 412 holding it as it is now (null when deleted) and who changed it; nothing changes.',
       access: SIGNED_IN,
       params: ShiftPath,
       body: PatchShiftBody,
       success: { status: 200, schema: Shift },
       errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap', 'conflict'],
-      handler: ({ actor, params, body }) => schedules.updateShift(actor, params.id, params.shiftId, body),
+      ifMatch: true,
+      handler: ({ actor, params, body, ifMatch }) => schedules.updateShift(actor, params.id, params.shiftId, body, ifMatch),
     }),
     defineRoute({
       method: 'delete',
       path: '/schedules/:id/shifts/:shiftId',
       summary: 'Delete a shift',
+      description:
+        'Deletes a shift from a schedule, for the location\'s managers and admins. With `If-Match: "<version>"`, a shift changed or deleted since is a 412 holding it as it is now (null when deleted) and who changed it; nothing changes.',
       access: SIGNED_IN,
       params: ShiftPath,
       success: { status: 204, schema: null },
-      errors: ['not_found', 'forbidden'],
-      handler: async ({ actor, params }) => {
-        await schedules.deleteShift(actor, params.id, params.shiftId);
+      errors: ['not_found', 'forbidden', 'conflict'],
+      ifMatch: true,
+      handler: async ({ actor, params, ifMatch }) => {
+        await schedules.deleteShift(actor, params.id, params.shiftId, ifMatch);
         return noContent();
       },
     }),
@@ -114,6 +134,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'post',
       path: '/schedules/:id/shifts/:shiftId/claim',
       summary: 'Take an open shift of a published week before it starts (crew of the location); one of concurrent claims wins',
+      description:
+        'A crew member of the location takes an open shift of a published week that has not started. Of several claims at once exactly one wins; the others get a 409 `shift_taken`, or `shift_overlap` when the shift would overlap one of their own.',
       access: SIGNED_IN,
       params: ShiftPath,
       success: { status: 200, schema: Shift },
@@ -124,6 +146,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'get',
       path: '/users/:id/shifts',
       summary: "A user's shifts, oldest first (crew: published weeks only)",
+      description:
+        'A person\'s shifts at every location, oldest first, a page at a time, optionally within `from` and `to`. Crew see their own shifts in published weeks; managers and admins see what they may see of that person.',
       access: SIGNED_IN,
       params: IdPath,
       query: UserShiftsQuery,
