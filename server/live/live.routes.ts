@@ -19,6 +19,7 @@ export function liveRoutes(live: LiveService): RouteDef[] {
       method: 'get',
       path: '/events',
       summary: 'Live updates of what the caller may see',
+      description: EVENTS_DESCRIPTION,
       access: SIGNED_IN,
       produces: 'text/event-stream',
       success: { status: 200, schema: z.string().meta({ description: EVENTS_DESCRIPTION }), description: EVENTS_DESCRIPTION },

@@ -314,6 +314,15 @@ describe('real answers, held to the document', () => {
     c('get', '/api/health/redis', await anon.get('/api/health/redis'));
     c('get', '/api/health', await anon.get('/api/health'));
     c('get', '/api/openapi.json', await anon.get('/api/openapi.json'));
+    // An event stream never ends by itself: its first chunk, then hang up.
+    const firstChunk = (res: NodeJS.ReadableStream, done: (err: Error | null, body: unknown) => void) =>
+      res.once('data', (chunk: Buffer) => {
+        (res as unknown as { text: string }).text = String(chunk);
+        done(null, String(chunk));
+        (res as unknown as { destroy(): void }).destroy();
+      });
+    c('get', '/api/events', await crew.agent.get('/api/events').parse(firstChunk as never));
+    c('get', '/api/events', await anon.get('/api/events'));
 
     const login = c('post', '/api/auth/login', await request(t.app).post('/api/auth/login').send({ email: crew.email, password: PASSWORD }));
     expect(login.status).toBe(200);
