@@ -104,6 +104,7 @@ const envSchema = z
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
     CACHE_DISABLED: booleanString.default(false),
+    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
 
     LIVE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(25_000).default(20_000),
     LIVE_BUFFER_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
@@ -161,6 +162,8 @@ export type Config = Readonly<{
   }>;
   bootstrapAdmin: Readonly<{ email: string; password: string }> | undefined;
   seedDemo: boolean;
+  /** After SIGTERM, how long readiness answers 503 while requests are still served, before the listener closes. */
+  shutdownDelayMs: number;
 }>;
 
 export class ConfigError extends StartupError {
@@ -211,5 +214,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     live: { heartbeatMs: e.LIVE_HEARTBEAT_MS, bufferBytes: e.LIVE_BUFFER_BYTES },
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     seedDemo: e.SEED_DEMO,
+    // Long enough for a balancer checking every second to see two failed checks (deploy/haproxy.cfg).
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS ?? (e.NODE_ENV === 'production' ? 3_000 : 0),
   });
 }

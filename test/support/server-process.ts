@@ -9,8 +9,13 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+/**
+ * Node itself with tsx as its loader, not the tsx command: that one runs the server as a child and
+ * relays signals to it, and kills it outright when the child has not confirmed a signal within
+ * 30 ms, which a busy machine misses (a SIGTERM test then sees exit code 143).
+ */
 export function spawnServer(env: Record<string, string>): ChildProcess {
-  return spawn('node_modules/.bin/tsx', ['server/index.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Starts the server and resolves once it logs that it listens. */
@@ -21,7 +26,10 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20_00
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // not left running once the test has given up on it
+      reject(new Error(`server did not start:\n${out}`));
+    }, timeoutMs);
     const onData = () => {
       const match = /"port":(\d+),"msg":"Crew Plots Pro listening/.exec(out);
       if (match) {
