@@ -22,6 +22,8 @@ import { healthRoutes } from './health/health.routes.js';
 import { createLocationsRepository } from './locations/locations.repository.js';
 import { createLocationsService } from './locations/locations.service.js';
 import { locationsRoutes } from './locations/locations.routes.js';
+import { createLiveService } from './live/live.service.js';
+import { liveRoutes } from './live/live.routes.js';
 import { createAuthMetrics } from './metrics/auth.metrics.js';
 import { createHttpMetrics } from './metrics/http.metrics.js';
 import { requireMetricsAccess } from './metrics/metrics.access.js';
@@ -35,24 +37,28 @@ import { createUsersService } from './users/users.service.js';
 import { usersRoutes } from './users/users.routes.js';
 
 export type AppDeps = Omit<Runtime, 'close'> & {
-  /** Where committed changes go for open event streams; without one they go nowhere. */
-  live?: LivePublisher;
+  /** Where committed changes go instead of `live.publisher` (tests that watch what is published). */
+  publisher?: LivePublisher;
 };
 
 /**
  * One write path for every service (DESIGN.md rule 10): a transaction, then one declaration of
  * what it touched drives both the cache invalidation and the live events.
  */
-export function createWrites(deps: Pick<AppDeps, 'cache' | 'live' | 'logger' | 'metrics' | 'database'>) {
-  const changes = createChangeFeed({ cache: deps.cache, live: deps.live ?? silentPublisher, logger: deps.logger, metrics: deps.metrics.writes });
+export function createWrites(deps: Pick<AppDeps, 'cache' | 'logger' | 'metrics' | 'database' | 'publisher'> & { live?: Pick<Runtime['live'], 'publisher'> }) {
+  const live = deps.publisher ?? deps.live?.publisher ?? silentPublisher;
+  const changes = createChangeFeed({ cache: deps.cache, live, logger: deps.logger, metrics: deps.metrics.writes });
   return { changes, writes: createWritePath(deps.database.db, changes) };
 }
 
 /** Repositories, services and the route table of one app: wired by hand, one way, no container. */
 export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
-  const { config, logger, database, redis, cache, metrics } = deps;
+  const { config, logger, database, redis, cache, metrics, live } = deps;
   const db = database.db;
-  const sessions = createSessions(config, redis.main, redis.replicaAck);
+  const sessions = createSessions(config, redis.main, {
+    replicaAck: redis.replicaAck,
+    onRevoked: (userId) => live.publisher.revoked(userId),
+  });
   const { changes, writes } = createWrites(deps);
 
   const usersRepo = createUsersRepository(db);
@@ -73,6 +79,7 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
     ...locationsRoutes(locations),
     ...schedulesRoutes(schedules),
     ...metricsRoutes(metrics.registry),
+    ...liveRoutes(createLiveService({ live, sessionAccess: sessions.accessOf, loadUser: (id) => usersRepo.findById(id) })),
   ];
   routes.push(...openApiRoutes(() => routes));
   return { routes, sessions };

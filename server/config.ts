@@ -144,6 +144,9 @@ const envSchema = z
     CACHE_DISABLED: booleanString.default(false),
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
 
+    LIVE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(25_000).default(20_000),
+    LIVE_BUFFER_BYTES: z.coerce.number().int().min(1024).max(16 * 1024 * 1024).default(64 * 1024),
+
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be 12 to 256 characters').max(256).optional(),
     SEED_DEMO: booleanString.default(false),
@@ -195,6 +198,12 @@ export type Config = Readonly<{
   metricsToken: string | undefined;
   /** Every cache read goes straight to Postgres (benchmarks, diagnosis). */
   cacheDisabled: boolean;
+  live: Readonly<{
+    /** How often an idle event stream gets a comment line (API.md: at least every 25 s). */
+    heartbeatMs: number;
+    /** Bytes an event stream may have waiting in its socket before the client counts as too slow and is dropped. */
+    bufferBytes: number;
+  }>;
   bootstrapAdmin: Readonly<{ email: string; password: string }> | undefined;
   seedDemo: boolean;
   /** After SIGTERM, how long readiness answers 503 while requests are still served, before the listener closes. */
@@ -245,6 +254,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     appOrigins: e.APP_ORIGINS,
     metricsToken: e.METRICS_TOKEN,
     cacheDisabled: e.CACHE_DISABLED,
+    live: { heartbeatMs: e.LIVE_HEARTBEAT_MS, bufferBytes: e.LIVE_BUFFER_BYTES },
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     seedDemo: e.SEED_DEMO,
     // Long enough for a balancer checking every second to see two failed checks (deploy/haproxy.cfg).

@@ -61,7 +61,7 @@ function installShutdown(
   inFlight: InFlight,
   shutdown: { draining: boolean },
   delayMs: number,
-  deps: Pick<Runtime, 'logger' | 'close'>,
+  deps: Pick<Runtime, 'logger' | 'close' | 'live'>,
 ): void {
   const stop = async (signal: NodeJS.Signals) => {
     if (shutdown.draining) return;
@@ -73,6 +73,8 @@ function installShutdown(
       await new Promise((resolve) => setTimeout(resolve, delayMs));
     }
     deps.logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
+    // Event streams never finish by themselves: end them with a hint to reconnect (to another instance).
+    deps.live.endStreams();
     const closed = connections.close();
     const forced = setTimeout(() => {
       deps.logger.warn('drain timed out: closing the remaining connections');

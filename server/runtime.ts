@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import { createCache, type Cache } from './cache/cache.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import type { Logger } from './logger.js';
+import { createLive, type Live } from './live/live.js';
 import { createMetrics, type Metrics } from './metrics/metrics.js';
 import { createRedisClients, type RedisClients } from './redis/redis.client.js';
 
@@ -16,6 +17,8 @@ export interface Runtime {
   redis: RedisClients;
   metrics: Metrics;
   cache: Cache;
+  /** Live updates: `live.publisher` after each commit, and this instance's event streams. */
+  live: Live;
   close(): Promise<void>;
 }
 
@@ -31,6 +34,7 @@ export async function openRuntime(config: Config, logger: Logger, options: { pro
     metrics: metrics.cache,
     disabled: config.cacheDisabled,
   });
+  const live = createLive(config, redis.main, logger, metrics.registry);
   return {
     config,
     logger,
@@ -38,7 +42,9 @@ export async function openRuntime(config: Config, logger: Logger, options: { pro
     redis,
     metrics,
     cache,
+    live,
     close: async () => {
+      await live.close();
       await cache.close();
       await Promise.allSettled([redis.close(), database.close()]);
     },

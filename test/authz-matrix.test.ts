@@ -80,6 +80,21 @@ const ROWS: Row[] = [
   { route: 'GET /auth/me', expected: signedIn(200), send: (a) => a.get('/api/auth/me') },
   { route: 'GET /auth/session', expected: all(200), send: (a) => a.get('/api/auth/session') },
   {
+    route: 'GET /events',
+    expected: signedIn(200),
+    // A stream never ends by itself: read its first chunk (or the problem) and hang up.
+    send: (a) =>
+      a
+        .get('/api/events')
+        .buffer(false)
+        .parse((res, done) => {
+          res.once('data', () => {
+            done(null, '');
+            (res as unknown as { destroy(): void }).destroy();
+          });
+        }),
+  },
+  {
     route: 'POST /auth/password',
     label: 'with a wrong current password (a 400 means the route let the caller in)',
     expected: signedIn(400),

@@ -251,3 +251,39 @@ async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): P
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+describe('SIGTERM with event streams open', () => {
+  it('ends them with a reconnect hint at once, and exits 0 without waiting for the drain timeout', async () => {
+    const t = await createTestApp();
+    const crew = await makeAccount(t.deps.database.db, 'crew', [], 'Streaming Crew');
+    await t.close();
+    const server = await startOnTestServices();
+    const login = await fetch(`${server.url}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: crew.email, password: ACCOUNT_PASSWORD }),
+    });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const streams = await Promise.all(
+      Array.from({ length: 3 }, async () => {
+        const conn = await rawConnection(server.port);
+        conn.socket.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\nCookie: ${cookie}\r\n\r\n`);
+        await waitFor(async () => /\r\n\r\n[\s\S]*id: /.test(conn.received()));
+        return conn;
+      }),
+    );
+
+    server.child.kill('SIGTERM');
+    for (const s of streams) {
+      const response = await s.closed;
+      expect(response).toMatch(/^HTTP\/1\.1 200 /);
+      // The last thing on the stream: how long the browser waits before reconnecting (elsewhere).
+      expect(response).toMatch(/retry: \d+\n\n(\r\n0\r\n\r\n)?$/);
+    }
+    expect(await server.exited).toBe(0);
+    // Streams did not hold the shutdown until the drain timeout cut them.
+    expect(server.output()).not.toMatch(/drain timed out/);
+    expect(server.output()).toMatch(/shut down cleanly/);
+  }, 60_000);
+});

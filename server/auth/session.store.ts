@@ -94,6 +94,8 @@ export class RedisSessionStore extends session.Store {
     private readonly timeoutMs = 500,
     /** Waits for a replica after a login or a revocation; without it, nothing waits (tests). */
     private readonly ack?: ReplicaAck,
+    /** Told after sessions of a user were deleted (logout, revocation), so their open event streams end. */
+    private readonly onRevoked: (userId: number) => void = () => {},
   ) {
     super();
     if (!('sessionUpdateIfExists' in redis)) {
@@ -228,6 +230,7 @@ export class RedisSessionStore extends session.Store {
         if (access === null) return void (await this.within(this.redis.del(key)));
         const userId = (JSON.parse(access) as SessionAccess).userId;
         await this.durably(Promise.all([this.redis.del(key), this.redis.zrem(this.indexKey(userId), sid)]));
+        this.onRevoked(userId);
       })
       .then(() => callback?.(), (err: unknown) => callback?.(err));
   }
@@ -251,6 +254,7 @@ export class RedisSessionStore extends session.Store {
           this.redis.zrem(this.indexKey(userId), ...sids),
           this.redis.srem(this.legacyIndexKey(userId), ...sids),
         ]);
+        this.onRevoked(userId);
         return deleted.reduce((n, d) => n + d, 0);
       }),
     );

@@ -33,8 +33,15 @@ const signInFirst = () => new AppError('unauthenticated', 'Sign in first.');
  * only the actor is built (docs/decisions/005-session-store.md). Everything else, and any request
  * whose session is due an extension, goes through express-session.
  */
-export function createSessions(config: Config, redis: Redis, replicaAck?: ReplicaAck) {
-  const store = new RedisSessionStore(redis, config.redis.prefix, SESSION_TTL_SECONDS, config.redis.commandTimeoutMs, replicaAck);
+export interface SessionsOptions {
+  /** Waits for a replica after a login or a revocation; without it, nothing waits (tests). */
+  replicaAck?: ReplicaAck;
+  /** Sessions of this user were deleted (logout, deactivation, password change): their event streams end. */
+  onRevoked?: (userId: number) => void;
+}
+
+export function createSessions(config: Config, redis: Redis, options: SessionsOptions = {}) {
+  const store = new RedisSessionStore(redis, config.redis.prefix, SESSION_TTL_SECONDS, config.redis.commandTimeoutMs, options.replicaAck, options.onRevoked);
   const cookie = {
     httpOnly: true,
     sameSite: 'lax' as const,
@@ -151,6 +158,13 @@ export function createSessions(config: Config, redis: Redis, replicaAck?: Replic
     },
 
     discard,
+
+    /** A session's access as stored now, or null once it was revoked, ran out or passed its age (event streams re-check theirs). */
+    async accessOf(sid: string): Promise<SessionAccess | null> {
+      const stored = await store.read(sid);
+      const view = stored ? readableSession(stored) : undefined;
+      return view && !overAge(view.loginAt) ? view.access : null;
+    },
 
     async end(req: Request, res: Response): Promise<void> {
       await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));

@@ -40,7 +40,8 @@ export function createHttpMetrics(registry: Registry) {
       const route = typeof res.locals.route === 'string' ? `/api${res.locals.route}` : 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      duration.observe({ method: req.method, route }, seconds);
+      // An event stream lasts as long as the browser stays: its lifetime is no request duration.
+      if (!String(res.getHeader('content-type') ?? '').startsWith('text/event-stream')) duration.observe({ method: req.method, route }, seconds);
     });
     next();
   };

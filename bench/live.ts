@@ -1,0 +1,446 @@
+/**
+ * Live updates under load (issue 11): two app instances on one Redis, each holding N open event
+ * streams, and
+ *   1. memory per open stream (RSS of each server before and after opening them);
+ *   2. delivery latency under a steady write load: from a write's answer on one instance to its
+ *      event on every stream of the other, p50/p99;
+ *   3. a refetch storm: a week watched by every stream changes, every stream refetches it, and
+ *      Postgres loads are counted per instance (`crewplots_cache_loads_total{namespace="schedule"}`);
+ *   4. what idle streams cost cached reads: scenario 2 of bench/run.ts (wrk, cached GET of a user)
+ *      with N idle streams open and without, in alternating rounds.
+ *
+ *   node_modules/.bin/tsx bench/live.ts [--streams 1000] [--rate 5] [--seconds 20] [--storms 3]
+ *                                       [--rounds 3] [--wrk-seconds 8] [--no-wrk] [--no-build] [--keep-db]
+ * Results: bench/results/latest-live.md and live-<time>.json (git-ignored).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { Registry } from 'prom-client';
+import { createLogger } from '../server/logger.js';
+import { liveKeys } from '../server/live/live.keys.js';
+import { createLiveMetrics } from '../server/live/live.metrics.js';
+import { createLivePublisher } from '../server/live/live.publisher.js';
+import type { LivePublisher } from '../server/live/live.types.js';
+import { buildServer, machine } from './lib/build.js';
+import { metric, request, scrape } from './lib/http.js';
+import { RESULTS, onExit, sleep, stopAll } from './lib/proc.js';
+import { BENCH_PREFIX } from './lib/services.js';
+import { WEEK } from './lib/seed.js';
+import { METRICS_TOKEN, startStack, type Server, type Stack } from './lib/stack.js';
+import { fmt, median, table } from './lib/stats.js';
+import { checkWrk, errorCount, wrk, type WrkResult } from './lib/wrk.js';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const value = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const opts = {
+  streams: Number(value('streams') ?? 1000),
+  rate: Number(value('rate') ?? 5),
+  seconds: Number(value('seconds') ?? 20),
+  storms: Number(value('storms') ?? 3),
+  rounds: Number(value('rounds') ?? 3),
+  wrkSeconds: Number(value('wrk-seconds') ?? 8),
+  wrk: !flag('no-wrk'),
+  build: !flag('no-build'),
+  keepDb: flag('keep-db'),
+};
+
+const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+// ---- event streams --------------------------------------------------------------------------------
+
+interface Arrival {
+  scheduleId: number;
+  at: number;
+}
+
+/** One open `GET /api/events`, counting schedule events as they arrive. */
+interface Stream {
+  server: Server;
+  cookie: string;
+  opened: Promise<void>;
+  onSchedule?: (a: Arrival) => void;
+  closing: boolean;
+  close(): void;
+}
+
+/** Tries again after a 503 (a session read that timed out on a saturated server), as a client library would. */
+const OPEN_ATTEMPTS = 10;
+
+function openStream(server: Server, cookie: string): Stream {
+  let opened: () => void;
+  let failed: (err: Error) => void;
+  let req: http.ClientRequest;
+  const stream: Stream = {
+    server,
+    cookie,
+    opened: new Promise<void>((resolve, reject) => {
+      opened = resolve;
+      failed = reject;
+    }),
+    closing: false,
+    close: () => {
+      stream.closing = true;
+      req.destroy();
+    },
+  };
+  const attempt = (n: number) => {
+    req = http.get(`${server.url}/api/events`, { headers: { cookie, accept: 'text/event-stream' }, agent: false }, (res) => {
+      if (res.statusCode === 503 && n < OPEN_ATTEMPTS) {
+        res.resume();
+        retried += 1;
+        setTimeout(() => attempt(n + 1), 500);
+        return;
+      }
+      if (res.statusCode !== 200) return failed(new Error(`GET /api/events answered ${res.statusCode}`));
+      listen(res);
+    });
+    req.on('error', (err) => failed(err));
+    // A stream the server drops (a client too slow to read) resets its socket: counted below, not fatal.
+    req.on('socket', (socket) => socket.on('error', () => {}));
+  };
+  const listen = (res: http.IncomingMessage) => {
+    res.setEncoding('utf8');
+    let buffer = '';
+    res.on('data', (chunk: string) => {
+      const at = performance.now();
+      buffer += chunk;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        // The first frame (retry and id) says the stream is registered and live.
+        if (block.startsWith('retry:') || block.startsWith('id:')) opened();
+        if (!block.includes('event: schedule\n')) continue;
+        const data = block.slice(block.indexOf('data: ') + 6);
+        stream.onSchedule?.({ scheduleId: (JSON.parse(data) as { id: number }).id, at });
+      }
+    });
+    res.on('error', () => {});
+    res.on('close', () => {
+      if (!stream.closing) cutStreams += 1;
+    });
+  };
+  attempt(1);
+  return stream;
+}
+
+/** Stream openings answered 503 and tried again. */
+let retried = 0;
+/** Streams the server ended (it drops a client that reads too slowly). */
+let cutStreams = 0;
+
+/** RSS of a process in bytes, from /proc. */
+function rss(pid: number | undefined): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
+
+// ---- the write that changes a week ----------------------------------------------------------------
+
+/**
+ * The write path announces its changes itself once it publishes (issue 11, item 1); until then
+ * the benchmark publishes the change right after the write's answer, as the write path will
+ * before it. Which one applies is found out once, at the start (`detectPublisher`).
+ */
+let benchPublisher: LivePublisher | undefined;
+
+async function write(stack: Stack, server: Server, scheduleId: number, shiftId: number, notes: string): Promise<number> {
+  let res = await patchShift(stack, server, scheduleId, shiftId, notes);
+  // A saturated server answers 503 when a session read times out (bench/README.md, finding 5): send it again, as a client would.
+  for (let attempt = 1; res.status === 503 && attempt < OPEN_ATTEMPTS; attempt++) {
+    writeRetries += 1;
+    await sleep(300);
+    res = await patchShift(stack, server, scheduleId, shiftId, notes);
+  }
+  const answered = performance.now();
+  if (res.status !== 200) throw new Error(`PATCH shift answered ${res.status}: ${res.body.slice(0, 200)}`);
+  if (benchPublisher) {
+    const locationId = scheduleLocations.get(scheduleId)!;
+    await benchPublisher.publish([
+      { kind: 'schedule', schedule: { id: scheduleId, locationId, weekStart: WEEK, status: 'published', version: 0 }, previousStatus: 'published' },
+    ]);
+  }
+  return answered;
+}
+
+const scheduleLocations = new Map<number, number>();
+let writeRetries = 0;
+
+const patchShift = (stack: Stack, server: Server, scheduleId: number, shiftId: number, notes: string) =>
+  request(`${server.url}/api/schedules/${scheduleId}/shifts/${shiftId}`, { method: 'PATCH', headers: { cookie: stack.cookies.app[0]! }, body: { notes } });
+
+/** Median of a few RSS samples: a single one catches the garbage collector mid-cycle. */
+async function steadyRss(pid: number | undefined): Promise<number> {
+  const samples: number[] = [];
+  for (let i = 0; i < 11; i++) {
+    samples.push(rss(pid));
+    await sleep(200);
+  }
+  return median(samples);
+}
+
+async function detectPublisher(stack: Stack, probe: Stream): Promise<'server' | 'benchmark'> {
+  const [scheduleId, shiftId] = stack.seeded.shifts[0]!;
+  let seen = false;
+  probe.onSchedule = (a) => {
+    if (a.scheduleId === scheduleId) seen = true;
+  };
+  await write(stack, stack.servers.app!, scheduleId, shiftId, 'probe');
+  for (let i = 0; i < 30 && !seen; i++) await sleep(100);
+  probe.onSchedule = undefined;
+  return seen ? 'server' : 'benchmark';
+}
+
+// ---- main -----------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (opts.wrk) checkWrk();
+  if (opts.build) {
+    log('compile server/ and shared/');
+    buildServer();
+  }
+  const stack = await startStack({ apps: ['app', 'app2'], baselines: [], log });
+  onExit(async () => {
+    await stack.close({ keepDatabase: opts.keepDb });
+    await stopAll();
+  });
+  const servers = [stack.servers.app!, stack.servers.app2!];
+  const results: Record<string, unknown> = { machine: machine(), opts };
+
+  // Which location each schedule belongs to, for the change the benchmark publishes.
+  for (const id of stack.seeded.scheduleIds) {
+    const res = await request(`${servers[0]!.url}/api/schedules/${id}`, { headers: { cookie: stack.cookies.app[0]! } });
+    scheduleLocations.set(id, (JSON.parse(res.body) as { locationId: number }).locationId);
+  }
+
+  const probe = openStream(servers[1]!, stack.cookies.app[0]!);
+  await probe.opened;
+  const mode = await detectPublisher(stack, probe);
+  probe.close();
+  if (mode === 'benchmark') {
+    const redis = stack.redis.client();
+    const silent = createLogger({ logLevel: 'silent', env: 'production' });
+    benchPublisher = createLivePublisher(redis, liveKeys(BENCH_PREFIX), silent, createLiveMetrics(new Registry()));
+  }
+  log(`changes are published by the ${mode === 'server' ? 'server (write path)' : 'benchmark, after each write answers'}`);
+  results.publisher = mode;
+
+  // 1. memory per stream
+  await sleep(2_000);
+  const before = await Promise.all(servers.map((s) => steadyRss(s.proc.child.pid)));
+  log(`open ${opts.streams} streams on each instance (${stack.cookies.app.length} sessions)`);
+  const streams: Stream[] = [];
+  for (const server of servers) {
+    for (let i = 0; i < opts.streams; i++) {
+      streams.push(openStream(server, stack.cookies.app[i % stack.cookies.app.length]!));
+      // A few at a time, as browsers arrive.
+      if (i % 100 === 99) await Promise.all(streams.slice(-100).map((s) => s.opened));
+    }
+  }
+  await Promise.all(streams.map((s) => s.opened));
+  await sleep(3_000);
+  const after = await Promise.all(servers.map((s) => steadyRss(s.proc.child.pid)));
+  const perStream = servers.map((_, i) => (after[i]! - before[i]!) / opts.streams);
+  results.memory = { before, after, perStream };
+  if (retried > 0) log(`${retried} stream openings were answered 503 (session read timed out) and tried again`);
+  results.openRetries = retried;
+  log(`RSS per open stream: ${perStream.map((b) => `${(b / 1024).toFixed(1)} KB`).join(', ')}`);
+  const gauges = await Promise.all(servers.map(async (s) => metric(await scrape(s.url, METRICS_TOKEN), 'crewplots_live_streams')));
+  log(`crewplots_live_streams: ${gauges.join(', ')}`);
+
+  // 2. delivery latency under a steady write load, from the write's answer to the other instance's streams
+  const writes = new Map<number, number[]>();
+  const seen = new Map<Stream, Map<number, number>>();
+  const latencies: number[] = [];
+  let missing = 0;
+  for (const s of streams) {
+    const counts = new Map<number, number>();
+    seen.set(s, counts);
+    s.onSchedule = (a) => {
+      const k = counts.get(a.scheduleId) ?? 0;
+      counts.set(a.scheduleId, k + 1);
+      const answered = writes.get(a.scheduleId)?.[k];
+      if (answered !== undefined && s.server !== lastWriter.get(a.scheduleId)?.[k]) latencies.push(a.at - answered);
+    };
+  }
+  const lastWriter = new Map<number, Server[]>();
+  const small = stack.seeded.shifts.filter(([sid]) => sid !== stack.seeded.bigScheduleId);
+  const bySchedule = new Map<number, number>();
+  for (const [sid, shid] of small) if (!bySchedule.has(sid)) bySchedule.set(sid, shid);
+  const targets = [...bySchedule];
+  const total = opts.rate * opts.seconds;
+  log(`write load: ${opts.rate} shift edits/s for ${opts.seconds} s over ${targets.length} schedules, alternating instances`);
+  const started = performance.now();
+  const inFlight: Promise<void>[] = [];
+  // One write per schedule at a time, so the k-th event of a schedule answers its k-th write.
+  const busy = new Map<number, Promise<void>>();
+  for (let n = 0; n < total; n++) {
+    const due = started + (n * 1000) / opts.rate;
+    const wait = due - performance.now();
+    if (wait > 0) await sleep(wait);
+    const [scheduleId, shiftId] = targets[n % targets.length]!;
+    const server = servers[n % 2]!;
+    const previous = busy.get(scheduleId) ?? Promise.resolve();
+    const job = previous.then(async () => {
+      const k = writes.get(scheduleId)?.length ?? 0;
+      const writers = lastWriter.get(scheduleId) ?? [];
+      writers[k] = server;
+      lastWriter.set(scheduleId, writers);
+      const answered = await write(stack, server, scheduleId, shiftId, `edit ${n}`);
+      const list = writes.get(scheduleId) ?? [];
+      list[k] = answered;
+      writes.set(scheduleId, list);
+    });
+    busy.set(scheduleId, job);
+    inFlight.push(job);
+  }
+  await Promise.all(inFlight);
+  await sleep(2_000);
+  for (const s of streams) {
+    for (const [scheduleId, list] of writes) missing += Math.max(0, list.length - (seen.get(s)!.get(scheduleId) ?? 0));
+  }
+  for (const s of streams) s.onSchedule = undefined;
+  latencies.sort((x, y) => x - y);
+  const delivery = {
+    writes: total,
+    deliveries: latencies.length,
+    missing,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? NaN,
+  };
+  results.delivery = delivery;
+  results.writeRetries = writeRetries;
+  if (writeRetries > 0) log(`${writeRetries} writes were answered 503 (session read timed out) and sent again`);
+  results.cutStreams = cutStreams;
+  if (cutStreams > 0) log(`${cutStreams} streams were ended by the server (dropped as too slow to read)`);
+  log(`delivery to the other instance: p50 ${delivery.p50.toFixed(1)} ms, p99 ${delivery.p99.toFixed(1)} ms, max ${delivery.max.toFixed(1)} ms over ${delivery.deliveries} deliveries; ${missing} missing`);
+
+  // 3. refetch storm: every stream refetches the week it was told changed
+  const big = stack.seeded.bigScheduleId;
+  const bigShift = stack.seeded.shifts.find(([sid]) => sid === big)![1];
+  const agents = new Map(servers.map((s) => [s, new http.Agent({ keepAlive: true, maxSockets: 64 })]));
+  const storms: Array<{ loads: number[]; answers: number; non200: number; stale: number; ms: number }> = [];
+  for (let k = 0; k < opts.storms; k++) {
+    const notes = `storm ${k} ${Date.now()}`;
+    const loadsBefore = await Promise.all(servers.map(async (s) => metric(await scrape(s.url, METRICS_TOKEN), 'crewplots_cache_loads_total', 'namespace="schedule"')));
+    let answers = 0;
+    let non200 = 0;
+    let stale = 0;
+    const refetches: Promise<void>[] = [];
+    const allDone = new Promise<void>((resolve) => {
+      for (const s of streams) {
+        s.onSchedule = (a) => {
+          if (a.scheduleId !== big) return;
+          s.onSchedule = undefined;
+          refetches.push(
+            request(`${s.server.url}/api/schedules/${big}`, { headers: { cookie: s.cookie }, agent: agents.get(s.server) }).then((res) => {
+              answers++;
+              if (res.status !== 200) non200++;
+              else if (!res.body.includes(notes)) stale++;
+              if (answers === streams.length) resolve();
+            }),
+          );
+        };
+      }
+    });
+    const t0 = performance.now();
+    await write(stack, servers[k % 2]!, big, bigShift, notes);
+    await Promise.race([allDone, sleep(60_000)]);
+    await Promise.allSettled(refetches);
+    const ms = performance.now() - t0;
+    const loadsAfter = await Promise.all(servers.map(async (s) => metric(await scrape(s.url, METRICS_TOKEN), 'crewplots_cache_loads_total', 'namespace="schedule"')));
+    const loads = loadsAfter.map((v, i) => v - loadsBefore[i]!);
+    storms.push({ loads, answers, non200, stale, ms });
+    log(`storm ${k + 1}: ${answers} refetches in ${ms.toFixed(0)} ms, Postgres loads per instance ${loads.join(', ')}, ${non200} non-200, ${stale} stale`);
+    await sleep(1_000);
+  }
+  for (const agent of agents.values()) agent.destroy();
+  results.storms = storms;
+
+  // 4. cached reads with idle streams open and without (same instance, alternating rounds)
+  let overhead: { withStreams: WrkResult[]; without: WrkResult[]; ratios: number[] } | undefined;
+  if (opts.wrk) {
+    overhead = { withStreams: [], without: [], ratios: [] };
+    const target = servers[0]!;
+    const mine = streams.filter((s) => s.server === target);
+    const others = streams.filter((s) => s.server !== target);
+    for (const s of others) s.close();
+    const measure = () =>
+      wrk({ url: target.url, script: 'bench/wrk/get.lua', args: [stack.userPath, ...stack.cookies.app], seconds: opts.wrkSeconds, serverPid: target.proc.child.pid });
+    await measure(); // warm-up, unmeasured
+    let open = mine;
+    for (let r = 0; r < opts.rounds; r++) {
+      const pair: Record<'with' | 'without', WrkResult | undefined> = { with: undefined, without: undefined };
+      for (const which of r % 2 === 0 ? (['with', 'without'] as const) : (['without', 'with'] as const)) {
+        if (which === 'without') {
+          for (const s of open) s.close();
+          open = [];
+          await sleep(1_000);
+        } else if (open.length === 0) {
+          open = Array.from({ length: opts.streams }, (_, i) => openStream(target, stack.cookies.app[i % stack.cookies.app.length]!));
+          await Promise.all(open.map((s) => s.opened));
+          await sleep(1_000);
+        }
+        pair[which] = await measure();
+      }
+      overhead.withStreams.push(pair.with!);
+      overhead.without.push(pair.without!);
+      overhead.ratios.push(pair.with!.cpuRps! / pair.without!.cpuRps!);
+      log(
+        `round ${r + 1}: cached GET with ${opts.streams} idle streams ${fmt.rps(pair.with!.cpuRps!)} rps per CPU-s, without ${fmt.rps(pair.without!.cpuRps!)} (${overhead.ratios.at(-1)!.toFixed(2)}×); errors ${errorCount(pair.with!)} + ${errorCount(pair.without!)}`,
+      );
+    }
+    for (const s of open) s.close();
+    results.overhead = overhead;
+  } else {
+    for (const s of streams) s.close();
+  }
+
+  const logs = await stack.close({ keepDatabase: opts.keepDb });
+  results.logs = logs;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  writeFileSync(path.join(RESULTS, `live-${stamp}.json`), JSON.stringify(results, null, 2));
+  const md = [
+    `# Live updates: ${new Date().toISOString()}`,
+    '',
+    `Machine: ${Object.entries(results.machine as Record<string, string>).map(([k, v]) => `${k} ${v}`).join('; ')}`,
+    `Changes published by: ${mode}. ${opts.streams} streams per instance over ${stack.cookies.app.length} admin sessions.`,
+    '',
+    table(
+      ['measure', 'app', 'app2', 'target'],
+      [
+        ['RSS per open stream', ...perStream.map((b) => `${(b / 1024).toFixed(1)} KB`), '≤ 20 KB'],
+        ['delivery p50 / p99 / max (ms)', `${delivery.p50.toFixed(1)} / ${delivery.p99.toFixed(1)} / ${delivery.max.toFixed(1)}`, `${delivery.deliveries} deliveries, ${delivery.missing} missing`, 'p99 ≤ 250 ms'],
+        ...storms.map((s, i) => [`storm ${i + 1}: Postgres loads`, String(s.loads[0]), String(s.loads[1]), '1 per instance']),
+        ...(overhead
+          ? [['cached GET, idle streams ÷ none (median of rounds)', `${median(overhead.ratios).toFixed(2)}× (${overhead.ratios.map((r) => r.toFixed(2)).join(', ')})`, '', '≥ 0.90×']]
+          : []),
+      ],
+    ),
+    '',
+    `Streams dropped by the server as too slow: ${cutStreams}; stream openings retried after a 503: ${retried}; writes retried after a 503: ${writeRetries}.`,
+    `Storms: ${storms.map((s) => `${s.answers} refetches in ${s.ms.toFixed(0)} ms, ${s.non200} non-200, ${s.stale} stale`).join('; ')}.`,
+    `Server logs: ${JSON.stringify(logs)}`,
+    '',
+  ].join('\n');
+  writeFileSync(path.join(RESULTS, 'latest-live.md'), md);
+  log(`written: bench/results/latest-live.md`);
+  process.stdout.write(`\n${md}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  async (err: unknown) => {
+    process.stderr.write(`${(err as Error).stack ?? err}\n`);
+    await stopAll();
+    process.exit(1);
+  },
+);
