@@ -123,7 +123,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
     defineRoute({
       method: 'get',
       path: '/users/:id/shifts',
-      summary: "A user's shifts, oldest first (crew: published weeks only)",
+      summary: "A user's shifts in the weeks the caller may see, oldest first (managers: at their locations; oneself: in published weeks)",
       access: SIGNED_IN,
       params: IdPath,
       query: UserShiftsQuery,

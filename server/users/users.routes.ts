@@ -38,7 +38,7 @@ export function usersRoutes(users: UsersService) {
     defineRoute({
       method: 'patch',
       path: '/users/:id',
-      summary: 'Change a user (admins: anything; managers: their crew; oneself: name and phone)',
+      summary: 'Change a user (admins: anything; managers: their crew, within their locations; oneself: name and phone)',
       access: SIGNED_IN,
       params: IdPath,
       body: PatchUserBody,
