@@ -37,6 +37,8 @@ export type ShiftVisibility = { all: true } | { managed: readonly number[]; publ
  * person's own. Deactivation by DELETE is the admin's alone (API.md).
  */
 const runsEveryLocationOf = (a: Actor, u: UserTarget) => u.locationIds.every((id) => a.locationIds.has(id));
+/** A manager of crew who work at one of the manager's locations (at least). */
+const managesCrew = (a: Actor, u: UserTarget) => a.role === 'manager' && u.role === 'crew' && shares(a, u.locationIds);
 
 export const userPolicy = {
   list: (a: Actor) => a.role !== 'crew',
@@ -47,13 +49,13 @@ export const userPolicy = {
   /** Which fields of `u` the actor may change; an empty list means none. */
   editableFields: (a: Actor, u: UserTarget): ReadonlySet<string> => {
     if (isAdmin(a)) return ALL_USER_FIELDS;
-    if (a.role === 'manager' && u.role === 'crew' && shares(a, u.locationIds)) return runsEveryLocationOf(a, u) ? MANAGER_FIELDS : MEMBERSHIP_FIELDS;
+    if (managesCrew(a, u)) return runsEveryLocationOf(a, u) ? MANAGER_FIELDS : MEMBERSHIP_FIELDS;
     if (a.userId === u.id) return SELF_FIELDS;
     return NO_FIELDS;
   },
   /** Why a manager may change only the memberships of `u`, for the 403's detail; undefined otherwise. */
   membershipOnlyReason: (a: Actor, u: UserTarget): string | undefined =>
-    a.role === 'manager' && u.role === 'crew' && shares(a, u.locationIds) && !runsEveryLocationOf(a, u)
+    managesCrew(a, u) && !runsEveryLocationOf(a, u)
       ? 'This person also works at a location you do not manage: you may change which of your locations they belong to; an admin changes the rest.'
       : undefined,
   /**
