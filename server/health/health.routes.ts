@@ -23,6 +23,8 @@ export function healthRoutes(health: HealthService) {
       method: 'get',
       path: '/health/live',
       summary: 'Liveness: 200 while the process serves requests',
+      description:
+        'Answers 200 while the process serves requests, without asking Redis or Postgres, so an outage of either never fails a liveness probe. Only a server that is shutting down answers otherwise (a 503 problem).',
       access: PUBLIC,
       success: { status: 200, schema: HealthStatus },
       handler: async ({ res }) => answer(true, { status: 'healthy' }, res),
@@ -31,8 +33,10 @@ export function healthRoutes(health: HealthService) {
       method: 'get',
       path: '/health/redis',
       summary: 'Redis answers PING with PONG (503 otherwise)',
+      description:
+        'Sends PING to the Redis that holds sessions: 200 when it answers PONG in time, 503 with `unhealthy` when it does not. Never cached.',
       access: PUBLIC,
-      success: { status: 200, schema: HealthStatus },
+      success: { status: 200, schema: HealthStatus, degraded: 'Redis did not answer PING with PONG in time' },
       handler: async ({ res }) => {
         const healthy = await health.redisHealthy();
         return answer(healthy, { status: healthy ? 'healthy' : 'unhealthy' }, res);
@@ -42,8 +46,10 @@ export function healthRoutes(health: HealthService) {
       method: 'get',
       path: '/health',
       summary: 'Redis and Postgres checks with latencies (503 if either is down)',
+      description:
+        'Checks Redis and Postgres and reports each with its latency: 200 when both are healthy, 503 with the same report when either is not (its `latencyMs` is then null). Never cached.',
       access: PUBLIC,
-      success: { status: 200, schema: HealthReport },
+      success: { status: 200, schema: HealthReport, degraded: 'Redis or Postgres is down' },
       handler: async ({ res }) => {
         const report = await health.report();
         return answer(report.status === 'healthy', report, res);

@@ -62,18 +62,25 @@ export interface RouteDef<P extends z.ZodType | undefined = any, Q extends z.Zod
   /** Express path under /api, e.g. `/users/:id`. */
   path: string;
   summary: string;
+  /** A sentence or two for the OpenAPI document: who may call it, what it answers, what it changes. */
+  description: string;
   access: Access;
   params?: P;
   query?: Q;
   body?: B;
-  /** Success status and schema (null: no body) for the OpenAPI document. */
-  success: { status: number; schema: z.ZodType | null; description?: string };
+  /**
+   * Success status and schema (null: no body) for the OpenAPI document. `degraded`: the route also
+   * answers 503 with this same schema when a dependency is down (a health probe), and says when.
+   */
+  success: { status: number; schema: z.ZodType | null; description?: string; degraded?: string };
   /** Error codes this route can answer with, besides validation and authentication. */
   errors?: ErrorCode[];
   /** Accepts `If-Match: "<version>"` (API.md, preconditions); a stale version is a 412 `version_mismatch`. */
   ifMatch?: boolean;
   /** Content type of the success response when it is not JSON (`text/event-stream`, `text/calendar`). */
   produces?: string;
+  /** The success response sets the session cookie (`set`: a fresh session, as login does) or clears it (`cleared`: logout). */
+  sessionCookie?: 'set' | 'cleared';
   handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>>): Promise<unknown>;
 }
 

@@ -11,6 +11,8 @@ export function openApiRoutes(allRoutes: () => readonly RouteDef[]) {
       method: 'get',
       path: '/openapi.json',
       summary: 'This document: the OpenAPI 3.1 description of the API',
+      description:
+        'This document, generated from the route table and the schemas that validate requests, so it describes exactly what the server answers. No session needed.',
       access: PUBLIC,
       success: { status: 200, schema: z.record(z.string(), z.unknown()).meta({ description: 'OpenAPI 3.1 document' }) },
       handler: async () => (document ??= new RawJson(JSON.stringify(buildOpenApiDocument(allRoutes())))),

@@ -1,24 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { Registry } from 'prom-client';
 import request from 'supertest';
-import { createRoutes } from '../app.js';
-import { createApiTestApp } from '../../test/support/api.js';
+import { MAX_ID } from '../../shared/schemas/common.js';
+import { createApp, createRoutes } from '../app.js';
+import { InFlight } from '../http/in-flight.js';
+import { buildOpenApiDocument } from './openapi.js';
+import { MISSING_ID, PASSWORD, createApiTestApp, scenario } from '../../test/support/api.js';
+import { uniqueEmail, uniqueMonday } from '../../test/support/factories.js';
+import {
+  METHODS,
+  documentedPath as documented,
+  operationsOf,
+  responseChecker,
+  type DocMethod,
+  type OpenApiDocument as Document,
+} from '../../test/support/openapi-check.js';
+import { syntheticApp, syntheticRoutes } from '../../test/support/synthetic-routes.js';
 import type { TestApp } from '../../test/support/test-app.js';
-
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
-
-interface Operation {
-  operationId: string;
-  parameters: Array<{ name: string; in: string; required: boolean; schema: Record<string, unknown> }>;
-  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
-  responses: Record<string, { content?: Record<string, { schema: Record<string, unknown> }> }>;
-  security: unknown[];
-}
-interface Document {
-  openapi: string;
-  paths: Record<string, Partial<Record<(typeof METHODS)[number], Operation>>>;
-  components: { schemas: Record<string, Record<string, unknown>> };
-}
 
 let t: TestApp;
 let doc: Document;
@@ -28,15 +27,6 @@ beforeAll(async () => {
   doc = (await request(t.app).get('/api/openapi.json').expect(200)).body as Document;
 });
 afterAll(() => t.close());
-
-/** `/users/:id` as the OpenAPI document writes it: `/api/users/{id}`. */
-const documented = (path: string) => `/api${path.replace(/:([A-Za-z]+)/g, '{$1}')}`;
-
-function operationsOf(document: Document): string[] {
-  return Object.entries(document.paths)
-    .flatMap(([path, item]) => METHODS.filter((m) => item[m]).map((m) => `${m.toUpperCase()} ${path}`))
-    .sort();
-}
 
 /** The routes Express itself has under /api, read from its router stack. */
 function expressRoutes(app: TestApp['app']): string[] {
@@ -146,5 +136,357 @@ describe('GET /api/openapi.json', () => {
     expect(Object.keys(user.properties)).not.toContain('passwordHash');
     const limit = doc.paths['/api/schedules']!.get!.parameters.find((p) => p.name === 'limit');
     expect(limit).toMatchObject({ in: 'query', required: false });
+  });
+});
+
+const PROBLEM = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } };
+
+function eachOperation(document: Document, visit: (path: string, method: DocMethod, op: NonNullable<Document['paths'][string][DocMethod]>) => void) {
+  for (const [path, item] of Object.entries(document.paths)) {
+    for (const method of METHODS) {
+      const op = item[method];
+      if (op) visit(path, method, op);
+    }
+  }
+}
+
+describe('what the document says of every operation', () => {
+  it('has an operationId of letters and digits only, unique', () => {
+    const ids: string[] = [];
+    eachOperation(doc, (_path, _method, op) => ids.push(op.operationId));
+    expect(ids.filter((id) => !/^[a-z]+[A-Za-z0-9]*$/.test(id))).toEqual([]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(doc.paths['/api/openapi.json']!.get!.operationId).toBe('getOpenapiJson');
+  });
+
+  it('has a description of its own, and a tag the document declares and describes', () => {
+    const declared = new Map((doc.tags ?? []).map((tag) => [tag.name, tag.description]));
+    const descriptions: string[] = [];
+    eachOperation(doc, (path, method, op) => {
+      expect({ path, method, description: /^[A-Z`].{40,}\.$/s.test(op.description ?? '') }).toEqual({ path, method, description: true });
+      expect(op.description).not.toBe(op.summary);
+      descriptions.push(op.description!);
+      for (const tag of op.tags) expect({ tag, description: (declared.get(tag) ?? '').length > 5 }).toEqual({ tag, description: true });
+    });
+    expect(new Set(descriptions).size).toBe(descriptions.length);
+    const used = new Set<string>();
+    eachOperation(doc, (_p, _m, op) => op.tags.forEach((tag) => used.add(tag)));
+    expect([...declared.keys()].sort()).toEqual([...used].sort());
+  });
+
+  it('documents the 400, 413, 415 and 503 problems that any /api request can get', () => {
+    eachOperation(doc, (path, method, op) => {
+      for (const status of ['400', '413', '415', '503']) {
+        expect({ path, method, status, content: op.responses[status]?.content?.['application/problem+json'] }).toEqual({
+          path,
+          method,
+          status,
+          content: PROBLEM['application/problem+json'],
+        });
+      }
+    });
+  });
+
+  it('documents Retry-After on every 429 and 503, required wherever every such answer is a problem', () => {
+    eachOperation(doc, (path, method, op) => {
+      for (const status of ['429', '503']) {
+        const answer = op.responses[status];
+        if (!answer) continue;
+        const onlyProblems = Object.keys(answer.content ?? {}).every((type) => type === 'application/problem+json');
+        expect({ path, method, status, header: answer.headers?.['Retry-After'] }).toEqual({
+          path,
+          method,
+          status,
+          header: { description: expect.any(String), required: onlyProblems, schema: { type: 'integer', minimum: 1 } },
+        });
+      }
+    });
+    expect(doc.paths['/api/auth/login']!.post!.responses['429']!.headers!['Retry-After']!.required).toBe(true);
+  });
+
+  it('documents the session cookie that login sets and logout clears', () => {
+    const login = doc.paths['/api/auth/login']!.post!.responses['200']!.headers!['Set-Cookie']!;
+    expect(login).toMatchObject({ required: true, schema: { type: 'string' } });
+    expect(login.description).toMatch(/crewplots\.sid/);
+    expect(doc.paths['/api/auth/logout']!.post!.responses['204']!.headers!['Set-Cookie']).toMatchObject({ required: true });
+    // A session route may re-send it with a later expiry; a public one never sends it.
+    expect(doc.paths['/api/schedules']!.get!.responses['200']!.headers!['Set-Cookie']).toMatchObject({ required: false });
+    expect(doc.paths['/api/health']!.get!.responses['200']!.headers).toBeUndefined();
+  });
+
+  it('gives a 503 with a probe body only to the probes that can answer one', () => {
+    const live = doc.paths['/api/health/live']!.get!.responses['503']!;
+    expect(live.content).toEqual(PROBLEM);
+    for (const [path, schema] of [
+      ['/api/health/redis', 'HealthStatus'],
+      ['/api/health', 'HealthReport'],
+    ] as const) {
+      expect(doc.paths[path]!.get!.responses['503']!.content).toEqual({
+        'application/json': { schema: { $ref: `#/components/schemas/${schema}` } },
+        ...PROBLEM,
+      });
+    }
+  });
+
+  it('types limit as an integer from 1 to 200 and ids as positive 32-bit integers', () => {
+    let limits = 0;
+    let ids = 0;
+    eachOperation(doc, (path, method, op) => {
+      for (const p of op.parameters) {
+        if (p.name === 'limit') {
+          limits += 1;
+          expect({ path, method, schema: p.schema }).toEqual({ path, method, schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 200, default: 50 }) });
+        }
+        if (p.in === 'path' || p.name === 'locationId') {
+          ids += 1;
+          expect({ path, method, name: p.name, schema: p.schema }).toEqual({
+            path,
+            method,
+            name: p.name,
+            schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: MAX_ID }),
+          });
+        }
+      }
+    });
+    expect(limits).toBeGreaterThanOrEqual(4);
+    expect(ids).toBeGreaterThanOrEqual(15);
+  });
+
+  it('says /api/metrics answers text/plain', () => {
+    expect(doc.paths['/api/metrics']!.get!.responses['200']!.content).toEqual({
+      'text/plain': { schema: { type: 'string', description: expect.any(String) } },
+    });
+  });
+});
+
+/** Many requests in a row, some hashing passwords: on two busy cores, far more than the usual 30 s. */
+const TOUR_TIMEOUT_MS = 180_000;
+
+describe('real answers, held to the document', () => {
+  const check = () => responseChecker(doc);
+
+  it('every operation answers its documented success, and its errors as documented', async () => {
+    const c = check();
+    const s = scenario(t);
+    const home = await s.location();
+    const [admin, manager, crew, taker] = [await s.admin(), await s.manager([home]), await s.crew([home]), await s.crew([home])];
+    const published = await s.schedule(home, { status: 'published' });
+    const draft = await s.schedule(home);
+    const at = (week: string, day: number, hour: number) => new Date(Date.parse(`${week}T00:00:00Z`) + (day * 24 + hour) * 3_600_000).toISOString();
+    const open = await s.shift(published, { startsAt: at(published.weekStart, 1, 9), endsAt: at(published.weekStart, 1, 13) });
+    const assigned = await s.shift(draft, { userId: crew.id, startsAt: at(draft.weekStart, 2, 9), endsAt: at(draft.weekStart, 2, 13) });
+    const anon = request(t.app);
+
+    c('get', '/api/health/live', await anon.get('/api/health/live'));
+    c('get', '/api/health/redis', await anon.get('/api/health/redis'));
+    c('get', '/api/health', await anon.get('/api/health'));
+    c('get', '/api/openapi.json', await anon.get('/api/openapi.json'));
+
+    const login = c('post', '/api/auth/login', await request(t.app).post('/api/auth/login').send({ email: crew.email, password: PASSWORD }));
+    expect(login.status).toBe(200);
+    c('post', '/api/auth/login', await anon.post('/api/auth/login').send({ email: crew.email, password: 'not the password' }));
+    c('get', '/api/auth/me', await crew.agent.get('/api/auth/me'));
+    c('get', '/api/auth/me', await anon.get('/api/auth/me'));
+    c('post', '/api/auth/password', await crew.agent.post('/api/auth/password').send({ currentPassword: 'wrong', newPassword: 'another long password' }));
+    const leaving = await s.crew([home]);
+    c('post', '/api/auth/password', await leaving.agent.post('/api/auth/password').send({ currentPassword: PASSWORD, newPassword: 'another long password' }));
+    c('post', '/api/auth/logout', await leaving.agent.post('/api/auth/logout'));
+
+    c('get', '/api/users', await manager.agent.get('/api/users').query({ limit: '2' }));
+    c('get', '/api/users', await crew.agent.get('/api/users'));
+    c('get', '/api/users', await admin.agent.get('/api/users').query({ limit: '201' }));
+    c('get', '/api/users/{id}', await manager.agent.get(`/api/users/${crew.id}`));
+    c('get', '/api/users/{id}', await manager.agent.get(`/api/users/${MISSING_ID}`));
+    c('get', '/api/users/{id}', await manager.agent.get(`/api/users/${MAX_ID + 1}`));
+    const hire = { name: 'New Hire', role: 'crew', password: 'a long enough password', locationIds: [home.id] };
+    const hired = c('post', '/api/users', await manager.agent.post('/api/users').send({ ...hire, email: uniqueEmail('hire') }));
+    c('post', '/api/users', await manager.agent.post('/api/users').send({ ...hire, email: crew.email }));
+    c('patch', '/api/users/{id}', await manager.agent.patch(`/api/users/${hired.body.id}`).send({ phone: '+31 20 555 0101' }));
+    c('patch', '/api/users/{id}', await crew.agent.patch(`/api/users/${crew.id}`).send({ role: 'admin' }));
+    c('delete', '/api/users/{id}', await manager.agent.delete(`/api/users/${hired.body.id}`));
+    c('delete', '/api/users/{id}', await admin.agent.delete(`/api/users/${hired.body.id}`));
+    c('get', '/api/users/{id}/shifts', await crew.agent.get(`/api/users/${crew.id}/shifts`).query({ from: '2020-01-01' }));
+
+    c('get', '/api/locations', await crew.agent.get('/api/locations'));
+    c('get', '/api/locations', await crew.agent.get('/api/locations').query({ limit: '0' }));
+    c('get', '/api/locations/{id}', await crew.agent.get(`/api/locations/${home.id}`));
+    const venue = c('post', '/api/locations', await admin.agent.post('/api/locations').send({ name: 'Contract Bar', timezone: 'Europe/Lisbon' }));
+    c('post', '/api/locations', await manager.agent.post('/api/locations').send({ name: 'Contract Bar', timezone: 'Europe/Lisbon' }));
+    c('patch', '/api/locations/{id}', await manager.agent.patch(`/api/locations/${home.id}`).send({ address: 'Damrak 1' }));
+    c('patch', '/api/locations/{id}', await admin.agent.patch(`/api/locations/${home.id}`).send({ timezone: 'Asia/Tokyo' }));
+    c('delete', '/api/locations/{id}', await admin.agent.delete(`/api/locations/${home.id}`));
+    c('delete', '/api/locations/{id}', await admin.agent.delete(`/api/locations/${venue.body.id}`));
+
+    c('get', '/api/schedules', await crew.agent.get('/api/schedules').query({ locationId: String(home.id) }));
+    const week = uniqueMonday();
+    const made = c('post', '/api/schedules', await manager.agent.post('/api/schedules').send({ locationId: home.id, weekStart: week }));
+    c('post', '/api/schedules', await manager.agent.post('/api/schedules').send({ locationId: home.id, weekStart: week }));
+    c('get', '/api/schedules/{id}', await crew.agent.get(`/api/schedules/${published.id}`));
+    c('get', '/api/schedules/{id}', await crew.agent.get(`/api/schedules/${draft.id}`));
+    c('patch', '/api/schedules/{id}', await manager.agent.patch(`/api/schedules/${draft.id}`).send({ status: 'published' }));
+    c('patch', '/api/schedules/{id}', await manager.agent.patch(`/api/schedules/${draft.id}`).send({ status: 'draft' }));
+    c('delete', '/api/schedules/{id}', await manager.agent.delete(`/api/schedules/${published.id}`));
+    const shift = { userId: crew.id, position: 'Runner', startsAt: at(draft.weekStart, 2, 10), endsAt: at(draft.weekStart, 2, 12) };
+    c('post', '/api/schedules/{id}/shifts', await manager.agent.post(`/api/schedules/${draft.id}/shifts`).send(shift));
+    const added = c('post', '/api/schedules/{id}/shifts', await manager.agent.post(`/api/schedules/${draft.id}/shifts`).send({ ...shift, userId: null }));
+    c('post', '/api/schedules/{id}/shifts', await manager.agent.post(`/api/schedules/${draft.id}/shifts`).send({ ...shift, endsAt: shift.startsAt }));
+    c('patch', '/api/schedules/{id}/shifts/{shiftId}', await manager.agent.patch(`/api/schedules/${draft.id}/shifts/${assigned.id}`).send({ position: 'Host' }));
+    c('delete', '/api/schedules/{id}/shifts/{shiftId}', await manager.agent.delete(`/api/schedules/${draft.id}/shifts/${added.body.id}`));
+    c('post', '/api/schedules/{id}/shifts/{shiftId}/claim', await taker.agent.post(`/api/schedules/${published.id}/shifts/${open.id}/claim`));
+    c('post', '/api/schedules/{id}/shifts/{shiftId}/claim', await crew.agent.post(`/api/schedules/${published.id}/shifts/${open.id}/claim`));
+    c('delete', '/api/schedules/{id}', await manager.agent.delete(`/api/schedules/${made.body.id}`));
+
+    c('get', '/api/metrics', await admin.agent.get('/api/metrics'));
+    c('get', '/api/metrics', await crew.agent.get('/api/metrics'));
+    c('get', '/api/metrics', await anon.get('/api/metrics'));
+
+    const statuses = (operation: string) => c.checked.filter((x) => x.operation === operation).map((x) => x.status);
+    // Each operation was seen to succeed, with the status the document gives its success.
+    for (const operation of operationsOf(doc)) {
+      const [method, path] = operation.split(' ') as [string, string];
+      const success = Object.keys(doc.paths[path]![method.toLowerCase() as DocMethod]!.responses).find((status) => status.startsWith('2'));
+      expect({ operation, seen: statuses(operation).includes(Number(success)) }).toEqual({ operation, seen: true });
+    }
+    // And the errors this tour set out to provoke.
+    expect(statuses('GET /api/users/{id}')).toEqual([200, 404, 400]);
+    expect(statuses('POST /api/users')).toEqual([201, 409]);
+    expect(statuses('GET /api/locations')).toEqual([200, 400]);
+    expect(statuses('POST /api/schedules/{id}/shifts')).toEqual([409, 201, 400]);
+    expect(statuses('POST /api/schedules/{id}/shifts/{shiftId}/claim')).toEqual([200, 409]);
+    expect(statuses('GET /api/metrics')).toEqual([200, 403, 401]);
+  }, TOUR_TIMEOUT_MS);
+
+  it('a body that is not JSON, too large or malformed is refused as documented on every operation, GET included', async () => {
+    const c = check();
+    const oversized = JSON.stringify({ filler: 'x'.repeat(1024 * 1024) });
+    for (const operation of operationsOf(doc)) {
+      const [upper, path] = operation.split(' ') as [string, string];
+      const method = upper.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+      const url = path.replace(/\{[A-Za-z]+\}/g, '1');
+      const notJson = c(method, path, await request(t.app)[method](url).set('Content-Type', 'text/plain').send('hello'));
+      const tooLarge = c(method, path, await request(t.app)[method](url).set('Content-Type', 'application/json').send(oversized));
+      const malformed = c(method, path, await request(t.app)[method](url).set('Content-Type', 'application/json').send('{"a":'));
+      expect({ operation, statuses: [notJson.status, tooLarge.status, malformed.status] }).toEqual({ operation, statuses: [415, 413, 400] });
+    }
+  }, TOUR_TIMEOUT_MS);
+
+  it('a server that is shutting down refuses every operation with a documented 503 and Retry-After', async () => {
+    const c = check();
+    const signedIn = await request(t.app).post('/api/auth/login').send({ email: (await scenario(t).admin()).email, password: PASSWORD }).expect(200);
+    const cookie = signedIn.headers['set-cookie']![0]!.split(';')[0]!;
+    const inFlight = new InFlight();
+    // Its own metrics registry: the test app's already holds the HTTP metrics an app registers.
+    const draining = createApp({ ...t.deps, metrics: { ...t.deps.metrics, registry: new Registry() } }, { inFlight });
+    await inFlight.drain();
+    // Input is parsed before a handler is refused, so each body must be a valid one.
+    const starts = '2031-03-04T09:00:00Z';
+    const bodies: Record<string, object> = {
+      'POST /api/auth/login': { email: 'someone@test.crewplots.example', password: 'whatever' },
+      'POST /api/auth/password': { currentPassword: 'whatever', newPassword: 'a long enough password' },
+      'POST /api/users': { email: 'someone@test.crewplots.example', name: 'Someone', role: 'crew', password: 'a long enough password' },
+      'PATCH /api/users/{id}': { phone: '+31 20 555 0101' },
+      'POST /api/locations': { name: 'Somewhere', timezone: 'Europe/Lisbon' },
+      'PATCH /api/locations/{id}': { address: 'Damrak 1' },
+      'POST /api/schedules': { locationId: 1, weekStart: '2031-03-03' },
+      'PATCH /api/schedules/{id}': { status: 'published' },
+      'POST /api/schedules/{id}/shifts': { position: 'Runner', startsAt: starts, endsAt: '2031-03-04T12:00:00Z' },
+      'PATCH /api/schedules/{id}/shifts/{shiftId}': { position: 'Host' },
+    };
+    let refused = 0;
+    for (const operation of operationsOf(doc)) {
+      const [upper, path] = operation.split(' ') as [string, string];
+      const method = upper.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
+      if (doc.paths[path]![method]!.requestBody && !bodies[operation]) continue;
+      let req = request(draining)[method](path.replace(/\{[A-Za-z]+\}/g, '1')).set('Cookie', cookie);
+      if (bodies[operation]) req = req.send(bodies[operation]);
+      const res = c(method, path, await req);
+      expect({ operation, status: res.status, retryAfter: res.headers['retry-after'] }).toEqual({ operation, status: 503, retryAfter: '1' });
+      refused += 1;
+    }
+    expect(refused).toBeGreaterThanOrEqual(26);
+  }, TOUR_TIMEOUT_MS);
+
+  it('refused logins are a documented 429 with Retry-After', async () => {
+    const c = check();
+    const target = await scenario(t).crew([]);
+    let res = await request(t.app).post('/api/auth/login').send({ email: target.email, password: 'not the password' });
+    for (let attempt = 0; attempt < 10 && res.status !== 429; attempt++) {
+      c('post', '/api/auth/login', res);
+      res = await request(t.app).post('/api/auth/login').send({ email: target.email, password: 'not the password' });
+    }
+    c('post', '/api/auth/login', res);
+    expect(res.status).toBe(429);
+  }, TOUR_TIMEOUT_MS);
+});
+
+describe('If-Match, non-JSON successes, gone and version_mismatch, on a synthetic route table', () => {
+  const synthetic = buildOpenApiDocument(syntheticRoutes) as unknown as Document;
+  const patch = () => synthetic.paths['/api/schedules/{id}']!.patch!;
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const result = await new Validator().validate(synthetic as unknown as Record<string, unknown>);
+    expect(result.errors).toBeUndefined();
+  });
+
+  it('ifMatch: an optional If-Match header of a quoted version, a 412 version_mismatch with current, a 400 for a malformed one', () => {
+    const header = patch().parameters.find((p) => p.in === 'header');
+    expect(header).toMatchObject({ name: 'If-Match', required: false, schema: { type: 'string', pattern: expect.any(String) }, example: '"3"' });
+    const pattern = new RegExp(header!.schema.pattern as string);
+    expect(['"3"', '"2147483647"'].every((v) => pattern.test(v))).toBe(true);
+    expect(['3', '"0"', 'W/"3"', '"3", "4"', '*', '""'].some((v) => pattern.test(v))).toBe(false);
+    expect(patch().responses['412']!.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/VersionMismatchProblem' } } });
+    expect(patch().responses['412']!.description).toMatch(/version_mismatch/);
+    expect(synthetic.components.schemas.VersionMismatchProblem).toMatchObject({ allOf: [{ $ref: '#/components/schemas/Problem' }, { required: ['current'] }] });
+    expect(patch().responses['400']!.content).toEqual(PROBLEM);
+    // Routes without ifMatch have neither.
+    expect(synthetic.paths['/api/access-links/{token}']!.get!.parameters.some((p) => p.in === 'header')).toBe(false);
+    expect(synthetic.paths['/api/access-links/{token}']!.get!.responses['412']).toBeUndefined();
+    expect(doc.components.schemas.VersionMismatchProblem).toBeUndefined();
+  });
+
+  it('produces: the success is that type, a string, and not JSON', () => {
+    const ok = synthetic.paths['/api/events']!.get!.responses['200']!;
+    expect(ok.content).toEqual({ 'text/event-stream': { schema: { type: 'string' } } });
+  });
+
+  it('gone and version_mismatch, when a route lists them, are a 410 and a 412', () => {
+    const link = synthetic.paths['/api/access-links/{token}']!.get!.responses;
+    expect(link['410']).toMatchObject({ description: expect.stringMatching(/`gone`/), content: PROBLEM });
+    expect(Object.keys(link).sort()).toEqual(['200', '400', '404', '410', '413', '415', '503']);
+  });
+
+  it("the table's real answers match its document", async () => {
+    const c = responseChecker(synthetic);
+    const app = syntheticApp();
+    const rename = (ifMatch?: string) => {
+      const req = request(app).patch('/api/schedules/1').send({ name: 'Renamed' });
+      return ifMatch === undefined ? req : req.set('If-Match', ifMatch);
+    };
+    const stale = c('patch', '/api/schedules/{id}', await rename('"1"'));
+    expect(stale.status).toBe(412);
+    expect(stale.body).toMatchObject({ code: 'version_mismatch', current: { id: 1, version: 2 } });
+    expect(c('patch', '/api/schedules/{id}', await rename('"2"')).status).toBe(200);
+    expect(c('patch', '/api/schedules/{id}', await rename()).status).toBe(200);
+    expect(c('patch', '/api/schedules/{id}', await rename('2')).status).toBe(400);
+    expect(c('patch', '/api/schedules/{id}', await request(app).patch('/api/schedules/7').send({ name: 'x' })).status).toBe(404);
+    const events = c('get', '/api/events', await request(app).get('/api/events'));
+    expect(events.headers['content-type']).toMatch(/^text\/event-stream/);
+    expect(c('get', '/api/access-links/{token}', await request(app).get('/api/access-links/fresh')).status).toBe(200);
+    expect(c('get', '/api/access-links/{token}', await request(app).get('/api/access-links/used')).status).toBe(410);
+    expect(c('get', '/api/access-links/{token}', await request(app).get('/api/access-links/other')).status).toBe(404);
+    expect(c('get', '/api/access-links/{token}', await request(app).get('/api/access-links/NOT-A-TOKEN')).status).toBe(400);
+  });
+
+  it('a response the document does not describe fails the check', async () => {
+    const c = responseChecker(synthetic);
+    const app = syntheticApp();
+    // A 412 on a route without ifMatch is not documented.
+    const undocumented = await request(app).get('/api/access-links/used');
+    undocumented.status = 412;
+    expect(() => c('get', '/api/access-links/{token}', undocumented)).toThrow();
+    // A body that breaks the schema.
+    const wrong = await request(app).get('/api/access-links/fresh');
+    wrong.text = JSON.stringify({ kind: 'other' });
+    expect(() => c('get', '/api/access-links/{token}', wrong)).toThrow();
   });
 });

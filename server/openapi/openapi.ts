@@ -1,14 +1,12 @@
 import { z } from 'zod';
-import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
-import { statusOf } from '../http/errors.js';
+import { ERROR_CODES } from '../../shared/errors.js';
 import type { RouteDef } from '../http/route.js';
+import { responsesOf, type JsonSchema } from './responses.js';
 
 /**
  * The OpenAPI 3.1 document, generated from the route table and the same zod schemas that
  * validate requests, so the document cannot drift from what the server enforces.
  */
-
-type JsonSchema = Record<string, unknown>;
 
 const Problem = z
   .strictObject({
@@ -36,13 +34,53 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<
 
 const openApiPath = (path: string) => `/api${path.replace(/:([A-Za-z]+)/g, '{$1}')}`;
 
+const capitalized = (word: string) => word[0]!.toUpperCase() + word.slice(1);
+const words = (text: string) => text.split(/[^A-Za-z0-9]+/).filter(Boolean).map(capitalized).join('');
+
+/** `get` + `/users/:id/shifts` → `getUsersByIdShifts`; `/openapi.json` → `getOpenapiJson`: letters and digits only. */
 const operationId = (route: RouteDef) =>
   route.method +
   route.path
     .split('/')
     .filter(Boolean)
-    .map((part) => (part.startsWith(':') ? `By${part[1]!.toUpperCase()}${part.slice(2)}` : part[0]!.toUpperCase() + part.slice(1)))
+    .map((part) => {
+      const param = /^:([A-Za-z]+)(.*)$/.exec(part);
+      return param ? `By${capitalized(param[1]!)}${words(param[2]!)}` : words(part);
+    })
     .join('');
+
+/** An operation's tag is the first segment of its path, without an extension (`/openapi.json` → `openapi`). */
+const tagOf = (route: RouteDef) => route.path.split('/')[1]!.replace(/[^a-z0-9-].*$/, '');
+
+/** The areas of the API (API.md), in the order the document lists them; only those with an operation are listed. */
+const TAGS: Record<string, string> = {
+  auth: 'Signing in and out, the signed-in user, and changing one\'s password. Login answers with the session cookie every other route needs.',
+  setup: 'Creating the first admin of a server that has no users yet.',
+  'access-links': 'One-time links for setting a password: invitations and password resets.',
+  users: 'People: admins, managers and crew, the locations they work at, and their shifts. Admins see everyone, managers the people of their locations, crew themselves.',
+  locations: 'Venues, each with its time zone, address and members. Admins create and delete them; their managers may rename them.',
+  schedules: 'A location\'s week as a grid of shifts: drafted and changed by its managers, published to its crew, whose members take open shifts.',
+  'time-off': 'Time off that people ask for and their managers approve or deny.',
+  'shift-requests': 'Requests to drop or swap an assigned shift, answered by the colleague asked and decided by a manager.',
+  notifications: 'What happened that concerns the caller: published weeks, changed shifts, open shifts, decided requests.',
+  events: 'A live stream of the changes the caller may see (Server-Sent Events).',
+  calendar: "Calendar feeds of a person's published shifts, at a secret address.",
+  health: 'Probes for load balancers and orchestrators: plain JSON in both states, no session needed.',
+  metrics: 'Prometheus metrics, for an admin or a scraper holding the metrics token.',
+  openapi: 'This document.',
+};
+
+const SECURITY_SCHEMES = {
+  session: { type: 'apiKey', in: 'cookie', name: 'crewplots.sid', description: 'Set by POST /api/auth/login' },
+  metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /api/metrics' },
+} as const;
+
+/** Any of these lets a caller in (an empty list: no credentials needed). */
+const SECURITY: Record<RouteDef['access']['kind'], Array<keyof typeof SECURITY_SCHEMES>> = {
+  public: [],
+  session: ['session'],
+  metrics: ['session', 'metricsToken'],
+};
 
 function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
   const out: JsonSchema[] = [];
@@ -55,61 +93,55 @@ function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
     const properties = (json.properties ?? {}) as Record<string, JsonSchema>;
     const required = new Set((json.required as string[] | undefined) ?? []);
     for (const [name, property] of Object.entries(properties)) {
-      out.push({ name, in: where, required: where === 'path' || required.has(name), schema: property });
+      const description = typeof property.description === 'string' ? { description: property.description } : {};
+      out.push({ name, in: where, required: where === 'path' || required.has(name), ...description, schema: property });
     }
   }
+  if (route.ifMatch) {
+    out.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description:
+        'The version the change is based on, quoted (`"3"`). If the resource has moved on since, nothing changes and the answer is a 412 ' +
+        '`version_mismatch` holding it as it is now. Without the header the change goes ahead; a malformed one is a 400.',
+      schema: { type: 'string', pattern: '^"[1-9][0-9]{0,9}"$' },
+      example: '"3"',
+    });
+  }
   return out;
-}
-
-function errorCodes(route: RouteDef): ErrorCode[] {
-  const codes = new Set<ErrorCode>(route.errors ?? []);
-  if (route.params || route.query || route.body) codes.add('validation_failed');
-  if (route.body) codes.add('unsupported_media_type').add('payload_too_large');
-  if (route.access.kind !== 'public') codes.add('unauthenticated').add('service_unavailable');
-  if ((route.access.kind === 'session' && route.access.roles) || route.access.kind === 'metrics') codes.add('forbidden');
-  if (route.method !== 'get') codes.add('forbidden');
-  return [...codes];
 }
 
 export function buildOpenApiDocument(routes: readonly RouteDef[]) {
   const components: Record<string, JsonSchema> = {};
   const problem = toSchema(Problem, 'output', components);
   components.Problem ??= problem;
+  const schemaOf = (schema: z.ZodType) => toSchema(schema, 'output', components);
   const paths: Record<string, Record<string, unknown>> = {};
+  const tags = new Set<string>();
+  const schemes = new Set<keyof typeof SECURITY_SCHEMES>();
 
   for (const route of routes) {
-    const responses: Record<string, unknown> = {};
-    const { status, schema, description } = route.success;
-    responses[String(status)] = {
-      description: description ?? route.summary,
-      ...(schema
-        ? { content: { [route.path === '/metrics' ? 'text/plain' : 'application/json']: { schema: toSchema(schema, 'output', components) } } }
-        : {}),
-    };
-    if (route.path.startsWith('/health') && schema) {
-      responses['503'] = { description: 'A dependency is down', content: { 'application/json': { schema: toSchema(schema, 'output', components) } } };
-    }
-    const byStatus = new Map<number, ErrorCode[]>();
-    for (const code of errorCodes(route)) byStatus.set(statusOf(code), [...(byStatus.get(statusOf(code)) ?? []), code]);
-    for (const [errorStatus, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
-      responses[String(errorStatus)] = {
-        description: `Problem: ${codes.join(', ')}`,
-        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
-      };
-    }
-
+    const tag = tagOf(route);
+    tags.add(tag);
+    const security = SECURITY[route.access.kind];
+    for (const scheme of security) schemes.add(scheme);
     paths[openApiPath(route.path)] ??= {};
     paths[openApiPath(route.path)]![route.method] = {
       operationId: operationId(route),
       summary: route.summary,
-      tags: [route.path.split('/')[1]],
-      security:
-        route.access.kind === 'public' ? [] : route.access.kind === 'metrics' ? [{ session: [] }, { metricsToken: [] }] : [{ session: [] }],
+      description: route.description,
+      tags: [tag],
+      security: security.map((scheme) => ({ [scheme]: [] })),
       parameters: parameters(route, components),
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input', components) } } } } : {}),
-      responses,
+      responses: responsesOf(route, schemaOf, components),
     };
   }
+
+  const known = Object.keys(TAGS).filter((tag) => tags.has(tag));
+  // A new area without a description is still listed (the document test asks for one).
+  const unknown = [...tags].filter((tag) => !(tag in TAGS)).sort();
 
   return {
     openapi: '3.1.0',
@@ -118,16 +150,15 @@ export function buildOpenApiDocument(routes: readonly RouteDef[]) {
       version: '1.0.0',
       description:
         'Crew scheduling: users, locations, weekly schedules and shifts. Errors are RFC 9457 problem details with a stable `code`. ' +
-        'State-changing requests from browsers must come from this origin (or APP_ORIGINS) and carry JSON bodies.',
+        'Request bodies are JSON on every route (anything else is a 415, more than the route accepts a 413, malformed JSON a 400). ' +
+        'State-changing requests from browsers must come from this origin (or APP_ORIGINS).',
     },
     servers: [{ url: '/' }],
+    tags: [...known.map((name) => ({ name, description: TAGS[name] })), ...unknown.map((name) => ({ name }))],
     paths,
     components: {
       schemas: components,
-      securitySchemes: {
-        session: { type: 'apiKey', in: 'cookie', name: 'crewplots.sid', description: 'Set by POST /api/auth/login' },
-        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /api/metrics' },
-      },
+      securitySchemes: Object.fromEntries(Object.entries(SECURITY_SCHEMES).filter(([name]) => schemes.has(name as keyof typeof SECURITY_SCHEMES))),
     },
   };
 }

@@ -26,6 +26,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'get',
       path: '/schedules',
       summary: 'Schedule summaries, newest week first (crew: published weeks of their locations)',
+      description:
+        'Lists schedule summaries, newest week first, a page at a time, filtered by location, week range or status. Crew see the published weeks of their locations; managers every week of theirs; admins all.',
       access: SIGNED_IN,
       query: ScheduleListQuery,
       success: { status: 200, schema: Page(ScheduleSummary) },
@@ -35,6 +37,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'post',
       path: '/schedules',
       summary: "Create a location's week as a draft, optionally copying another week's shifts",
+      description:
+        'Creates a location\'s week as a draft, for the location\'s managers and admins. With `copyFromScheduleId` the shifts of another week of the same location are copied into it; a week that already exists is a 409.',
       access: SIGNED_IN,
       body: CreateScheduleBody,
       success: { status: 201, schema: CreatedSchedule },
@@ -45,6 +49,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'get',
       path: '/schedules/:id',
       summary: 'A schedule with its shifts, by start time then id',
+      description:
+        'A schedule with all its shifts, by start time then id. Crew may read published weeks of their locations only; a draft answers them 404.',
       access: SIGNED_IN,
       params: IdPath,
       success: { status: 200, schema: Schedule },
@@ -55,6 +61,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'patch',
       path: '/schedules/:id',
       summary: 'Publish or unpublish a schedule',
+      description:
+        'Publishes a draft or takes a published week back to draft, for the location\'s managers and admins. Publishing makes the week visible to its crew.',
       access: SIGNED_IN,
       params: IdPath,
       body: PatchScheduleBody,
@@ -66,6 +74,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'delete',
       path: '/schedules/:id',
       summary: 'Delete a draft schedule',
+      description:
+        'Deletes a draft schedule and its shifts, for the location\'s managers and admins. A published week is refused with a 409: unpublish it first.',
       access: SIGNED_IN,
       params: IdPath,
       success: { status: 204, schema: null },
@@ -79,6 +89,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'post',
       path: '/schedules/:id/shifts',
       summary: 'Add a shift (no userId: an open shift)',
+      description:
+        'Adds a shift to a schedule, assigned to a member of the location or open (no `userId`) for its crew to take. It ends after it starts and lasts at most 16 hours; one that would overlap another shift of the same person, anywhere, is a 409 listing the shifts in the way.',
       access: SIGNED_IN,
       params: IdPath,
       body: CreateShiftBody,
@@ -90,6 +102,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'patch',
       path: '/schedules/:id/shifts/:shiftId',
       summary: 'Change a shift',
+      description:
+        'Changes a shift\'s person, position, times or notes, under the same rules as adding one. For the location\'s managers and admins.',
       access: SIGNED_IN,
       params: ShiftPath,
       body: PatchShiftBody,
@@ -101,6 +115,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'delete',
       path: '/schedules/:id/shifts/:shiftId',
       summary: 'Delete a shift',
+      description:
+        'Deletes a shift from a schedule, for the location\'s managers and admins.',
       access: SIGNED_IN,
       params: ShiftPath,
       success: { status: 204, schema: null },
@@ -114,6 +130,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'post',
       path: '/schedules/:id/shifts/:shiftId/claim',
       summary: 'Take an open shift of a published week before it starts (crew of the location); one of concurrent claims wins',
+      description:
+        'A crew member of the location takes an open shift of a published week that has not started. Of several claims at once exactly one wins; the others get a 409 `shift_taken`, or `shift_overlap` when the shift would overlap one of their own.',
       access: SIGNED_IN,
       params: ShiftPath,
       success: { status: 200, schema: Shift },
@@ -124,6 +142,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       method: 'get',
       path: '/users/:id/shifts',
       summary: "A user's shifts in the weeks the caller may see, oldest first (managers: at their locations; oneself: in published weeks)",
+      description:
+        'A person\'s shifts, oldest first, a page at a time, optionally within `from` and `to`: those in weeks the caller may see. Managers see the shifts at the locations they manage, drafts included; everyone sees their own shifts in published weeks, wherever they are; admins see all.',
       access: SIGNED_IN,
       params: IdPath,
       query: UserShiftsQuery,

@@ -10,6 +10,8 @@ export function usersRoutes(users: UsersService) {
       method: 'get',
       path: '/users',
       summary: 'Users: all for admins, those sharing a location for managers',
+      description:
+        'Lists users by id, a page at a time, filtered by role, location, active flag or a search in name and email. Admins see everyone; managers see the people who share a location with them.',
       access: rolesOnly('admin', 'manager'),
       query: UserListQuery,
       success: { status: 200, schema: Page(User) },
@@ -19,6 +21,8 @@ export function usersRoutes(users: UsersService) {
       method: 'get',
       path: '/users/:id',
       summary: 'One user: oneself, or for admins and managers sharing a location',
+      description:
+        'One user with their role and locations. Anyone may read their own; admins anyone; managers the people who share a location with them. Anyone else gets a 404.',
       access: SIGNED_IN,
       params: IdPath,
       success: { status: 200, schema: User },
@@ -29,6 +33,8 @@ export function usersRoutes(users: UsersService) {
       method: 'post',
       path: '/users',
       summary: 'Create a user (admins: any role; managers: crew of their locations)',
+      description:
+        'Creates a user with a password and their locations. Admins may create any role at any location; managers only crew of their own locations (403 otherwise).',
       access: rolesOnly('admin', 'manager'),
       body: CreateUserBody,
       success: { status: 201, schema: User },
@@ -39,6 +45,8 @@ export function usersRoutes(users: UsersService) {
       method: 'patch',
       path: '/users/:id',
       summary: 'Change a user (admins: anything; managers: their crew, within their locations; oneself: name and phone)',
+      description:
+        'Changes some of a user\'s fields. Admins may change anything; everyone their own name and phone. Managers place crew in and out of the locations they manage (locationIds, memberships); the name, phone and active flag of crew who work only at locations the manager runs (of anyone who also works elsewhere, an admin changes them). A field the caller may not change is a 403 naming it. A role, location or active change reaches the user\'s open sessions on their next request, and a deactivation or new password ends them.',
       access: SIGNED_IN,
       params: IdPath,
       body: PatchUserBody,
@@ -50,6 +58,8 @@ export function usersRoutes(users: UsersService) {
       method: 'delete',
       path: '/users/:id',
       summary: 'Deactivate a user (shift history stays); their sessions end at once',
+      description:
+        'Deactivates a user: they can no longer sign in, their sessions end at once, and their shift history stays. Admins only; a manager who can see the user gets a 403.',
       // Not role-gated here: a user the caller cannot see is a 404, one they can see but not deactivate a 403.
       access: SIGNED_IN,
       params: IdPath,

@@ -6,12 +6,22 @@ export const MAX_ID = 2_147_483_647;
 
 export const Id = z.number().int().min(1).max(MAX_ID).meta({ description: 'A positive 32-bit integer id' });
 
-/** An id as it arrives in a path or query string: digits only, so `1e3`, ` 7` or `0x10` are refused. */
-export const IdParam = z
-  .string()
-  .regex(/^[1-9][0-9]{0,9}$/, 'must be a positive integer id')
-  .transform(Number)
-  .pipe(z.number().max(MAX_ID, 'must be a positive integer id'));
+/**
+ * A whole number as it arrives in a path or query string: only plain digits become a number, so
+ * `1e3`, ` 7`, `0x10` or a repeated parameter are refused. The number, not its string form, is
+ * what the OpenAPI document shows (an integer with its bounds): a preprocess step is documented
+ * by the schema it feeds.
+ */
+const digitsParam = (digits: RegExp, min: number, max: number, message: string, documentedDefault?: number) => {
+  const int = z.int({ error: message }).min(min, message).max(max, message);
+  // A default is stated on the integer itself: zod leaves `.default()` out of a documented input.
+  return z.preprocess((v) => (typeof v === 'string' && digits.test(v) ? Number(v) : v), documentedDefault === undefined ? int : int.meta({ default: documentedDefault }));
+};
+
+/** An id in a path or query string. */
+export const IdParam = digitsParam(/^[1-9][0-9]{0,9}$/, 1, MAX_ID, 'must be a positive integer id').meta({
+  description: 'A positive 32-bit integer id',
+});
 
 export const Instant = z.iso
   .datetime({ offset: true })
@@ -83,13 +93,11 @@ export const NullableText = (max: number) =>
     .transform((v) => (v === '' ? null : v))
     .nullable();
 
-export const Limit = z
-  .string()
-  .regex(/^\d{1,3}$/, 'must be a whole number from 1 to 200')
-  .transform(Number)
-  .pipe(z.number().min(1, 'must be a whole number from 1 to 200').max(200, 'must be a whole number from 1 to 200'))
-  .default(50)
-  .meta({ description: 'Items per page, 1 to 200 (default 50); anything else is a 400' });
+export const DEFAULT_LIMIT = 50;
+export const MAX_LIMIT = 200;
+export const Limit = digitsParam(/^[0-9]{1,3}$/, 1, MAX_LIMIT, `must be a whole number from 1 to ${MAX_LIMIT}`, DEFAULT_LIMIT)
+  .default(DEFAULT_LIMIT)
+  .meta({ description: `Items per page, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}); anything else is a 400` });
 
 export const Cursor = z.string().min(1).max(2048).regex(/^[A-Za-z0-9_-]+$/, 'is not a cursor this API issued');
 
