@@ -401,7 +401,7 @@ describe('a login racing a change to the account', () => {
     }
     // Both orders happened, so the checks above held for each.
     expect([...orders].sort()).toEqual(['deactivation first', 'login first']);
-  });
+  }, 90_000);
 
   it('a password change, whichever lands first, leaves no session signed in with the old password', async () => {
     const change = (agent: Agent, newPassword: string) =>
@@ -422,7 +422,7 @@ describe('a login racing a change to the account', () => {
       expect(await sessions().store.sessionsOf(account.id)).toHaveLength(1);
     }
     expect([...orders].sort()).toEqual(['change first', 'login first']);
-  });
+  }, 90_000);
 
   /**
    * A login of a manager through `establish` alone, whose second look answers with `confirm`'s
