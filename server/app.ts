@@ -9,6 +9,9 @@ import { securityHeaders } from './http/security-headers.js';
 import { apiNotFound, problemHandler } from './http/problem.js';
 import { InFlight } from './http/in-flight.js';
 import { buildRouter, type RouteDef } from './http/route.js';
+import { createChangeFeed } from './changes/changes.js';
+import { createWritePath } from './changes/write-path.js';
+import { silentPublisher, type LivePublisher } from './live/live.types.js';
 import { createAttemptLimiter } from './auth/attempt-limiter.js';
 import { createAuthService } from './auth/auth.service.js';
 import { authRoutes } from './auth/auth.routes.js';
@@ -29,18 +32,31 @@ import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.service.js';
 import { usersRoutes } from './users/users.routes.js';
 
-export type AppDeps = Omit<Runtime, 'close'>;
+export type AppDeps = Omit<Runtime, 'close'> & {
+  /** Where committed changes go for open event streams; without one they go nowhere. */
+  live?: LivePublisher;
+};
+
+/**
+ * One write path for every service (DESIGN.md rule 10): a transaction, then one declaration of
+ * what it touched drives both the cache invalidation and the live events.
+ */
+export function createWrites(deps: Pick<AppDeps, 'cache' | 'live' | 'logger' | 'metrics' | 'database'>) {
+  const changes = createChangeFeed({ cache: deps.cache, live: deps.live ?? silentPublisher, logger: deps.logger, metrics: deps.metrics.writes });
+  return { changes, writes: createWritePath(deps.database.db, changes) };
+}
 
 /** Repositories, services and the route table of one app: wired by hand, one way, no container. */
 export function createRoutes(deps: AppDeps) {
   const { config, logger, database, redis, cache, metrics } = deps;
   const db = database.db;
   const sessions = createSessions(config, redis.main);
+  const { changes, writes } = createWrites(deps);
 
   const usersRepo = createUsersRepository(db);
-  const users = createUsersService({ repo: usersRepo, cache, sessions: sessions.store, logger });
-  const locations = createLocationsService({ repo: createLocationsRepository(db), cache });
-  const schedules = createSchedulesService({ repo: createSchedulesRepository(db), cache, locations, users });
+  const users = createUsersService({ repo: usersRepo, cache, sessions: sessions.store, logger, writes });
+  const locations = createLocationsService({ repo: createLocationsRepository(db), cache, writes });
+  const schedules = createSchedulesService({ repo: createSchedulesRepository(db), cache, locations, users, writes, changes });
   const auth = createAuthService({
     repo: usersRepo,
     users,

@@ -1,10 +1,18 @@
 import type { ErrorCode, FieldError } from '../shared/errors.js';
 
+/** Who made a change, as a 412 names them ("Femke changed this shift"). */
+export interface Editor {
+  id: number;
+  name: string;
+}
+
 export interface AppErrorOptions {
   errors?: FieldError[];
   conflicts?: number[];
   /** The resource as it is now, for a failed precondition (`version_mismatch`). */
   current?: unknown;
+  /** With `current`: who made its last change (null when no one through the API, or they are gone). */
+  changedBy?: Editor | null;
   /** Seconds until a retry may succeed (rate limits, a dependency that is down). */
   retryAfter?: number;
   cause?: unknown;
@@ -22,6 +30,7 @@ export class AppError extends Error {
   readonly errors?: FieldError[];
   readonly conflicts?: number[];
   readonly current?: unknown;
+  readonly changedBy?: Editor | null;
   readonly retryAfter?: number;
 
   constructor(
@@ -33,9 +42,23 @@ export class AppError extends Error {
     this.errors = options.errors;
     this.conflicts = options.conflicts;
     this.current = options.current;
+    this.changedBy = options.changedBy;
     this.retryAfter = options.retryAfter;
   }
 }
 
 export const notFound = (what = 'resource') => new AppError('not_found', `No such ${what}.`);
 export const forbidden = (detail = 'You may not do this.') => new AppError('forbidden', detail);
+
+/**
+ * The versions an `If-Match` accepts (any of them); undefined when the request set no
+ * precondition, and then the write goes ahead whatever the version (API.md, Conventions).
+ */
+export type Precondition = readonly number[] | undefined;
+
+export const preconditionHolds = (precondition: Precondition, version: number): boolean =>
+  precondition === undefined || precondition.includes(version);
+
+/** 412: the caller's copy is stale. Says what the target is now and who changed it last. */
+export const versionMismatch = (what: 'schedule' | 'shift', current: unknown, changedBy: Editor | null) =>
+  new AppError('version_mismatch', `This ${what} has changed since you loaded it; here it is as it is now.`, { current, changedBy });

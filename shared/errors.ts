@@ -39,6 +39,8 @@ export interface Problem {
   code: ErrorCode;
   errors?: FieldError[];
   conflicts?: number[];
-  /** With `version_mismatch`: the schedule or shift as it is now. */
+  /** With `version_mismatch`: the schedule or shift as it is now; null for a shift deleted since. */
   current?: unknown;
+  /** With `version_mismatch`: who made its last change; null when unknown (not made through the API, or that person is gone). */
+  changedBy?: { id: number; name: string } | null;
 }

@@ -16,6 +16,7 @@ import type { SessionData } from 'express-session';
 import { testLogger } from '../../test/support/logs.js';
 import { createUsersRepository } from '../users/users.repository.js';
 import { createUsersService } from '../users/users.service.js';
+import { createWrites } from '../app.js';
 
 let t: TestApp;
 let locationId: number;
@@ -317,7 +318,8 @@ describe('a password change when Redis fails', () => {
   it('keeps the old password if the other sessions cannot be ended, so the request can be sent again', async () => {
     const account = await crew();
     const failing = { revokeUser: () => Promise.reject(new Error('Connection is closed.')) } as unknown as RedisSessionStore;
-    const users = createUsersService({ repo: createUsersRepository(t.deps.database.db), cache: t.deps.cache, sessions: failing, logger: testLogger() });
+    const { writes } = createWrites(t.deps);
+    const users = createUsersService({ repo: createUsersRepository(t.deps.database.db), cache: t.deps.cache, sessions: failing, logger: testLogger(), writes });
     await expect(users.setOwnPassword(account.id, 'a hash that must not be stored', 'sid')).rejects.toThrow();
     await signIn(t.app, account);
   });

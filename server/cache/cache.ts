@@ -50,6 +50,12 @@ export interface Cache {
   getOrLoad<S extends z.ZodType, H extends HeadSchema | undefined = undefined>(request: LoadRequest<S, H>): Promise<CachedFor<S, H> | null>;
   /** Deletes the entries (and their fill leases). Never throws: a failure is made good by an epoch bump. */
   invalidate(keys: readonly CacheKey[]): Promise<void>;
+  /**
+   * For a write that cannot tell which entries it made stale: every entry stored before now is
+   * retired by an epoch bump, on every instance. Until the bump lands, this instance reads from
+   * the database. Never throws.
+   */
+  invalidateAll(): void;
   status(): CacheStatus;
   /** Settles once the epoch is known (or learning it failed); until then reads bypass Redis. */
   readonly ready: Promise<void>;
@@ -419,6 +425,14 @@ function enabledCache(options: CacheOptions, t: CacheTimings): Cache {
     }
   }
 
+  function invalidateAll(): void {
+    if (closed) return;
+    bypassFlights.clear();
+    // Recorded as a lost invalidation: the same recovery that makes good a Redis outage bumps the epoch.
+    lossCount += 1;
+    scheduleRecovery(0);
+  }
+
   let recoveryTimer: NodeJS.Timeout | undefined;
   let recoveryDue = Infinity;
   let recovering = false;
@@ -499,6 +513,7 @@ function enabledCache(options: CacheOptions, t: CacheTimings): Cache {
   return {
     getOrLoad: getOrLoad as Cache['getOrLoad'],
     invalidate,
+    invalidateAll,
     ready,
     status: () => ({ disabled: false, breaker: breaker.state, epoch: epoch.current(), pendingEpochBump: pendingBump() }),
     async close() {
@@ -525,6 +540,7 @@ function disabledCache(metrics: CacheMetrics): Cache {
     invalidate: async (refs) => {
       for (const ref of refs) entryKey('', ref);
     },
+    invalidateAll: () => {},
     ready: Promise.resolve(),
     status: () => ({ disabled: true, breaker: 'closed', epoch: undefined, pendingEpochBump: false }),
     close: async () => {},

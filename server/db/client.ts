@@ -12,6 +12,8 @@ import * as schema from './schema.js';
 
 /** What the rest of the server sees: the same Drizzle API whichever driver is underneath. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
+/** The same API inside a transaction; repositories take one where a write must share it. */
+export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
 
 export interface DatabaseHandle {
   db: Database;

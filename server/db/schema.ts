@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import {
+  type AnyPgColumn,
   boolean,
   check,
   date,
@@ -23,6 +24,16 @@ import {
 const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
 const createdAt = () => instant('created_at').notNull().defaultNow();
 const updatedAt = () => instant('updated_at').notNull().defaultNow();
+
+/**
+ * The revision of a schedule or shift (API.md, `version`; If-Match compares it) and who made it,
+ * for the 412 that tells a stale writer whose change they missed. Null for rows written outside
+ * the API (demo data, imports) and once that person is gone.
+ */
+const revision = () => ({
+  version: integer('version').notNull().default(1),
+  updatedBy: integer('updated_by').references((): AnyPgColumn => users.id, { onDelete: 'set null' }),
+});
 
 export const userRole = pgEnum('user_role', ['admin', 'manager', 'crew']);
 export const scheduleStatus = pgEnum('schedule_status', ['draft', 'published']);
@@ -80,12 +91,14 @@ export const schedules = pgTable(
     weekStart: date('week_start', { mode: 'string' }).notNull(),
     status: scheduleStatus('status').notNull().default('draft'),
     publishedAt: instant('published_at'),
+    ...revision(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('schedules_location_week_key').on(t.locationId, t.weekStart),
     index('schedules_week_idx').on(t.weekStart),
+    check('schedules_version_positive', sql`${t.version} > 0`),
     check('schedules_week_start_monday', sql`extract(isodow from ${t.weekStart}) = 1`),
     check(
       'schedules_published_at_matches_status',
@@ -106,12 +119,14 @@ export const shifts = pgTable(
     startsAt: instant('starts_at').notNull(),
     endsAt: instant('ends_at').notNull(),
     notes: text('notes'),
+    ...revision(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     index('shifts_schedule_starts_idx').on(t.scheduleId, t.startsAt),
     index('shifts_user_starts_idx').on(t.userId, t.startsAt),
+    check('shifts_version_positive', sql`${t.version} > 0`),
     check('shifts_ends_after_starts', sql`${t.endsAt} > ${t.startsAt}`),
     check('shifts_at_most_16_hours', sql`${t.endsAt} - ${t.startsAt} <= interval '16 hours'`),
   ],

@@ -49,6 +49,7 @@ export function sendProblem(res: Response, error: AppError): void {
     ...(error.errors ? { errors: error.errors } : {}),
     ...(error.conflicts ? { conflicts: error.conflicts } : {}),
     ...(error.current !== undefined ? { current: error.current } : {}),
+    ...(error.changedBy !== undefined ? { changedBy: error.changedBy } : {}),
   };
   if (error.retryAfter !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfter))));
   res.status(status).type('application/problem+json').send(JSON.stringify(body));

@@ -4,7 +4,8 @@ import type { ErrorCode } from '../../shared/errors.js';
 import type { Role } from '../../shared/schemas/users.js';
 import type { Actor } from '../access/actor.js';
 import { chain } from './chain.js';
-import { AppError } from '../errors.js';
+import { AppError, type Precondition } from '../errors.js';
+import { parseIfMatch } from './if-match.js';
 import { RawJson } from '../raw-json.js';
 import { InFlight } from './in-flight.js';
 import { parseInput } from './validate.js';
@@ -51,6 +52,8 @@ export interface HandlerContext<P, Q, B> {
   body: B;
   /** Present on every route but public ones. */
   actor: Actor;
+  /** The versions `If-Match` accepts, on routes with `ifMatch`; undefined without the header. */
+  ifMatch: Precondition;
   req: Request;
   res: Response;
 }
@@ -140,6 +143,7 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
         query: route.query ? parseInput(route.query, req.query ?? {}, 'query') : undefined,
         body: route.body ? parseInput(route.body, req.body ?? {}, 'request body') : undefined,
         actor: res.locals.actor as Actor,
+        ifMatch: route.ifMatch ? parseIfMatch(req.get('if-match')) : undefined,
         req,
         res,
       };

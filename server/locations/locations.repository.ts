@@ -1,7 +1,6 @@
 import { and, asc, count, eq, inArray, not, notExists, or, sql } from 'drizzle-orm';
 import type { Location } from '../../shared/schemas/locations.js';
-import type { Database } from '../db/client.js';
-import { constraintViolation, SQLSTATE } from '../db/errors.js';
+import type { Database, Transaction } from '../db/client.js';
 import { locationMembers, locations, schedules, type LocationRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 
@@ -46,8 +45,8 @@ export function createLocationsRepository(db: Database) {
       return rows.map(toLocation);
     },
 
-    async insert(values: LocationValues): Promise<Location> {
-      const [row] = await db.insert(locations).values(values).returning();
+    async insert(tx: Transaction, values: LocationValues): Promise<Location> {
+      const [row] = await tx.insert(locations).values(values).returning();
       return toLocation(row!);
     },
 
@@ -56,44 +55,38 @@ export function createLocationsRepository(db: Database) {
      * outside their week; it is refused (409) while the location has schedules. The test is part
      * of the UPDATE, so a schedule created meanwhile cannot slip past it.
      */
-    async update(id: number, changes: Partial<LocationValues>): Promise<Location | null> {
+    async update(tx: Transaction, id: number, changes: Partial<LocationValues>): Promise<Location | null> {
       const movesZone = changes.timezone !== undefined && sql`${locations.timezone} <> ${changes.timezone}`;
-      const [row] = await db
+      const [row] = await tx
         .update(locations)
         .set({ ...changes, updatedAt: sql`now()` })
         .where(
           and(
             eq(locations.id, id),
-            movesZone ? or(not(movesZone), notExists(db.select({ one: sql`1` }).from(schedules).where(eq(schedules.locationId, id)))) : undefined,
+            movesZone ? or(not(movesZone), notExists(tx.select({ one: sql`1` }).from(schedules).where(eq(schedules.locationId, id)))) : undefined,
           ),
         )
         .returning();
       if (row) return toLocation(row);
-      if (movesZone && (await this.findById(id))) {
+      if (movesZone && (await tx.select({ id: locations.id }).from(locations).where(eq(locations.id, id))).length > 0) {
         throw new AppError('conflict', 'The time zone of a location with schedules cannot change; it would move every planned week.');
       }
       return null;
     },
 
-
-    /** Deletes a location with no schedules; the foreign key decides, so a racing insert cannot slip in. */
-    async delete(id: number): Promise<boolean> {
-      try {
-        const rows = await db.delete(locations).where(eq(locations.id, id)).returning({ id: locations.id });
-        return rows.length > 0;
-      } catch (err) {
-        if (constraintViolation(err)?.sqlState === SQLSTATE.foreignKeyViolation) {
-          const [row] = await db.select({ n: count() }).from(schedules).where(eq(schedules.locationId, id));
-          throw new AppError('conflict', `The location still has ${row?.n ?? 'some'} schedule(s); delete them first.`, { cause: err });
-        }
-        throw err;
-      }
-    },
-
-    /** Members of a location (their sessions and cached profiles change when it goes). */
-    async memberIds(id: number): Promise<number[]> {
-      const rows = await db.select({ userId: locationMembers.userId }).from(locationMembers).where(eq(locationMembers.locationId, id));
-      return rows.map((r) => r.userId);
+    /**
+     * Deletes a location that has no schedules, and says who its members were (their profiles
+     * list it no more). The row is held first: a schedule or membership being added must wait
+     * for its foreign-key check until this transaction ends, so neither slips in between.
+     */
+    async delete(tx: Transaction, id: number): Promise<{ memberIds: number[] } | null> {
+      const [held] = await tx.select({ id: locations.id }).from(locations).where(eq(locations.id, id)).for('update');
+      if (!held) return null;
+      const [planned] = await tx.select({ n: count() }).from(schedules).where(eq(schedules.locationId, id));
+      if (planned && planned.n > 0) throw new AppError('conflict', `The location still has ${planned.n} schedule(s); delete them first.`);
+      const members = await tx.select({ userId: locationMembers.userId }).from(locationMembers).where(eq(locationMembers.locationId, id));
+      await tx.delete(locations).where(eq(locations.id, id));
+      return { memberIds: members.map((m) => m.userId) };
     },
   };
 }

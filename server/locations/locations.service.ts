@@ -10,6 +10,7 @@ import {
 import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureFieldsAllowed, ensureVisible, locationPolicy } from '../access/policy.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
+import type { WritePath } from '../changes/write-path.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { AppError } from '../errors.js';
 import { RawJson } from '../raw-json.js';
@@ -19,9 +20,8 @@ import type { LocationsRepository } from './locations.repository.js';
 const LocationCursor = z.strictObject({ name: z.string().max(1000).refine(storableText), id: Id });
 
 const locationKey = (id: number): CacheKey => ({ namespace: 'location', id });
-const userKey = (id: number): CacheKey => ({ namespace: 'user', id });
 
-export function createLocationsService({ repo, cache }: { repo: LocationsRepository; cache: Cache }) {
+export function createLocationsService({ repo, cache, writes }: { repo: LocationsRepository; cache: Cache; writes: WritePath }) {
   async function cached(id: number) {
     return cache.getOrLoad({ key: locationKey(id), ttl: 'LONG', schema: LocationSchema, load: () => repo.findById(id) });
   }
@@ -49,29 +49,42 @@ export function createLocationsService({ repo, cache }: { repo: LocationsReposit
 
     async create(actor: Actor, body: CreateLocationBody): Promise<Location> {
       ensureAllowed(locationPolicy.create(actor));
-      const location = await repo.insert({ name: body.name, address: body.address ?? null, timezone: body.timezone });
-      await cache.invalidate([locationKey(location.id)]);
-      return location;
+      // Declared as a change: a 404 for this id may have been cached before it existed.
+      return writes.run(async (tx, touched) => {
+        const location = await repo.insert(tx, { name: body.name, address: body.address ?? null, timezone: body.timezone });
+        touched.add({ kind: 'location', locationId: location.id });
+        return location;
+      });
     },
 
     async update(actor: Actor, id: number, patch: PatchLocationBody): Promise<Location> {
       ensureVisible(locationPolicy.view(actor, id) && (await cached(id)) !== null, 'location');
       ensureAllowed(locationPolicy.edit(actor, id));
       ensureFieldsAllowed(patch, locationPolicy.editableFields(actor));
-      const location = await repo.update(id, patch);
-      if (!location) throw new AppError('not_found', 'No such location.');
       // Only a location without schedules can move zone (the repository refuses otherwise).
-      await cache.invalidate([locationKey(id)]);
+      const location = await writes.run(async (tx, touched) => {
+        const row = await repo.update(tx, id, patch);
+        if (row) touched.add({ kind: 'location', locationId: id });
+        return row;
+      });
+      if (!location) throw new AppError('not_found', 'No such location.');
       return location;
     },
 
     async delete(actor: Actor, id: number): Promise<void> {
       ensureVisible(locationPolicy.view(actor, id) && (await cached(id)) !== null, 'location');
       ensureAllowed(locationPolicy.delete(actor));
-      const members = await repo.memberIds(id);
-      if (!(await repo.delete(id))) throw new AppError('not_found', 'No such location.');
-      // Memberships went with it: the members' cached profiles list it no more.
-      await cache.invalidate([locationKey(id), ...members.map(userKey)]);
+      const deleted = await writes.run(async (tx, touched) => {
+        const outcome = await repo.delete(tx, id);
+        if (!outcome) return false;
+        // Memberships went with it: each member's locations changed.
+        touched.add(
+          { kind: 'location', locationId: id },
+          ...outcome.memberIds.map((userId) => ({ kind: 'user' as const, userId, changed: ['locations' as const] })),
+        );
+        return true;
+      });
+      if (!deleted) throw new AppError('not_found', 'No such location.');
     },
   };
 }

@@ -7,6 +7,15 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export interface Metrics {
   registry: Registry;
   cache: CacheMetrics;
+  writes: WriteMetrics;
+}
+
+export interface WriteMetrics {
+  /**
+   * Steps after a committed write that failed (`copies`: finding the entries that copy the
+   * changed data; `live`: publishing the change). Each is made good: see server/changes/.
+   */
+  followUpFailures: Counter<'step'>;
 }
 
 type NamespaceLabel = 'namespace';
@@ -36,7 +45,18 @@ export interface CreateMetricsOptions {
 export function createMetrics(options: CreateMetricsOptions = {}): Metrics {
   const registry = new Registry();
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
-  return { registry, cache: createCacheMetrics(registry) };
+  return { registry, cache: createCacheMetrics(registry), writes: createWriteMetrics(registry) };
+}
+
+export function createWriteMetrics(registry: Registry): WriteMetrics {
+  return {
+    followUpFailures: new Counter({
+      name: 'crewplots_write_follow_up_failures_total',
+      help: 'Steps after a committed write that failed (cache copies lookup, live publish); the cache is made fresh regardless',
+      labelNames: ['step'] as const,
+      registers: [registry],
+    }),
+  };
 }
 
 export function createCacheMetrics(registry: Registry): CacheMetrics {

@@ -118,6 +118,31 @@ describe('GET /api/openapi.json', () => {
     expect(conflict.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
   });
 
+  it('documents If-Match and the 412 on PATCH and DELETE of schedules and shifts, and nowhere else', () => {
+    const withIfMatch = Object.entries(doc.paths)
+      .flatMap(([path, item]) => METHODS.filter((m) => item[m]?.parameters.some((p) => p.in === 'header' && p.name === 'If-Match')).map((m) => `${m.toUpperCase()} ${path}`))
+      .sort();
+    expect(withIfMatch).toEqual([
+      'DELETE /api/schedules/{id}',
+      'DELETE /api/schedules/{id}/shifts/{shiftId}',
+      'PATCH /api/schedules/{id}',
+      'PATCH /api/schedules/{id}/shifts/{shiftId}',
+    ]);
+    for (const operation of withIfMatch) {
+      const [method, path] = operation.split(' ') as [string, string];
+      const responses = doc.paths[path]![method.toLowerCase() as 'patch']!.responses;
+      expect(responses['412']).toEqual({
+        description: expect.stringMatching(/version_mismatch/),
+        content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/VersionMismatchProblem' } } },
+      });
+    }
+    const problem = doc.components.schemas.Problem as { properties: Record<string, unknown> };
+    expect(Object.keys(problem.properties)).toEqual(expect.arrayContaining(['current', 'changedBy']));
+    for (const name of ['Schedule', 'ScheduleSummary', 'Shift']) {
+      expect((doc.components.schemas[name] as { required: string[] }).required).toContain('version');
+    }
+  });
+
   it('takes its schemas from the shared zod schemas that validate requests and responses', () => {
     for (const name of ['User', 'Location', 'Schedule', 'ScheduleSummary', 'Shift', 'UserShift', 'CreatedSchedule', 'Problem']) {
       expect(doc.components.schemas[name]).toBeDefined();
@@ -428,20 +453,22 @@ describe('If-Match, non-JSON successes, gone and version_mismatch, on a syntheti
     expect(result.errors).toBeUndefined();
   });
 
-  it('ifMatch: an optional If-Match header of a quoted version, a 412 version_mismatch with current, a 400 for a malformed one', () => {
+  it('ifMatch: an optional If-Match header of quoted versions (or `*`), a 412 version_mismatch with current and changedBy, a 400 for a malformed one', () => {
     const header = patch().parameters.find((p) => p.in === 'header');
     expect(header).toMatchObject({ name: 'If-Match', required: false, schema: { type: 'string', pattern: expect.any(String) }, example: '"3"' });
     const pattern = new RegExp(header!.schema.pattern as string);
-    expect(['"3"', '"2147483647"'].every((v) => pattern.test(v))).toBe(true);
-    expect(['3', '"0"', 'W/"3"', '"3", "4"', '*', '""'].some((v) => pattern.test(v))).toBe(false);
+    // What server/http/if-match.ts accepts (decision 017): strong quoted versions, a list of them, or `*`.
+    expect(['"3"', '"2147483647"', '"3", "4"', '*'].every((v) => pattern.test(v))).toBe(true);
+    expect(['3', '"0"', 'W/"3"', '""', '*, "3"', '"3", 4'].some((v) => pattern.test(v))).toBe(false);
     expect(patch().responses['412']!.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/VersionMismatchProblem' } } });
     expect(patch().responses['412']!.description).toMatch(/version_mismatch/);
-    expect(synthetic.components.schemas.VersionMismatchProblem).toMatchObject({ allOf: [{ $ref: '#/components/schemas/Problem' }, { required: ['current'] }] });
+    expect(synthetic.components.schemas.VersionMismatchProblem).toMatchObject({ allOf: [{ $ref: '#/components/schemas/Problem' }, { required: ['current', 'changedBy'] }] });
     expect(patch().responses['400']!.content).toEqual(PROBLEM);
     // Routes without ifMatch have neither.
     expect(synthetic.paths['/api/access-links/{token}']!.get!.parameters.some((p) => p.in === 'header')).toBe(false);
     expect(synthetic.paths['/api/access-links/{token}']!.get!.responses['412']).toBeUndefined();
-    expect(doc.components.schemas.VersionMismatchProblem).toBeUndefined();
+    // The app's own PATCH and DELETE of schedules and shifts take If-Match now (decision 017).
+    expect(doc.components.schemas.VersionMismatchProblem).toEqual(synthetic.components.schemas.VersionMismatchProblem);
   });
 
   it('produces: the success is that type, a string, and not JSON', () => {
@@ -464,7 +491,7 @@ describe('If-Match, non-JSON successes, gone and version_mismatch, on a syntheti
     };
     const stale = c('patch', '/api/schedules/{id}', await rename('"1"'));
     expect(stale.status).toBe(412);
-    expect(stale.body).toMatchObject({ code: 'version_mismatch', current: { id: 1, version: 2 } });
+    expect(stale.body).toMatchObject({ code: 'version_mismatch', current: { id: 1, version: 2 }, changedBy: null });
     expect(c('patch', '/api/schedules/{id}', await rename('"2"')).status).toBe(200);
     expect(c('patch', '/api/schedules/{id}', await rename()).status).toBe(200);
     expect(c('patch', '/api/schedules/{id}', await rename('2')).status).toBe(400);

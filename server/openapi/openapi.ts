@@ -17,7 +17,16 @@ const Problem = z
     code: z.enum(ERROR_CODES),
     errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
     conflicts: z.array(z.number().int()).optional(),
-    current: z.record(z.string(), z.unknown()).optional().describe('With version_mismatch: the schedule or shift as it is now'),
+    current: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .optional()
+      .describe('With version_mismatch: the schedule or shift as it is now; null for a shift deleted since'),
+    changedBy: z
+      .strictObject({ id: z.number().int(), name: z.string() })
+      .nullable()
+      .optional()
+      .describe('With version_mismatch: who made the last change to it; null when unknown'),
   })
   .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
 
@@ -31,6 +40,19 @@ function toSchema(schema: z.ZodType, io: 'input' | 'output', components: Record<
   }
   return rewrite(rest);
 }
+
+/** The precondition header of routes with `ifMatch` (server/http/if-match.ts reads it; decision 017). */
+const IF_MATCH = {
+  name: 'If-Match',
+  in: 'header',
+  required: false,
+  description:
+    'The `version` the change is based on, quoted (`"3"`), or a list of them (any matches). If the resource has moved on since, ' +
+    'nothing changes and the answer is a 412 `version_mismatch` holding it as it is now (`current`) and who changed it (`changedBy`). ' +
+    'Without the header the change goes ahead; `*` sets no version; a weak (`W/"3"`), unquoted or otherwise malformed one is a 400.',
+  schema: { type: 'string', pattern: '^(\\*|"[1-9][0-9]{0,9}"(\\s*,\\s*"[1-9][0-9]{0,9}")*)$' },
+  example: '"3"',
+};
 
 const openApiPath = (path: string) => `/api${path.replace(/:([A-Za-z]+)/g, '{$1}')}`;
 
@@ -97,18 +119,7 @@ function parameters(route: RouteDef, components: Record<string, JsonSchema>) {
       out.push({ name, in: where, required: where === 'path' || required.has(name), ...description, schema: property });
     }
   }
-  if (route.ifMatch) {
-    out.push({
-      name: 'If-Match',
-      in: 'header',
-      required: false,
-      description:
-        'The version the change is based on, quoted (`"3"`). If the resource has moved on since, nothing changes and the answer is a 412 ' +
-        '`version_mismatch` holding it as it is now. Without the header the change goes ahead; a malformed one is a 400.',
-      schema: { type: 'string', pattern: '^"[1-9][0-9]{0,9}"$' },
-      example: '"3"',
-    });
-  }
+  if (route.ifMatch) out.push(IF_MATCH);
   return out;
 }
 

@@ -30,7 +30,8 @@ const WHEN: Record<ErrorCode, string> = {
   shift_overlap: "`shift_overlap`: the shift would overlap another of the person's shifts, listed in `conflicts`",
   shift_taken: '`shift_taken`: someone else took the shift first',
   gone: '`gone`: a one-time link that was already used or has expired',
-  version_mismatch: '`version_mismatch`: the `If-Match` version is not the current one; nothing changed, and `current` holds the resource as it is now',
+  version_mismatch:
+    '`version_mismatch`: the `If-Match` version is not the current one; nothing changed, `current` holds the resource as it is now and `changedBy` who changed it',
   payload_too_large: '`payload_too_large`: the body is larger than this route accepts',
   unsupported_media_type: '`unsupported_media_type`: a body that is not `application/json`',
   unprocessable: '`unprocessable`: well-formed input that the rules refuse',
@@ -77,12 +78,13 @@ function sessionCookieHeader(route: RouteDef) {
   return { 'Set-Cookie': { ...SESSION_COOKIE_HEADERS[which], schema: { type: 'string' } } };
 }
 
-/** A 412 answers one way only: the Problem, with `current`. */
+/** A 412 answers one way only: the Problem, with `current` and `changedBy`. */
 const VERSION_MISMATCH: JsonSchema = {
-  description: 'A Problem with code `version_mismatch` and `current`, the resource as it is now',
+  description:
+    'A Problem with code `version_mismatch`, `current` (the resource as it is now; null for a shift deleted since) and `changedBy` (who made its last change, or null)',
   allOf: [
     { $ref: '#/components/schemas/Problem' },
-    { type: 'object', required: ['current'], properties: { status: { const: 412 }, code: { const: 'version_mismatch' } } },
+    { type: 'object', required: ['current', 'changedBy'], properties: { status: { const: 412 }, code: { const: 'version_mismatch' } } },
   ],
 };
 

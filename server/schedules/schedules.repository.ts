@@ -1,11 +1,12 @@
-import { and, asc, count, desc, eq, exists, gt, gte, inArray, isNull, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
 import type { Schedule, ScheduleSummary, Shift } from '../../shared/schemas/schedules.js';
-import type { Database } from '../db/client.js';
+import type { Database, Transaction } from '../db/client.js';
 import { constraintViolation, isConcurrencyAbort, SQLSTATE } from '../db/errors.js';
-import { schedules, shifts, users, type ScheduleRow } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { schedules, shifts, users, type ScheduleRow, type ShiftRow } from '../db/schema.js';
+import { AppError, type Editor } from '../errors.js';
+import type { ScheduleRef } from '../live/live.types.js';
 
-export type Transaction = Parameters<Parameters<Database['transaction']>[0]>[0];
+export type { Transaction };
 
 export interface ShiftValues {
   userId: number | null;
@@ -38,9 +39,10 @@ const shiftColumns = {
   startsAt: shifts.startsAt,
   endsAt: shifts.endsAt,
   notes: shifts.notes,
+  version: shifts.version,
 };
 
-type ShiftRecord = { [K in keyof typeof shiftColumns]: K extends 'userName' ? string | null : (typeof shifts.$inferSelect)[K & keyof typeof shifts.$inferSelect] };
+type ShiftRecord = { [K in keyof typeof shiftColumns]: K extends 'userName' ? string | null : ShiftRow[K & keyof ShiftRow] };
 
 export function toShift(row: ShiftRecord): Shift {
   return {
@@ -52,6 +54,7 @@ export function toShift(row: ShiftRecord): Shift {
     startsAt: row.startsAt.toISOString(),
     endsAt: row.endsAt.toISOString(),
     notes: row.notes,
+    version: row.version,
   };
 }
 
@@ -62,18 +65,27 @@ function scheduleFields(row: ScheduleRow) {
     weekStart: row.weekStart,
     status: row.status,
     publishedAt: row.publishedAt?.toISOString() ?? null,
+    version: row.version,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
 }
 
+export const scheduleRef = (row: ScheduleRow): ScheduleRef => ({
+  id: row.id,
+  locationId: row.locationId,
+  weekStart: row.weekStart,
+  status: row.status,
+  version: row.version,
+});
+
 const DEADLOCK_ATTEMPTS = 3;
 
 /**
- * Two concurrent writes of overlapping shifts for one person can deadlock: each row goes in, then
- * each exclusion check waits for the other's transaction, and Postgres aborts one of them. Sent
- * again, the aborted one finds the other committed and gets the exclusion violation, which the
- * caller turns into the usual 409. Only when a race outlasts every attempt is it a 409 `conflict`.
+ * Within a week copy's savepoints: two concurrent writes of overlapping shifts for one person can
+ * deadlock, and Postgres aborts one. Sent again, the aborted one finds the other committed and gets
+ * the exclusion violation, which is reported as a skipped shift. Only when a race outlasts every
+ * attempt is it a 409 `conflict`.
  */
 async function retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -88,9 +100,17 @@ async function retryingDeadlocks<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+type Query = Database | Transaction;
+
+/**
+ * Reads take the pool (or a transaction); every write takes the transaction of the write path
+ * (server/changes/write-path.ts), so a shift and its schedule's new version commit together.
+ * Writes of one week hold its schedule row first (`lockSchedule`), then any shift row: one lock
+ * order, so writers of one week queue instead of deadlocking, and their versions follow each other.
+ */
 export function createSchedulesRepository(db: Database) {
   /** The ids of a user's shifts that overlap [startsAt, endsAt), other than `exceptId`. */
-  async function overlapping(q: Database | Transaction, userId: number, startsAt: Date, endsAt: Date, exceptId?: number): Promise<number[]> {
+  async function overlapping(q: Query, userId: number, startsAt: Date, endsAt: Date, exceptId?: number): Promise<number[]> {
     const rows = await q
       .select({ id: shifts.id })
       .from(shifts)
@@ -107,25 +127,31 @@ export function createSchedulesRepository(db: Database) {
   }
 
   /**
-   * Postgres decides overlaps (the exclusion constraint); this turns its refusal into the API's
-   * 409 naming the shifts in the way.
+   * Runs one shift statement in a savepoint, so that Postgres's refusal (the exclusion constraint
+   * decides overlaps) becomes the API's answer naming the shifts in the way, looked up in the same
+   * transaction. Anything else, a deadlock included, aborts the write path's transaction, which
+   * sends a deadlock again whole.
    */
-  async function translateShiftError(err: unknown, values: { userId: number | null; startsAt: Date; endsAt: Date }, exceptId?: number): Promise<never> {
-    const violation = constraintViolation(err);
-    if (violation?.sqlState === SQLSTATE.exclusionViolation && values.userId !== null) {
-      const conflicts = await overlapping(db, values.userId, values.startsAt, values.endsAt, exceptId);
-      throw new AppError('shift_overlap', 'This person already has a shift at that time.', { conflicts, cause: err });
+  async function shiftStatement<T>(tx: Transaction, values: { userId: number | null; startsAt: Date; endsAt: Date }, exceptId: number | undefined, run: (sp: Transaction) => Promise<T>): Promise<T> {
+    try {
+      return await tx.transaction(run);
+    } catch (err) {
+      const violation = constraintViolation(err);
+      if (violation?.sqlState === SQLSTATE.exclusionViolation && values.userId !== null) {
+        const conflicts = await overlapping(tx, values.userId, values.startsAt, values.endsAt, exceptId);
+        throw new AppError('shift_overlap', 'This person already has a shift at that time.', { conflicts, cause: err });
+      }
+      if (violation?.sqlState === SQLSTATE.checkViolation) {
+        throw new AppError('validation_failed', 'A shift ends after it starts and lasts at most 16 hours.', { cause: err });
+      }
+      if (violation?.sqlState === SQLSTATE.foreignKeyViolation) {
+        throw new AppError('not_found', 'The schedule or user no longer exists.', { cause: err });
+      }
+      throw err;
     }
-    if (violation?.sqlState === SQLSTATE.checkViolation) {
-      throw new AppError('validation_failed', 'A shift ends after it starts and lasts at most 16 hours.', { cause: err });
-    }
-    if (violation?.sqlState === SQLSTATE.foreignKeyViolation) {
-      throw new AppError('not_found', 'The schedule or user no longer exists.', { cause: err });
-    }
-    throw err;
   }
 
-  async function shiftsOf(q: Database | Transaction, scheduleId: number): Promise<Shift[]> {
+  async function shiftsOf(q: Query, scheduleId: number): Promise<Shift[]> {
     const rows = await q
       .select(shiftColumns)
       .from(shifts)
@@ -135,20 +161,40 @@ export function createSchedulesRepository(db: Database) {
     return rows.map(toShift);
   }
 
+  async function findWithShifts(id: number, q: Query = db): Promise<Schedule | null> {
+    const [row] = await q.select().from(schedules).where(eq(schedules.id, id));
+    if (!row) return null;
+    return { ...scheduleFields(row), shifts: await shiftsOf(q, id) };
+  }
+
+  async function shiftWithName(q: Query, shiftId: number): Promise<Shift> {
+    const [row] = await q.select(shiftColumns).from(shifts).leftJoin(users, eq(users.id, shifts.userId)).where(eq(shifts.id, shiftId));
+    return toShift(row!);
+  }
+
+  /** One revision of a week: its version and last editor, with whatever else this change sets. */
+  async function bump(tx: Transaction, id: number, editorId: number, set: Partial<Pick<ScheduleRow, 'status'>> = {}): Promise<ScheduleRow> {
+    const status = set.status;
+    const [row] = await tx
+      .update(schedules)
+      .set({
+        ...(status ? { status, publishedAt: status === 'published' ? sql`coalesce(${schedules.publishedAt}, now())` : null } : {}),
+        version: sql`${schedules.version} + 1`,
+        updatedBy: editorId,
+        updatedAt: sql`now()`,
+      })
+      .where(eq(schedules.id, id))
+      .returning();
+    return row!;
+  }
+
   return {
     overlapping: (userId: number, startsAt: Date, endsAt: Date, exceptId?: number) => overlapping(db, userId, startsAt, endsAt, exceptId),
 
-    async findRow(id: number): Promise<ScheduleRow | null> {
-      const [row] = await db.select().from(schedules).where(eq(schedules.id, id));
-      return row ?? null;
-    },
-
     /** The schedule with its shifts by start, then id, and each shift's person's name. */
-    async findWithShifts(id: number): Promise<Schedule | null> {
-      const [row] = await db.select().from(schedules).where(eq(schedules.id, id));
-      if (!row) return null;
-      return { ...scheduleFields(row), shifts: await shiftsOf(db, id) };
-    },
+    findWithShifts,
+
+    shiftWithName,
 
     async list(filter: ScheduleFilter): Promise<ScheduleSummary[]> {
       const conditions: (SQL | undefined)[] = [];
@@ -182,26 +228,26 @@ export function createSchedulesRepository(db: Database) {
       return rows.map((r) => ({ ...scheduleFields(r.schedule), shiftCount: Number(r.shiftCount) }));
     },
 
-    /** Runs `fn` in a transaction; a second schedule for the same week becomes 409 schedule_exists. */
-    async createSchedule<T>(locationId: number, weekStart: string, fn: (tx: Transaction, schedule: ScheduleRow) => Promise<T>): Promise<T> {
+    /**
+     * A new draft week, or 409 schedule_exists naming the one already there. The insert waits for
+     * a concurrent one of the same week and then does nothing, so the transaction stays usable to
+     * find the winner.
+     */
+    async insertSchedule(tx: Transaction, locationId: number, weekStart: string, editorId: number): Promise<ScheduleRow> {
+      let row: ScheduleRow | undefined;
       try {
-        return await db.transaction(async (tx) => {
-          const [row] = await tx.insert(schedules).values({ locationId, weekStart }).returning();
-          return fn(tx, row!);
-        });
+        [row] = await tx.insert(schedules).values({ locationId, weekStart, updatedBy: editorId }).onConflictDoNothing().returning();
       } catch (err) {
-        if (constraintViolation(err)?.constraint === 'schedules_location_week_key') {
-          const existing = await db
-            .select({ id: schedules.id })
-            .from(schedules)
-            .where(and(eq(schedules.locationId, locationId), eq(schedules.weekStart, weekStart)));
-          throw new AppError('schedule_exists', 'This location already has a schedule for that week.', {
-            conflicts: existing.map((r) => r.id),
-            cause: err,
-          });
-        }
+        // The location was deleted since it was looked up.
+        if (constraintViolation(err)?.sqlState === SQLSTATE.foreignKeyViolation) throw new AppError('not_found', 'No such location.', { cause: err });
         throw err;
       }
+      if (row) return row;
+      const existing = await tx
+        .select({ id: schedules.id })
+        .from(schedules)
+        .where(and(eq(schedules.locationId, locationId), eq(schedules.weekStart, weekStart)));
+      throw new AppError('schedule_exists', 'This location already has a schedule for that week.', { conflicts: existing.map((r) => r.id) });
     },
 
     /**
@@ -212,12 +258,13 @@ export function createSchedulesRepository(db: Database) {
       tx: Transaction,
       scheduleId: number,
       values: ShiftValues,
+      editorId: number,
     ): Promise<{ ok: true } | { ok: false; reason: 'overlap' | 'too_long'; conflicts: number[] }> {
       try {
         // Each attempt in a savepoint of its own, so an aborted one leaves the copy's transaction usable.
         await retryingDeadlocks(() =>
           tx.transaction(async (sp) => {
-            await sp.insert(shifts).values({ scheduleId, ...values });
+            await sp.insert(shifts).values({ scheduleId, ...values, updatedBy: editorId });
           }),
         );
         return { ok: true };
@@ -232,110 +279,67 @@ export function createSchedulesRepository(db: Database) {
       }
     },
 
-    shiftsOf: (scheduleId: number, tx?: Transaction) => shiftsOf(tx ?? db, scheduleId),
-
-    async setStatus(id: number, status: 'draft' | 'published'): Promise<ScheduleRow | null> {
-      const [row] = await db
-        .update(schedules)
-        .set({ status, publishedAt: status === 'published' ? sql`coalesce(${schedules.publishedAt}, now())` : null, updatedAt: sql`now()` })
-        .where(eq(schedules.id, id))
-        .returning();
+    /** Holds the week's row until the transaction ends: every write of a week starts here. */
+    async lockSchedule(tx: Transaction, id: number): Promise<ScheduleRow | null> {
+      const [row] = await tx.select().from(schedules).where(eq(schedules.id, id)).for('no key update');
       return row ?? null;
     },
 
-    /** Deletes a draft; the status test is in the statement, so a concurrent publish wins cleanly. */
-    async deleteDraft(id: number): Promise<'deleted' | 'published' | 'missing'> {
-      const rows = await db
-        .delete(schedules)
-        .where(and(eq(schedules.id, id), eq(schedules.status, 'draft')))
-        .returning({ id: schedules.id });
-      if (rows.length > 0) return 'deleted';
-      return (await this.findRow(id)) ? 'published' : 'missing';
-    },
-
-    async findShift(scheduleId: number, shiftId: number): Promise<(typeof shifts.$inferSelect) | null> {
-      const [row] = await db
+    /** Holds a shift's row (after its week's: see above). */
+    async lockShift(tx: Transaction, scheduleId: number, shiftId: number): Promise<ShiftRow | null> {
+      const [row] = await tx
         .select()
         .from(shifts)
-        .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId)));
-      return row ?? null;
-    },
-
-    async shiftWithName(shiftId: number): Promise<Shift> {
-      const [row] = await db.select(shiftColumns).from(shifts).leftJoin(users, eq(users.id, shifts.userId)).where(eq(shifts.id, shiftId));
-      return toShift(row!);
-    },
-
-    async insertShift(scheduleId: number, values: ShiftValues): Promise<number> {
-      try {
-        const [row] = await retryingDeadlocks(() => db.insert(shifts).values({ scheduleId, ...values }).returning({ id: shifts.id }));
-        await this.touchSchedule(scheduleId);
-        return row!.id;
-      } catch (err) {
-        return translateShiftError(err, values);
-      }
-    },
-
-    async updateShift(scheduleId: number, shiftId: number, values: ShiftValues): Promise<boolean> {
-      try {
-        const rows = await retryingDeadlocks(() =>
-          db
-            .update(shifts)
-            .set({ ...values, updatedAt: sql`now()` })
-            .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId)))
-            .returning({ id: shifts.id }),
-        );
-        if (rows.length > 0) await this.touchSchedule(scheduleId);
-        return rows.length > 0;
-      } catch (err) {
-        return translateShiftError(err, values, shiftId);
-      }
-    },
-
-    async deleteShift(scheduleId: number, shiftId: number): Promise<{ userId: number | null } | null> {
-      const [row] = await db
-        .delete(shifts)
         .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId)))
-        .returning({ userId: shifts.userId });
-      if (row) await this.touchSchedule(scheduleId);
+        .for('no key update');
       return row ?? null;
     },
 
     /**
-     * Gives an open shift of a published week to a user. Both tests are in the UPDATE itself, so of
-     * several concurrent claims Postgres lets exactly one through, and none lands on a week that was
-     * unpublished meanwhile; an overlap with the claimant's other shifts is refused by the
-     * exclusion constraint.
+     * Who made a held row's last change. Read apart from the lock: a row that was changed while
+     * the lock waited is re-read alone, and a joined editor would stay the one of the old row.
      */
-    async claimShift(scheduleId: number, shiftId: number, userId: number): Promise<'claimed' | 'taken' | 'unpublished'> {
-      const current = await this.findShift(scheduleId, shiftId);
-      if (!current) throw new AppError('not_found', 'No such shift.');
-      const published = db
-        .select({ id: schedules.id })
-        .from(schedules)
-        .where(and(eq(schedules.id, scheduleId), eq(schedules.status, 'published')));
-      try {
-        const rows = await retryingDeadlocks(() =>
-          db
-            .update(shifts)
-            .set({ userId, updatedAt: sql`now()` })
-            .where(and(eq(shifts.id, shiftId), eq(shifts.scheduleId, scheduleId), isNull(shifts.userId), exists(published)))
-            .returning({ id: shifts.id }),
-        );
-        if (rows.length === 0) {
-          const after = await this.findShift(scheduleId, shiftId);
-          if (!after) throw new AppError('not_found', 'No such shift.');
-          return after.userId === null ? 'unpublished' : 'taken';
-        }
-        await this.touchSchedule(scheduleId);
-        return 'claimed';
-      } catch (err) {
-        return translateShiftError(err, { userId, startsAt: current.startsAt, endsAt: current.endsAt }, shiftId);
-      }
+    async editor(q: Query, userId: number | null): Promise<Editor | null> {
+      if (userId === null) return null;
+      const [row] = await q.select({ id: users.id, name: users.name }).from(users).where(eq(users.id, userId));
+      return row ?? null;
     },
 
-    async touchSchedule(id: number): Promise<void> {
-      await db.update(schedules).set({ updatedAt: sql`now()` }).where(eq(schedules.id, id));
+    /** The week's next revision, e.g. for a shift change; `status` publishes or unpublishes it too. */
+    bumpSchedule: bump,
+
+    async deleteSchedule(tx: Transaction, id: number): Promise<void> {
+      await tx.delete(schedules).where(eq(schedules.id, id));
+    },
+
+    async insertShift(tx: Transaction, scheduleId: number, values: ShiftValues, editorId: number): Promise<number> {
+      return shiftStatement(tx, values, undefined, async (sp) => {
+        const [row] = await sp
+          .insert(shifts)
+          .values({ scheduleId, ...values, updatedBy: editorId })
+          .returning({ id: shifts.id });
+        return row!.id;
+      });
+    },
+
+    /** Sets a held shift's fields; its version goes up by one. */
+    async updateShift(tx: Transaction, shiftId: number, values: ShiftValues, editorId: number): Promise<void> {
+      await shiftStatement(tx, values, shiftId, async (sp) => {
+        await sp
+          .update(shifts)
+          .set({ ...values, version: sql`${shifts.version} + 1`, updatedBy: editorId, updatedAt: sql`now()` })
+          .where(eq(shifts.id, shiftId));
+      });
+    },
+
+    async deleteShift(tx: Transaction, shiftId: number): Promise<void> {
+      await tx.delete(shifts).where(eq(shifts.id, shiftId));
+    },
+
+    /** Schedules that show this user's name on a shift: their cached copies change with it. */
+    async scheduleIdsShowing(userId: number): Promise<number[]> {
+      const rows = await db.selectDistinct({ id: shifts.scheduleId }).from(shifts).where(eq(shifts.userId, userId));
+      return rows.map((r) => r.id);
     },
 
     /** A user's shifts overlapping [from, to), oldest first (keyset by start, then id), as far as the caller may see. */

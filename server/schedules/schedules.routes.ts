@@ -62,26 +62,28 @@ export function schedulesRoutes(schedules: SchedulesService) {
       path: '/schedules/:id',
       summary: 'Publish or unpublish a schedule',
       description:
-        'Publishes a draft or takes a published week back to draft, for the location\'s managers and admins. Publishing makes the week visible to its crew.',
+        'Publishes a draft or takes a published week back to draft, for the location\'s managers and admins. Publishing makes the week visible to its crew; setting the status it has changes nothing. With `If-Match: "<version>"`, a week changed since is a 412 holding it as it is now and who changed it; nothing changes.',
       access: SIGNED_IN,
       params: IdPath,
       body: PatchScheduleBody,
       success: { status: 200, schema: Schedule },
       errors: ['not_found', 'forbidden'],
-      handler: ({ actor, params, body }) => schedules.setStatus(actor, params.id, body.status),
+      ifMatch: true,
+      handler: ({ actor, params, body, ifMatch }) => schedules.setStatus(actor, params.id, body.status, ifMatch),
     }),
     defineRoute({
       method: 'delete',
       path: '/schedules/:id',
       summary: 'Delete a draft schedule',
       description:
-        'Deletes a draft schedule and its shifts, for the location\'s managers and admins. A published week is refused with a 409: unpublish it first.',
+        'Deletes a draft schedule and its shifts, for the location\'s managers and admins. A published week is refused with a 409: unpublish it first. With `If-Match: "<version>"`, a week changed since is a 412 holding it as it is now and who changed it; nothing changes.',
       access: SIGNED_IN,
       params: IdPath,
       success: { status: 204, schema: null },
       errors: ['not_found', 'forbidden', 'schedule_published'],
-      handler: async ({ actor, params }) => {
-        await schedules.delete(actor, params.id);
+      ifMatch: true,
+      handler: async ({ actor, params, ifMatch }) => {
+        await schedules.delete(actor, params.id, ifMatch);
         return noContent();
       },
     }),
@@ -103,26 +105,28 @@ export function schedulesRoutes(schedules: SchedulesService) {
       path: '/schedules/:id/shifts/:shiftId',
       summary: 'Change a shift',
       description:
-        'Changes a shift\'s person, position, times or notes, under the same rules as adding one. For the location\'s managers and admins.',
+        'Changes a shift\'s person, position, times or notes, under the same rules as adding one; fields not sent keep their stored values. For the location\'s managers and admins. With `If-Match: "<version>"`, a shift changed or deleted since is a 412 holding it as it is now (null when deleted) and who changed it; nothing changes.',
       access: SIGNED_IN,
       params: ShiftPath,
       body: PatchShiftBody,
       success: { status: 200, schema: Shift },
       errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap', 'conflict'],
-      handler: ({ actor, params, body }) => schedules.updateShift(actor, params.id, params.shiftId, body),
+      ifMatch: true,
+      handler: ({ actor, params, body, ifMatch }) => schedules.updateShift(actor, params.id, params.shiftId, body, ifMatch),
     }),
     defineRoute({
       method: 'delete',
       path: '/schedules/:id/shifts/:shiftId',
       summary: 'Delete a shift',
       description:
-        'Deletes a shift from a schedule, for the location\'s managers and admins.',
+        'Deletes a shift from a schedule, for the location\'s managers and admins. With `If-Match: "<version>"`, a shift changed or deleted since is a 412 holding it as it is now (null when deleted) and who changed it; nothing changes.',
       access: SIGNED_IN,
       params: ShiftPath,
       success: { status: 204, schema: null },
-      errors: ['not_found', 'forbidden'],
-      handler: async ({ actor, params }) => {
-        await schedules.deleteShift(actor, params.id, params.shiftId);
+      errors: ['not_found', 'forbidden', 'conflict'],
+      ifMatch: true,
+      handler: async ({ actor, params, ifMatch }) => {
+        await schedules.deleteShift(actor, params.id, params.shiftId, ifMatch);
         return noContent();
       },
     }),

@@ -16,18 +16,25 @@ import { weekBounds } from '../../shared/time.js';
 import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureVisible, managesLocation, memberOf, schedulePolicy, userPolicy } from '../access/policy.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
+import type { ChangeFeed } from '../changes/changes.js';
+import type { Touched, WritePath } from '../changes/write-path.js';
+import type { Transaction } from '../db/client.js';
+import type { ScheduleRow, ShiftRow } from '../db/schema.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
-import { AppError } from '../errors.js';
+import { AppError, notFound, preconditionHolds, versionMismatch, type Precondition } from '../errors.js';
 import { RawJson } from '../raw-json.js';
 import type { LocationsService } from '../locations/locations.service.js';
+import type { User } from '../../shared/schemas/users.js';
 import type { UsersService } from '../users/users.service.js';
-import type { SchedulesRepository, ShiftValues } from './schedules.repository.js';
+import { scheduleRef, type SchedulesRepository, type ShiftValues } from './schedules.repository.js';
 
 export interface SchedulesServiceDeps {
   repo: SchedulesRepository;
   cache: Cache;
   locations: LocationsService;
   users: UsersService;
+  writes: WritePath;
+  changes: ChangeFeed;
 }
 
 /** Where the previous page of the schedule list (newest week first) ended. */
@@ -45,10 +52,17 @@ interface Skipped {
   conflicts: number[];
 }
 
+interface ShiftContext {
+  schedule: Schedule;
+  bounds: { start: Date; end: Date };
+  /** The person named by the request's userId, if it names one. */
+  person: User | null;
+}
+
 const fieldError = (path: string, message: string, detail: string) =>
   new AppError('validation_failed', detail, { errors: [{ path, message }] });
 
-export function createSchedulesService({ repo, cache, locations, users }: SchedulesServiceDeps) {
+export function createSchedulesService({ repo, cache, locations, users, writes, changes }: SchedulesServiceDeps) {
   function cached(id: number) {
     // A hit parses only the head (what access checks read); the 150 shifts behind it are sent as
     // stored, or parsed on demand and vouched for by the schema's fingerprint in the entry.
@@ -61,6 +75,9 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
       load: () => repo.findWithShifts(id),
     });
   }
+  // The loader above copies each shift's person's name into the entry: a rename makes stale
+  // every cached week that shows it.
+  changes.copies('user.name', async (userId) => (await repo.scheduleIdsShowing(userId)).map(scheduleKey));
 
   /** The cached schedule if the actor may see it; 404 otherwise, so ids cannot be probed. */
   async function visible(actor: Actor, id: number) {
@@ -82,30 +99,77 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
   }
 
   /**
+   * What the shift rules need from elsewhere, looked up before the write's transaction opens (a
+   * lookup inside it would need a second connection, and the embedded Postgres has one): the
+   * week's bounds, and the person a write would newly put on the shift.
+   */
+  async function shiftContext(schedule: Schedule, userId: number | null | undefined): Promise<ShiftContext> {
+    const [timezone, person] = await Promise.all([timezoneOf(schedule.locationId), userId ? users.find(userId) : null]);
+    return { schedule, bounds: weekBounds(schedule.weekStart, timezone), person };
+  }
+
+  /**
    * The rules every shift obeys (API.md): order, length, inside the week, and a person newly put on
    * it who is an active member. (A shift keeps a person who has left meanwhile; a note or time can
    * still be changed.)
    */
-  async function checkShift(schedule: Schedule, values: ShiftValues, assigning: boolean): Promise<void> {
+  function checkShift({ schedule, bounds, person }: ShiftContext, values: ShiftValues, assigning: boolean): void {
     if (values.endsAt <= values.startsAt) throw fieldError('endsAt', 'must be after startsAt', 'A shift ends after it starts.');
     if (values.endsAt.getTime() - values.startsAt.getTime() > MAX_SHIFT_MS) {
       throw fieldError('endsAt', 'a shift lasts at most 16 hours', 'A shift lasts at most 16 hours.');
     }
-    const { start, end } = weekBounds(schedule.weekStart, await timezoneOf(schedule.locationId));
-    if (values.startsAt < start || values.startsAt >= end) {
+    if (values.startsAt < bounds.start || values.startsAt >= bounds.end) {
       throw fieldError('startsAt', `must be within the week of ${schedule.weekStart}`, 'A shift starts within its schedule’s week.');
     }
     if (assigning && values.userId !== null) {
-      const user = await users.find(values.userId);
-      if (!user || !user.active) throw new AppError('unprocessable', 'That person is not an active user.', { errors: [{ path: 'userId', message: 'is not an active user' }] });
-      if (!user.locationIds.includes(schedule.locationId)) {
+      if (!person || person.id !== values.userId || !person.active) {
+        throw new AppError('unprocessable', 'That person is not an active user.', { errors: [{ path: 'userId', message: 'is not an active user' }] });
+      }
+      if (!person.locationIds.includes(schedule.locationId)) {
         throw new AppError('unprocessable', 'That person does not work at this location.', { errors: [{ path: 'userId', message: 'is not a member of the location' }] });
       }
     }
   }
 
-  /** After a shift change commits: its schedule's cached copy is stale. */
-  const invalidate = (scheduleId: number) => cache.invalidate([scheduleKey(scheduleId)]);
+  /**
+   * Reads a week just written back through the cache, so the next one to open it finds it there.
+   * The answer is already the committed state: a failure here fails nothing.
+   */
+  async function warm(id: number): Promise<void> {
+    await cached(id).catch(() => undefined);
+  }
+
+  /** Holds the week for the rest of the transaction: every write of a week and its shifts starts here. */
+  async function lockWeek(tx: Transaction, id: number, precondition?: Precondition) {
+    const week = await repo.lockSchedule(tx, id);
+    if (!week) throw notFound('schedule');
+    if (!preconditionHolds(precondition, week.version)) {
+      throw versionMismatch('schedule', await repo.findWithShifts(id, tx), await repo.editor(tx, week.updatedBy));
+    }
+    return week;
+  }
+
+  /**
+   * Holds one shift of a held week; a stale If-Match is a 412 with the shift as it is now. A shift
+   * deleted since the caller loaded it (If-Match names the version they saw) is a 412 too, with
+   * `current: null`: of two managers deleting one shift, the second learns it is gone, not that it
+   * never was. Who deleted it is not recorded, so `changedBy` is null.
+   */
+  async function lockShift(tx: Transaction, scheduleId: number, shiftId: number, precondition?: Precondition): Promise<ShiftRow> {
+    const shift = await repo.lockShift(tx, scheduleId, shiftId);
+    if (!shift && precondition !== undefined) throw versionMismatch('shift', null, null);
+    if (!shift) throw notFound('shift');
+    if (!preconditionHolds(precondition, shift.version)) {
+      throw versionMismatch('shift', await repo.shiftWithName(tx, shiftId), await repo.editor(tx, shift.updatedBy));
+    }
+    return shift;
+  }
+
+  /** A shift of the week changed: the week's next revision, declared for the cache and live screens. */
+  async function revise(tx: Transaction, touched: Touched, week: ScheduleRow, editorId: number): Promise<void> {
+    const row = await repo.bumpSchedule(tx, week.id, editorId);
+    touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status });
+  }
 
   /**
    * Who of a schedule's people may still work there, looked up before the copy's transaction
@@ -123,11 +187,12 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
   }
 
   async function copyShifts(
-    tx: Parameters<Parameters<SchedulesRepository['createSchedule']>[2]>[0],
+    tx: Transaction,
     source: Schedule,
     staff: Map<number, Skipped['reason'] | 'ok'>,
     target: { id: number; weekStart: string },
     timezone: string,
+    editorId: number,
   ): Promise<Skipped[]> {
     const weeks = Math.round(DateTime.fromISO(target.weekStart).diff(DateTime.fromISO(source.weekStart), 'weeks').weeks);
     const skipped: Skipped[] = [];
@@ -145,7 +210,7 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
         skipped.push({ shiftId: shift.id, reason: standing, conflicts: [] });
         continue;
       }
-      const result = await repo.tryInsertShift(tx, target.id, values);
+      const result = await repo.tryInsertShift(tx, target.id, values, editorId);
       if (!result.ok) skipped.push({ shiftId: shift.id, reason: result.reason, conflicts: result.conflicts });
     }
     return skipped;
@@ -191,77 +256,106 @@ export function createSchedulesService({ repo, cache, locations, users }: Schedu
       }
       const from = source;
       const staff = from ? await staffing(from) : new Map();
-      const { id, skipped } = await repo.createSchedule(body.locationId, body.weekStart, async (tx, row) => ({
-        id: row.id,
-        skipped: from ? await copyShifts(tx, from, staff, row, location!.timezone) : [],
-      }));
-      await invalidate(id);
-      // Read back through the cache, so the week its creator opens next is already there.
-      return { ...(await cached(id))!.value(), skipped };
+      const created = await writes.run(async (tx, touched) => {
+        const row = await repo.insertSchedule(tx, body.locationId, body.weekStart, actor.userId);
+        const skipped = from ? await copyShifts(tx, from, staff, row, location!.timezone, actor.userId) : [];
+        touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: null });
+        return { ...(await repo.findWithShifts(row.id, tx))!, skipped };
+      });
+      await warm(created.id);
+      return created;
     },
 
-    async setStatus(actor: Actor, id: number, status: 'draft' | 'published'): Promise<Schedule> {
+    /** Publishes or unpublishes; setting the status it already has changes nothing. */
+    async setStatus(actor: Actor, id: number, status: 'draft' | 'published', precondition?: Precondition): Promise<Schedule> {
       await editable(actor, id);
-      if (!(await repo.setStatus(id, status))) throw new AppError('not_found', 'No such schedule.');
-      await invalidate(id);
-      return (await cached(id))!.value();
+      const schedule = await writes.run(async (tx, touched) => {
+        const week = await lockWeek(tx, id, precondition);
+        if (week.status !== status) {
+          const row = await repo.bumpSchedule(tx, id, actor.userId, { status });
+          touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status });
+        }
+        return (await repo.findWithShifts(id, tx))!;
+      });
+      await warm(id);
+      return schedule;
     },
 
-    async delete(actor: Actor, id: number): Promise<void> {
+    async delete(actor: Actor, id: number, precondition?: Precondition): Promise<void> {
       await editable(actor, id);
-      const outcome = await repo.deleteDraft(id);
-      if (outcome === 'published') throw new AppError('schedule_published', 'A published schedule cannot be deleted; unpublish it first.');
-      if (outcome === 'missing') throw new AppError('not_found', 'No such schedule.');
-      await invalidate(id);
+      await writes.run(async (tx, touched) => {
+        const week = await lockWeek(tx, id, precondition);
+        if (week.status === 'published') throw new AppError('schedule_published', 'A published schedule cannot be deleted; unpublish it first.');
+        await repo.deleteSchedule(tx, id);
+        touched.add({ kind: 'schedule.removed', schedule: scheduleRef(week) });
+      });
     },
 
     async addShift(actor: Actor, scheduleId: number, body: CreateShiftBody): Promise<Shift> {
-      const schedule = await editable(actor, scheduleId);
       const values: ShiftValues = { userId: body.userId ?? null, position: body.position, startsAt: body.startsAt, endsAt: body.endsAt, notes: body.notes ?? null };
-      await checkShift(schedule, values, true);
-      const shiftId = await repo.insertShift(scheduleId, values);
-      await invalidate(scheduleId);
-      return repo.shiftWithName(shiftId);
+      const context = await shiftContext(await editable(actor, scheduleId), values.userId);
+      checkShift(context, values, true);
+      return writes.run(async (tx, touched) => {
+        const week = await lockWeek(tx, scheduleId);
+        const shiftId = await repo.insertShift(tx, scheduleId, values, actor.userId);
+        await revise(tx, touched, week, actor.userId);
+        return repo.shiftWithName(tx, shiftId);
+      });
     },
 
-    async updateShift(actor: Actor, scheduleId: number, shiftId: number, patch: PatchShiftBody): Promise<Shift> {
-      const schedule = await editable(actor, scheduleId);
-      const current = await repo.findShift(scheduleId, shiftId);
-      if (!current) throw new AppError('not_found', 'No such shift.');
-      const values: ShiftValues = {
-        userId: patch.userId === undefined ? current.userId : patch.userId,
-        position: patch.position ?? current.position,
-        startsAt: patch.startsAt ?? current.startsAt,
-        endsAt: patch.endsAt ?? current.endsAt,
-        notes: patch.notes === undefined ? current.notes : patch.notes,
-      };
-      await checkShift(schedule, values, values.userId !== current.userId);
-      if (!(await repo.updateShift(scheduleId, shiftId, values))) throw new AppError('not_found', 'No such shift.');
-      await invalidate(scheduleId);
-      return repo.shiftWithName(shiftId);
+    async updateShift(actor: Actor, scheduleId: number, shiftId: number, patch: PatchShiftBody, precondition?: Precondition): Promise<Shift> {
+      const context = await shiftContext(await editable(actor, scheduleId), patch.userId);
+      return writes.run(async (tx, touched) => {
+        const week = await lockWeek(tx, scheduleId);
+        const current = await lockShift(tx, scheduleId, shiftId, precondition);
+        // Merged with the row as it is now, held: a concurrent change to another field survives.
+        const values: ShiftValues = {
+          userId: patch.userId === undefined ? current.userId : patch.userId,
+          position: patch.position ?? current.position,
+          startsAt: patch.startsAt ?? current.startsAt,
+          endsAt: patch.endsAt ?? current.endsAt,
+          notes: patch.notes === undefined ? current.notes : patch.notes,
+        };
+        checkShift(context, values, values.userId !== current.userId);
+        await repo.updateShift(tx, shiftId, values, actor.userId);
+        await revise(tx, touched, week, actor.userId);
+        return repo.shiftWithName(tx, shiftId);
+      });
     },
 
-    async deleteShift(actor: Actor, scheduleId: number, shiftId: number): Promise<void> {
+    async deleteShift(actor: Actor, scheduleId: number, shiftId: number, precondition?: Precondition): Promise<void> {
       await editable(actor, scheduleId);
-      if (!(await repo.deleteShift(scheduleId, shiftId))) throw new AppError('not_found', 'No such shift.');
-      await invalidate(scheduleId);
+      await writes.run(async (tx, touched) => {
+        const week = await lockWeek(tx, scheduleId);
+        await lockShift(tx, scheduleId, shiftId, precondition);
+        await repo.deleteShift(tx, shiftId);
+        await revise(tx, touched, week, actor.userId);
+      });
     },
 
+    /**
+     * Gives an open shift of a published week to the caller. Week and shift are held while they
+     * are checked, so of several concurrent claims exactly one finds the shift open, and none lands
+     * on a week unpublished meanwhile; an overlap with the claimant's other shifts is refused by
+     * the exclusion constraint.
+     */
     async claim(actor: Actor, scheduleId: number, shiftId: number): Promise<Shift> {
       const schedule = (await visible(actor, scheduleId)).value();
       ensureAllowed(schedulePolicy.claim(actor, schedule), 'Only crew of this location take open shifts of a published week.');
       const me = await users.find(actor.userId);
       if (!me?.active || !me.locationIds.includes(schedule.locationId)) throw new AppError('forbidden', 'You no longer work at this location.');
-      const open = schedule.shifts.find((s) => s.id === shiftId);
-      if (open && Date.parse(open.startsAt) <= Date.now()) {
-        throw new AppError('unprocessable', 'This shift has already started; it can no longer be taken.');
-      }
-      const outcome = await repo.claimShift(scheduleId, shiftId, actor.userId);
-      if (outcome === 'taken') throw new AppError('shift_taken', 'Someone else has taken this shift.');
-      // Unpublished between the check above and the claim: the week is a draft again, hidden from crew.
-      if (outcome === 'unpublished') throw new AppError('not_found', 'No such schedule.');
-      await invalidate(scheduleId);
-      return repo.shiftWithName(shiftId);
+      return writes.run(async (tx, touched) => {
+        const week = await lockWeek(tx, scheduleId);
+        // Unpublished since the check above: the week is a draft again, hidden from crew.
+        if (week.status !== 'published') throw notFound('schedule');
+        const shift = await lockShift(tx, scheduleId, shiftId);
+        if (shift.startsAt.getTime() <= Date.now()) throw new AppError('unprocessable', 'This shift has already started; it can no longer be taken.');
+        if (shift.userId !== null) throw new AppError('shift_taken', 'Someone else has taken this shift.');
+        const { position, startsAt, endsAt, notes } = shift;
+        await repo.updateShift(tx, shiftId, { userId: actor.userId, position, startsAt, endsAt, notes }, actor.userId);
+        await revise(tx, touched, week, actor.userId);
+        return repo.shiftWithName(tx, shiftId);
+      });
     },
 
     /** A user's shifts, oldest first: only those the actor may see (userPolicy.shiftVisibility). */

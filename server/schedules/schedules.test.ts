@@ -44,6 +44,7 @@ describe('POST /api/schedules', () => {
       weekStart,
       status: 'draft',
       publishedAt: null,
+      version: 1,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       shifts: [],
@@ -192,6 +193,7 @@ describe('GET /api/schedules', () => {
       weekStart: weeks[0],
       status: 'published',
       publishedAt: expect.any(String),
+      version: 1,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       shiftCount: 2,
@@ -261,6 +263,7 @@ describe('GET /api/schedules/:id', () => {
       weekStart: week,
       status: 'published',
       publishedAt: expect.any(String),
+      version: 1,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
       shifts: expect.any(Array),
@@ -275,6 +278,7 @@ describe('GET /api/schedules/:id', () => {
       startsAt: localTime(week, 2, '18:00'),
       endsAt: localTime(week, 2, '23:00'),
       notes: null,
+      version: 1,
     });
     // A second read (from the cache) is byte-for-byte the same.
     expect((await crew.agent.get(`/api/schedules/${schedule.id}`).expect(200)).text).toBe(res.text);

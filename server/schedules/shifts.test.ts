@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { and, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { Schedule, Shift } from '../../shared/schemas/schedules.js';
-import { shifts } from '../db/schema.js';
+import { createWrites } from '../app.js';
+import { schedules, shifts } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { createSchedulesRepository } from './schedules.repository.js';
 import { MISSING_ID, createApiTestApp, expectProblem, hoursAfter, localTime, scenario, type Person, type Scenario } from '../../test/support/api.js';
@@ -54,6 +55,7 @@ describe('POST /api/schedules/:id/shifts', () => {
       startsAt: at(1, '09:00'),
       endsAt: at(1, '17:00'),
       notes: 'Bring the keys',
+      version: 1,
     });
     const read = Schedule.parse((await manager.agent.get(`/api/schedules/${schedule.id}`).expect(200)).body);
     expect(read.shifts).toEqual([res.body]);
@@ -305,6 +307,7 @@ describe('POST /api/schedules/:id/shifts/:shiftId/claim', () => {
       startsAt: at(5, '20:00'),
       endsAt: at(6, '02:00'),
       notes: null,
+      version: 2,
     });
     // Everyone sees it taken at once, and it cannot be taken again.
     expect(Schedule.parse((await crew.agent.get(`/api/schedules/${schedule.id}`).expect(200)).body).shifts[0]?.userId).toBe(taker.id);
@@ -372,22 +375,26 @@ describe('POST /api/schedules/:id/shifts/:shiftId/claim', () => {
   });
 });
 
-describe('the shift repository, claiming', () => {
-  it('checks in the claim itself that the week is published, so a claim racing an unpublish takes nothing', async () => {
-    const { schedule, at } = await week();
+describe('claiming, against a week unpublished meanwhile', () => {
+  it('checks in the claim’s own transaction that the week is still published, so a claim racing an unpublish takes nothing', async () => {
+    const { schedule, at } = await week({ status: 'published' });
     const open = await s.shift(schedule, { startsAt: at(1, '09:00'), endsAt: at(1, '17:00') });
-    expect(await createSchedulesRepository(s.db).claimShift(schedule.id, open.id, crew.id)).toBe('unpublished');
-    expect((await s.db.select().from(shifts).where(eq(shifts.id, open.id)))[0]?.userId).toBeNull();
+    // The crew member's cached copy still says published: the unpublish lands between the check and the claim.
+    await crew.agent.get(`/api/schedules/${schedule.id}`).expect(200);
+    await s.db.update(schedules).set({ status: 'draft', publishedAt: null }).where(eq(schedules.id, schedule.id));
+    expectProblem(await crew.agent.post(`/api/schedules/${schedule.id}/shifts/${open.id}/claim`), 404, 'not_found');
+    expect((await s.db.select().from(shifts).where(eq(shifts.id, open.id)))[0]).toMatchObject({ userId: null, version: 1 });
   });
 });
 
-describe('the shift repository, with two writers at once', () => {
+describe('the shift repository in the write path, with two writers at once', () => {
   it('when Postgres settles an overlap race as a deadlock, the aborted insert is sent again and answered 409, never a 500', async () => {
     // A deadlock made on purpose: another transaction holds one shift of the person, the
     // repository's insert waits for it, then that transaction adds a shift overlapping the waiting
-    // one. Postgres aborts the side whose deadlock check runs first: the repository's, which
-    // waits first, and the other side checks only after 60 s.
+    // one. Postgres aborts the side whose deadlock check runs first: the repository's, which waits
+    // first (the other side checks only after 60 s); the write path sends its transaction again.
     const repo = createSchedulesRepository(s.db);
+    const { writes } = createWrites(t.deps);
     const person = await s.crew([venue]);
     const { schedule, at } = await week();
     const other = new pg.Client({ connectionString: t.deps.config.database.url });
@@ -398,8 +405,8 @@ describe('the shift repository, with two writers at once', () => {
       const pid = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
       const insert = 'insert into shifts (schedule_id, user_id, position, starts_at, ends_at) values ($1, $2, $3, $4, $5) returning id';
       const first = await other.query<{ id: number }>(insert, [schedule.id, person.id, 'Bar', at(1, '10:00'), at(1, '12:00')]);
-      const attempt = repo
-        .insertShift(schedule.id, { userId: person.id, position: 'Bar', startsAt: new Date(at(1, '11:00')), endsAt: new Date(at(1, '13:00')), notes: null })
+      const attempt = writes
+        .run((tx) => repo.insertShift(tx, schedule.id, { userId: person.id, position: 'Bar', startsAt: new Date(at(1, '11:00')), endsAt: new Date(at(1, '13:00')), notes: null }, manager.id))
         .then((id) => ({ id }), (error: unknown) => ({ error }));
       // Until the repository's insert waits for this transaction.
       const waiting = async () => {

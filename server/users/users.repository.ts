@@ -1,8 +1,8 @@
 import { and, asc, eq, exists, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Role, User } from '../../shared/schemas/users.js';
-import type { Database } from '../db/client.js';
+import type { Database, Transaction } from '../db/client.js';
 import { constraintViolation, SQLSTATE } from '../db/errors.js';
-import { locationMembers, locations, shifts, users, type UserRow } from '../db/schema.js';
+import { locationMembers, locations, users, type UserRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 
 export interface MembershipRow {
@@ -98,7 +98,7 @@ export function createUsersRepository(db: Database) {
     return row ?? null;
   }
 
-  async function replaceMemberships(tx: Database, userId: number, memberships: MembershipRow[]): Promise<void> {
+  async function replaceMemberships(tx: Transaction, userId: number, memberships: MembershipRow[]): Promise<void> {
     await tx.delete(locationMembers).where(eq(locationMembers.userId, userId));
     if (memberships.length > 0) {
       await tx.insert(locationMembers).values(memberships.map((m) => ({ userId, locationId: m.locationId, position: m.position })));
@@ -154,32 +154,29 @@ export function createUsersRepository(db: Database) {
       return rows.map((row) => toUser(row, memberships.get(row.id) ?? []));
     },
 
-    async insert(values: UserValues, memberships: MembershipRow[]): Promise<User> {
+    /** In the write path's transaction (server/changes/write-path.ts). */
+    async insert(tx: Transaction, values: UserValues, memberships: MembershipRow[]): Promise<User> {
       try {
-        return await db.transaction(async (tx) => {
-          const [row] = await tx.insert(users).values(values).returning();
-          await replaceMemberships(tx, row!.id, memberships);
-          return toUser(row!, memberships);
-        });
+        const [row] = await tx.insert(users).values(values).returning();
+        await replaceMemberships(tx, row!.id, memberships);
+        return toUser(row!, memberships);
       } catch (err) {
         translate(err);
       }
     },
 
-    /** Returns the updated user, or null if there is no such user. */
-    async update(id: number, changes: UserChanges, memberships?: MembershipRow[]): Promise<User | null> {
+    /** Returns the updated user, or null if there is no such user. In the write path's transaction. */
+    async update(tx: Transaction, id: number, changes: UserChanges, memberships?: MembershipRow[]): Promise<User | null> {
       try {
-        return await db.transaction(async (tx) => {
-          const [row] = await tx
-            .update(users)
-            .set({ ...changes, updatedAt: sql`now()` })
-            .where(eq(users.id, id))
-            .returning();
-          if (!row) return null;
-          if (memberships) await replaceMemberships(tx, id, memberships);
-          const current = memberships ?? (await tx.select().from(locationMembers).where(eq(locationMembers.userId, id)));
-          return toUser(row, current);
-        });
+        const [row] = await tx
+          .update(users)
+          .set({ ...changes, updatedAt: sql`now()` })
+          .where(eq(users.id, id))
+          .returning();
+        if (!row) return null;
+        if (memberships) await replaceMemberships(tx, id, memberships);
+        const current = memberships ?? (await tx.select().from(locationMembers).where(eq(locationMembers.userId, id)));
+        return toUser(row, current);
       } catch (err) {
         translate(err);
       }
@@ -190,12 +187,6 @@ export function createUsersRepository(db: Database) {
       if (ids.length === 0) return new Set();
       const rows = await db.select({ id: locations.id }).from(locations).where(inArray(locations.id, [...ids]));
       return new Set(rows.map((r) => r.id));
-    },
-
-    /** Schedules that show this user's name on a shift: their cached copies change with it. */
-    async scheduleIdsShowing(userId: number): Promise<number[]> {
-      const rows = await db.selectDistinct({ id: shifts.scheduleId }).from(shifts).where(eq(shifts.userId, userId));
-      return rows.map((r) => r.id);
     },
   };
 }

@@ -7,6 +7,9 @@ import { ensureAllowed, ensureFieldsAllowed, ensureVisible, userPolicy } from '.
 import { hashPassword } from '../auth/password.js';
 import type { RedisSessionStore } from '../auth/session.store.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
+import type { UserFact } from '../changes/changes.js';
+import type { WritePath } from '../changes/write-path.js';
+import type { Transaction } from '../db/client.js';
 import { AppError } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { RawJson } from '../raw-json.js';
@@ -18,6 +21,7 @@ export interface UsersServiceDeps {
   cache: Cache;
   sessions: RedisSessionStore;
   logger: Logger;
+  writes: WritePath;
 }
 
 /** Where the previous page of the user list ended. */
@@ -26,7 +30,23 @@ const UserCursor = z.strictObject({ id: Id });
 const userKey = (id: number): CacheKey => ({ namespace: 'user', id });
 /** What access checks read of a user, stored ahead of the profile in the cache entry. */
 const UserHead = UserSchema.pick({ id: true, role: true, locationIds: true });
-const scheduleKey = (id: number): CacheKey => ({ namespace: 'schedule', id });
+
+type FactsPatch = Partial<Record<'name' | 'role' | 'active', unknown>> & { locations?: boolean };
+
+/**
+ * Which facts about a person a change moved: those the request set (so a retry that finds nothing
+ * different still reaches every copy), and those that differ between the row before and after
+ * (`before` comes from the cache and may lag; null for a new person or a password change).
+ */
+function factsChanged(before: User | null, after: User, patch: FactsPatch): UserFact[] {
+  const differs = (fact: (u: User) => unknown) => before !== null && fact(before) !== fact(after);
+  const facts: UserFact[] = ['profile'];
+  if (patch.name !== undefined || differs((u) => u.name)) facts.push('name');
+  if (patch.role !== undefined || differs((u) => u.role)) facts.push('role');
+  if (patch.locations || differs((u) => u.locationIds.join())) facts.push('locations');
+  if (patch.active !== undefined || differs((u) => u.active)) facts.push('active');
+  return facts;
+}
 
 /** `locationIds` or `memberships` from a request, as membership rows. */
 function membershipsFrom(input: Pick<CreateUserBody, 'locationIds' | 'memberships'>): MembershipRow[] | undefined {
@@ -39,7 +59,7 @@ function dedupe(memberships: MembershipRow[]): MembershipRow[] {
   return [...new Map(memberships.map((m) => [m.locationId, m])).values()];
 }
 
-export function createUsersService({ repo, cache, sessions, logger }: UsersServiceDeps) {
+export function createUsersService({ repo, cache, sessions, logger, writes }: UsersServiceDeps) {
   /** The cached user, or null. Every read of a user by id goes through here. */
   async function cached(id: number) {
     // A hit parses and validates the head (what access checks read); the rest when value() asks.
@@ -65,20 +85,31 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
   }
 
   /**
-   * After a change commits: drop what the change made stale, and bring the user's open sessions
-   * in line (a deactivated user or a reset password ends them; a new role or locations apply
-   * from the next request). A session update that fails surfaces as a 503, and the caller's
-   * retry of the same request does it again: `changed.access` says the request set role or
-   * locations, so the sessions are rewritten even when the retry finds nothing different.
+   * One write of a user in the write path: its cache entry, and every entry that copies what
+   * changed, are dropped after the commit (server/changes/).
+   */
+  async function write(before: User | null, patch: FactsPatch, run: (tx: Transaction) => Promise<User | null>): Promise<User> {
+    const after = await writes.run(async (tx, touched) => {
+      const user = await run(tx);
+      if (user) touched.add({ kind: 'user', userId: user.id, changed: factsChanged(before, user, patch) });
+      return user;
+    });
+    if (!after) throw new AppError('not_found', 'No such user.');
+    return after;
+  }
+
+  /**
+   * After a change commits, the user's open sessions come in line (a deactivated user or a reset
+   * password ends them; a new role or locations apply from the next request). A session update
+   * that fails surfaces as a 503, and the caller's retry of the same request does it again:
+   * `changed.access` says the request set role or locations, so the sessions are rewritten even
+   * when the retry finds nothing different.
    */
   async function afterChange(
     before: User,
     after: User,
     changed: { password?: boolean; access?: boolean; keepSid?: string },
   ): Promise<void> {
-    const keys = [userKey(after.id)];
-    if (before.name !== after.name) keys.push(...(await repo.scheduleIdsShowing(after.id)).map(scheduleKey));
-    await cache.invalidate(keys);
     try {
       if (!after.active) {
         await sessions.revokeUser(after.id);
@@ -138,13 +169,11 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
         actor.role === 'manager' ? 'Managers add crew to locations they manage.' : undefined,
       );
       await assertLocationsExist(memberships);
-      const user = await repo.insert(
-        { email: body.email, name: body.name, role: body.role, phone: body.phone ?? null, passwordHash: await hashPassword(body.password) },
-        memberships,
+      const passwordHash = await hashPassword(body.password);
+      // Declared as a change: a 404 for this id may have been cached before the user existed.
+      return write(null, {}, (tx) =>
+        repo.insert(tx, { email: body.email, name: body.name, role: body.role, phone: body.phone ?? null, passwordHash }, memberships),
       );
-      // A 404 for this id may have been cached before the user existed.
-      await cache.invalidate([userKey(user.id)]);
-      return user;
     },
 
     /** `currentSid`: the caller's session, kept when they change their own password. */
@@ -170,8 +199,7 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
         memberships = dedupe(memberships);
         await assertLocationsExist(memberships);
       }
-      const after = await repo.update(id, changes, memberships);
-      if (!after) throw new AppError('not_found', 'No such user.');
+      const after = await write(before, { ...fields, locations: memberships !== undefined }, (tx) => repo.update(tx, id, changes, memberships));
       await afterChange(before, after, {
         password: Boolean(password),
         access: patch.role !== undefined || memberships !== undefined,
@@ -190,8 +218,7 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
      */
     async setOwnPassword(id: number, passwordHash: string, keepSid: string): Promise<void> {
       await sessions.revokeUser(id, keepSid);
-      const after = await repo.update(id, { passwordHash });
-      if (!after) throw new AppError('not_found', 'No such user.');
+      const after = await write(null, {}, (tx) => repo.update(tx, id, { passwordHash }));
       await afterChange(after, after, { password: true, keepSid });
     },
 
@@ -200,8 +227,7 @@ export function createUsersService({ repo, cache, sessions, logger }: UsersServi
       const before = (await visibleUser(actor, id)).value();
       ensureAllowed(userPolicy.deactivate(actor));
       if (actor.userId === id) throw new AppError('unprocessable', 'You cannot deactivate yourself.');
-      const after = await repo.update(id, { active: false });
-      if (!after) throw new AppError('not_found', 'No such user.');
+      const after = await write(before, { active: false }, (tx) => repo.update(tx, id, { active: false }));
       await afterChange(before, after, {});
     },
   };

@@ -474,6 +474,7 @@ describe('GET /api/users/:id/shifts', () => {
       startsAt: localTime(week, 1, '08:00'),
       endsAt: localTime(week, 1, '12:00'),
       notes: null,
+      version: 1,
     });
   });
 

@@ -5,6 +5,9 @@ import { CalendarDate, Cursor, Id, IdParam, Instant, InstantInput as InstantStri
 export const SCHEDULE_STATUSES = ['draft', 'published'] as const;
 export const ScheduleStatus = z.enum(SCHEDULE_STATUSES);
 
+/** A revision number (API.md, `version`): starts at 1, up by one with every change. */
+const Version = z.number().int().positive().meta({ description: 'Up by one with every change; send it back as If-Match: "<version>"' });
+
 /** The longest shift the API accepts: exactly 16 hours is allowed. */
 export const MAX_SHIFT_MS = 16 * 3600_000;
 
@@ -18,6 +21,7 @@ export const Shift = z
     startsAt: Instant,
     endsAt: Instant,
     notes: z.string().nullable(),
+    version: Version,
   })
   .meta({ id: 'Shift' });
 export type Shift = z.infer<typeof Shift>;
@@ -33,6 +37,9 @@ const scheduleFields = {
   weekStart: StoredDate.meta({ description: 'The Monday the week starts on, in the location time zone' }),
   status: ScheduleStatus,
   publishedAt: Instant.nullable(),
+  version: Version.meta({
+    description: 'The revision of the week: up by one with every change to it or to one of its shifts; send it back as If-Match',
+  }),
   createdAt: Instant,
   updatedAt: Instant,
 };

@@ -170,6 +170,8 @@ export const ProblemBody = z.strictObject({
   code: z.enum(ERROR_CODES),
   errors: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
   conflicts: z.array(z.number().int().positive()).optional(),
+  current: z.record(z.string(), z.unknown()).nullable().optional(),
+  changedBy: z.strictObject({ id: z.number().int().positive(), name: z.string() }).nullable().optional(),
 });
 
 /** Asserts an error answer: status, media type, the problem shape and its code. */

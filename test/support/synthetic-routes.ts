@@ -39,7 +39,7 @@ export const syntheticRoutes: RouteDef[] = [
       if (header !== undefined) {
         const version = /^"([1-9][0-9]{0,9})"$/.exec(header)?.[1];
         if (!version) throw new AppError('validation_failed', 'If-Match is not valid.', { errors: [{ path: 'If-Match', message: 'must be a quoted version, "3"' }] });
-        if (Number(version) !== current.version) throw new AppError('version_mismatch', 'It changed since.', { current });
+        if (Number(version) !== current.version) throw new AppError('version_mismatch', 'It changed since.', { current, changedBy: null });
       }
       return { ...current, name: body.name, version: current.version + 1 };
     },
