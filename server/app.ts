@@ -1,7 +1,7 @@
 import express, { type Express } from 'express';
 import type { Runtime } from './runtime.js';
 import { accessLog } from './http/access-log.js';
-import { parseJsonBody, requireJsonBody } from './http/body.js';
+import { requireJsonBody } from './http/body.js';
 import { chain } from './http/chain.js';
 import { clientApp, findClientBuild } from './http/client-app.js';
 import { rejectForeignOrigins } from './http/csrf.js';
@@ -15,12 +15,14 @@ import { silentPublisher, type LivePublisher } from './live/live.types.js';
 import { createAttemptLimiter } from './auth/attempt-limiter.js';
 import { createAuthService } from './auth/auth.service.js';
 import { authRoutes } from './auth/auth.routes.js';
+import { createDeviceCookies } from './auth/device-cookie.js';
 import { createSessions } from './auth/sessions.js';
 import { createHealthService } from './health/health.service.js';
 import { healthRoutes } from './health/health.routes.js';
 import { createLocationsRepository } from './locations/locations.repository.js';
 import { createLocationsService } from './locations/locations.service.js';
 import { locationsRoutes } from './locations/locations.routes.js';
+import { createAuthMetrics } from './metrics/auth.metrics.js';
 import { createHttpMetrics } from './metrics/http.metrics.js';
 import { requireMetricsAccess } from './metrics/metrics.access.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
@@ -47,7 +49,7 @@ export function createWrites(deps: Pick<AppDeps, 'cache' | 'live' | 'logger' | '
 }
 
 /** Repositories, services and the route table of one app: wired by hand, one way, no container. */
-export function createRoutes(deps: AppDeps) {
+export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
   const { config, logger, database, redis, cache, metrics } = deps;
   const db = database.db;
   const sessions = createSessions(config, redis.main);
@@ -60,12 +62,13 @@ export function createRoutes(deps: AppDeps) {
   const auth = createAuthService({
     repo: usersRepo,
     users,
-    limiter: createAttemptLimiter(redis.main, config.redis.prefix, config.redis.commandTimeoutMs),
+    limiter: createAttemptLimiter(redis.main, config.redis.prefix, { timeoutMs: config.redis.commandTimeoutMs }),
+    metrics: createAuthMetrics(metrics.registry),
   });
 
   const routes: RouteDef[] = [
-    ...healthRoutes(createHealthService({ redis: redis.main, database })),
-    ...authRoutes(auth, sessions),
+    ...healthRoutes(createHealthService({ redis: redis.main, database, draining: options.draining })),
+    ...authRoutes(auth, sessions, createDeviceCookies(config)),
     ...usersRoutes(users),
     ...locationsRoutes(locations),
     ...schedulesRoutes(schedules),
@@ -78,12 +81,14 @@ export function createRoutes(deps: AppDeps) {
 export interface AppOptions {
   /** Counts running route handlers, for shutdown to wait on (index.ts). */
   inFlight?: InFlight;
+  /** True once shutdown has begun: readiness answers 503 so a balancer moves traffic away first. */
+  draining?: () => boolean;
 }
 
 /** Builds the Express app from connected dependencies. Never listens: index.ts and tests do. */
 export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const { config, logger } = deps;
-  const { routes, sessions } = createRoutes(deps);
+  const { routes, sessions } = createRoutes(deps, options);
   const httpMetrics = createHttpMetrics(deps.metrics.registry);
   httpMetrics.watchRedis(deps.redis.main, 'main');
   if (deps.redis.cache !== deps.redis.main) httpMetrics.watchRedis(deps.redis.cache, 'cache');
@@ -97,16 +102,11 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   app.set('etag', false);
 
   app.use(accessLog(logger));
-  app.use(
-    securityHeaders({
-      // Over plain http (development, a LAN demo) these two would send the browser to https.
-      strictTransportSecurity: config.isProduction,
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: config.isProduction ? [] : null } },
-    }),
-  );
+  // helmet's defaults; HSTS and upgrade-insecure-requests go only with answers to https requests.
+  app.use(securityHeaders({}));
 
   const api = express.Router();
-  api.use(chain([httpMetrics.measure, rejectForeignOrigins(config.appOrigins), requireJsonBody, parseJsonBody]));
+  api.use(chain([httpMetrics.measure, rejectForeignOrigins(config.appOrigins), requireJsonBody]));
   const access = {
     requireSession: sessions.requireSession,
     optionalSession: sessions.optionalSession,

@@ -104,6 +104,7 @@ const envSchema = z
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
     CACHE_DISABLED: booleanString.default(false),
+    SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
 
     ADMIN_EMAIL: z.email().optional(),
     ADMIN_PASSWORD: z.string().min(12, 'must be 12 to 256 characters').max(256).optional(),
@@ -152,6 +153,8 @@ export type Config = Readonly<{
   cacheDisabled: boolean;
   bootstrapAdmin: Readonly<{ email: string; password: string }> | undefined;
   seedDemo: boolean;
+  /** After SIGTERM, how long readiness answers 503 while requests are still served, before the listener closes. */
+  shutdownDelayMs: number;
 }>;
 
 export class ConfigError extends StartupError {
@@ -201,5 +204,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     cacheDisabled: e.CACHE_DISABLED,
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     seedDemo: e.SEED_DEMO,
+    // Long enough for a balancer checking every second to see two failed checks (deploy/haproxy.cfg).
+    shutdownDelayMs: e.SHUTDOWN_DELAY_MS ?? (e.NODE_ENV === 'production' ? 3_000 : 0),
   });
 }

@@ -41,7 +41,8 @@ async function main(): Promise<void> {
   await bootstrapAdmin(database.db, config, logger);
 
   const inFlight = new InFlight();
-  const app = createApp(runtime, { inFlight });
+  const shutdown = { draining: false };
+  const app = createApp(runtime, { inFlight, draining: () => shutdown.draining });
   const server = app.listen(config.port);
   const connections = new Connections(server);
   await new Promise<void>((resolve, reject) => {
@@ -52,14 +53,25 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, `Crew Plots Pro listening on http://localhost:${port}`);
 
-  installShutdown(connections, inFlight, runtime);
+  installShutdown(connections, inFlight, shutdown, config.shutdownDelayMs, runtime);
 }
 
-function installShutdown(connections: Connections, inFlight: InFlight, deps: Pick<Runtime, 'logger' | 'close'>): void {
-  let stopping = false;
+function installShutdown(
+  connections: Connections,
+  inFlight: InFlight,
+  shutdown: { draining: boolean },
+  delayMs: number,
+  deps: Pick<Runtime, 'logger' | 'close'>,
+): void {
   const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
+    if (shutdown.draining) return;
+    shutdown.draining = true;
+    // A balancer only stops sending requests once its health check has failed: until then the
+    // listener stays open and serves them, while readiness (GET /api/health) answers 503.
+    if (delayMs > 0) {
+      deps.logger.info({ signal, delayMs }, 'shutting down: readiness now answers 503; still serving until the balancer has moved away');
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+    }
     deps.logger.info({ signal }, 'shutting down: no new connections, draining in-flight requests');
     const closed = connections.close();
     const forced = setTimeout(() => {

@@ -25,9 +25,10 @@ describe('the logger', () => {
     logger.info({ a: { b: { c: { password: 'hunter3 hunter3' } } }, env: { ADMIN_PASSWORD: 'hunter4 hunter4' }, config: { adminPassword: 'hunter5' } }, 'y');
     logger.info({ cookie: 'crewplots.sid=s%3Adef', upstream: { authorization: 'Bearer t1ken' }, res: { headers: { 'set-cookie': 'crewplots.sid=s%3Aghi' } } }, 'z');
     logger.info({ session: { secrets: ['0123456789abcdef0123456789abcdef'] }, metricsToken: 'scrape-t2ken' }, 'w');
+    logger.info({ req: { headers: { cookie: 'crewplots.dev=7.AAAAAAAAAAAAAAAAAAAAAA.1796000000.sig' } }, res: { headers: { 'set-cookie': ['crewplots.dev=8.B.1.sig; Path=/api/auth/login'] } } }, 'v');
     const text = lines.join('');
-    expect(text).not.toMatch(/hunter|argon2|crewplots\.sid|t[012]ken|0123456789abcdef/);
-    expect(text.match(/\[redacted\]/g)).toHaveLength(12);
+    expect(text).not.toMatch(/hunter|argon2|crewplots\.sid|crewplots\.dev|t[012]ken|0123456789abcdef/);
+    expect(text.match(/\[redacted\]/g)).toHaveLength(14);
   });
 
   it('leaves out the parameters of a failed query, which can hold a password hash', () => {

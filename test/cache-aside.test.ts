@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { schedules, shifts } from '../server/db/schema.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
-import { ACCOUNT_PASSWORD, makeAccount, signIn, type Account } from './support/accounts.js';
+import { ACCOUNT_PASSWORD, makeAccount, sessionCookieOf, signIn, type Account } from './support/accounts.js';
 import { insertLocation, uniqueMonday } from './support/factories.js';
 import { logEntries } from './support/logs.js';
 import { startPrivateRedis, type PrivateRedis } from './support/redis-server.js';
@@ -31,7 +31,7 @@ async function listen(t: TestApp, account: Account): Promise<Listening> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email: account.email, password: ACCOUNT_PASSWORD }),
   });
-  return { t, server, url, cookie: login.headers.get('set-cookie')!.split(';')[0]! };
+  return { t, server, url, cookie: sessionCookieOf(login.headers.getSetCookie())! };
 }
 
 const get = (l: Listening, path: string) => fetch(`${l.url}${path}`, { headers: { cookie: l.cookie } });

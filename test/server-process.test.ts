@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { ACCOUNT_PASSWORD, makeAccount, signIn } from './support/accounts.js';
+import { ACCOUNT_PASSWORD, makeAccount, sessionCookieOf, signIn } from './support/accounts.js';
 import { freePort } from './support/redis-server.js';
 import { bareEnv, spawnServer, startServer, type ServerProcess } from './support/server-process.js';
 import { createTestApp } from './support/test-app.js';
@@ -56,6 +56,21 @@ describe('booting', () => {
     // A clean stop leaves the folder to the next process.
     expect(existsSync(path.join(dataDir, 'pglite.lock'))).toBe(false);
   }, 60_000);
+
+  it('on Postgres, opens its connections without a warning from the driver', async () => {
+    // A statement queued on a new connection ahead of the caller's first query made pg warn
+    // (DeprecationWarning, an error from pg 9 on): every new pooled connection, at start and under load.
+    const server = await startOnTestServices();
+    try {
+      const statuses = await Promise.all(Array.from({ length: 8 }, async () => (await fetch(`${server.url}/api/health`)).status));
+      expect(statuses).toEqual(Array(8).fill(200));
+    } finally {
+      server.child.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+    expect(server.output()).toMatch(/shut down cleanly/);
+    expect(server.output()).not.toMatch(/Warning/);
+  });
 
   it.each([
     [{ PORT: 'eighty' }, /^Invalid environment: PORT: /],
@@ -194,7 +209,7 @@ describe('SIGTERM with a handler whose client has gone away', () => {
       body: JSON.stringify({ email, password: ACCOUNT_PASSWORD }),
     });
     expect(login.status).toBe(200);
-    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const cookie = sessionCookieOf(login.headers.getSetCookie())!;
 
     const lock = new pg.Client({ connectionString: process.env.DATABASE_URL });
     await lock.connect();

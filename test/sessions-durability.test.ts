@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app.js';
-import { ACCOUNT_PASSWORD, makeAccount, signIn } from './support/accounts.js';
+import { ACCOUNT_PASSWORD, makeAccount, sessionCookieOf, signIn } from './support/accounts.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from './support/redis-server.js';
 import { bareEnv, startServer } from './support/server-process.js';
 
@@ -33,7 +33,7 @@ describe('a session survives restarts', () => {
       body: JSON.stringify({ email: account.email, password: ACCOUNT_PASSWORD }),
     });
     expect(login.status).toBe(200);
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = sessionCookieOf(login.headers.getSetCookie())!;
     const me = () => fetch(`${server.url}/api/auth/me`, { headers: { cookie } });
 
     server.child.kill('SIGTERM');

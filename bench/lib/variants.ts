@@ -39,10 +39,9 @@ const patches = {
   noApiHeaders: [
     {
       file: APP,
-      find: 'app.use(securityHeaders({',
-      replace: "const __headers = (full) => (req, res, next) => (req.url.startsWith('/api/') ? next() : full(req, res, next));\n    app.use(__headers(securityHeaders({",
+      find: 'app.use(securityHeaders({}));',
+      replace: "const __headers = (full) => (req, res, next) => (req.url.startsWith('/api/') ? next() : full(req, res, next));\n    app.use(__headers(securityHeaders({})));",
     },
-    { file: APP, find: "upgradeInsecureRequests: config.isProduction ? [] : null } },\n    }));", replace: "upgradeInsecureRequests: config.isProduction ? [] : null } },\n    })));" },
   ],
   /** The cache bound without the one poll-phase deferral (finding 5): for the stampede runs. */
   noDeferral: [

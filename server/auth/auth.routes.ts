@@ -1,31 +1,32 @@
 import { LoginBody, PasswordChangeBody, AuthResponse } from '../../shared/schemas/users.js';
 import { PUBLIC_WITH_SESSION, SIGNED_IN, defineRoute, noContent } from '../http/route.js';
 import type { AuthService } from './auth.service.js';
+import type { DeviceCookies } from './device-cookie.js';
 import type { Sessions } from './sessions.js';
 
-export function authRoutes(auth: AuthService, sessions: Sessions) {
+export function authRoutes(auth: AuthService, sessions: Sessions, devices: DeviceCookies) {
   return [
     defineRoute({
       method: 'post',
       path: '/auth/login',
-      summary: 'Sign in; answers with the user and a fresh session cookie',
+      summary: 'Sign in; answers with the user, a fresh session cookie and the device cookie',
       description:
-        'Checks the email and password and starts a fresh session: the answer carries the session cookie and the user, and a session the request came with ends. A wrong password and an unknown or deactivated account are the same 401; failed attempts are limited (429 with `Retry-After`), and with secure cookies a login over plain http is a 403.',
+        'Checks the email and password and starts a fresh session: the answer carries the session cookie, the device cookie (`crewplots.dev`) and the user, and a session the request came with ends. A wrong password and an unknown or deactivated account are the same 401. Failures are limited per device for a browser presenting this account\'s device cookie, otherwise per account and per client address (429 with `Retry-After`, no password check); a body over 4 KB is a 413. With secure cookies a login over plain http is a 403.',
       access: PUBLIC_WITH_SESSION,
       body: LoginBody,
       success: { status: 200, schema: AuthResponse },
       sessionCookie: 'set',
       errors: ['unauthenticated', 'forbidden', 'rate_limited', 'service_unavailable'],
-      handler: async ({ body, req }) => {
-        const login = await auth.verifyLogin(body.email, body.password, req.ip ?? 'unknown');
+      handler: async ({ body, req, res }) => {
+        const login = await auth.verifyLogin(body.email, body.password, { address: req.ip ?? 'unknown', device: devices.read(req) });
         const actor = await sessions.establish(req, login.access, login.confirm);
-        try {
-          return { user: await auth.me(actor) };
-        } catch (err) {
+        const user = await auth.me(actor).catch(async (err: unknown) => {
           // Deactivated in the moment since: the revocation has this session, but no cookie either.
           await sessions.discard(req);
           throw err;
-        }
+        });
+        devices.issue(res, login.device);
+        return { user };
       },
     }),
     defineRoute({

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
-import { ACCOUNT_PASSWORD, makeAccount, sessionIdOf, signIn, type Account, type Agent } from '../../test/support/accounts.js';
+import { ACCOUNT_PASSWORD, makeAccount, sessionCookieOf, sessionIdOf, signIn, type Account, type Agent } from '../../test/support/accounts.js';
 import { insertLocation } from '../../test/support/factories.js';
 import { startPrivateRedis, type PrivateRedis } from '../../test/support/redis-server.js';
 import { eq } from 'drizzle-orm';
@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** The `crewplots.sid=…` pair a response sets, as a browser would send it back. */
-const cookieOf = (res: { headers: Record<string, unknown> }) => (res.headers['set-cookie'] as string[] | undefined)?.[0]?.split(';')[0];
+const cookieOf = (res: { headers: Record<string, unknown> }) => sessionCookieOf(res.headers['set-cookie'] as string[] | undefined);
 
 async function crew(): Promise<Account> {
   return makeAccount(t.deps.database.db, 'crew', [locationId]);
@@ -43,8 +43,8 @@ describe('POST /api/auth/login', () => {
     const res = await request(t.app).post('/api/auth/login').send({ email: account.email.toUpperCase(), password: ACCOUNT_PASSWORD }).expect(200);
     expect(AuthResponse.parse(res.body).user).toMatchObject({ id: account.id, email: account.email, role: 'crew', locationIds: [locationId] });
     expect(res.text).not.toMatch(/password|argon2/i);
-    const cookie = (res.headers['set-cookie'] as unknown as string[])[0]!;
-    expect(cookie).toMatch(/^crewplots\.sid=/);
+    const cookie = (res.headers['set-cookie'] as unknown as string[]).find((c) => c.startsWith('crewplots.sid='))!;
+    expect(cookie).toBeDefined();
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);
     expect(cookie).not.toMatch(/Secure/);
@@ -105,7 +105,7 @@ describe('GET /api/auth/me and POST /api/auth/logout', () => {
   it('logout deletes crewplots:sess:<sid> and clears the cookie; the old cookie is then refused', async () => {
     const account = await crew();
     const login = await request(t.app).post('/api/auth/login').send({ email: account.email, password: ACCOUNT_PASSWORD });
-    const cookie = (login.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
+    const cookie = cookieOf(login)!;
     const sid = sessionIdOf(login.headers['set-cookie'])!;
     expect(await sessionExists(sid)).toBe(true);
     expect(await t.deps.redis.main.zscore(indexKey(account.id), sid)).not.toBeNull();
@@ -307,10 +307,12 @@ describe('with secure cookies (production)', () => {
     expect(await createSessions(secure.deps.config, secure.deps.redis.main).store.sessionsOf(account.id)).toEqual([]);
   });
 
-  it('over https (as the trusted proxy says) it signs in with a Secure cookie', async () => {
+  it('over https (as the trusted proxy says) it signs in with Secure session and device cookies', async () => {
     const account = await makeAccount(secure.deps.database.db, 'crew');
     const res = await request(secure.app).post('/api/auth/login').set('X-Forwarded-Proto', 'https').send({ email: account.email, password: ACCOUNT_PASSWORD }).expect(200);
-    expect((res.headers['set-cookie'] as unknown as string[])[0]).toMatch(/; Secure/);
+    const cookies = res.headers['set-cookie'] as unknown as string[];
+    expect(cookies.map((c) => c.split('=')[0]).sort()).toEqual(['crewplots.dev', 'crewplots.sid']);
+    for (const cookie of cookies) expect(cookie).toMatch(/; Secure/);
   });
 });
 

@@ -42,12 +42,8 @@ function openPostgres(url: string, logger: Logger): DatabaseHandle {
     idleTimeoutMillis: 30_000,
     application_name: 'crewplots',
   });
-  // Instants come back as text with the session's offset; in UTC that offset is always `+00`,
-  // whatever zone the server is set to (some zones' old dates carry offsets like +05:21:10).
-  // Set per connection, as its first statement: an `options` setting would lose to one in the URL.
-  pool.on('connect', (client) => {
-    client.query(`set time zone 'UTC'`).catch((err: unknown) => logger.warn({ err }, 'could not set the Postgres session to UTC'));
-  });
+  // No session state is set up here (a zone, a search path): through a transaction-mode pooler
+  // it would hold for one transaction only. Instants are read whatever the session's zone (instant.ts).
   // An idle client that loses its server emits here; without a listener it would crash the process.
   pool.on('error', (err) => logger.warn({ err }, 'idle Postgres connection failed'));
   const db = drizzlePg(pool, { schema });
@@ -127,7 +123,6 @@ async function openPglite(dataDir: string, logger: Logger): Promise<DatabaseHand
     unlock();
     throw err;
   }
-  await client.exec(`set time zone 'UTC'`); // as the pool's sessions do; PGlite has one session
   const db = drizzlePglite(client, { schema }) as unknown as Database;
   logger.info({ dataDir }, 'DATABASE_URL is not set: using embedded Postgres (PGlite); set DATABASE_URL to use a Postgres server');
   return {

@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { drizzle } from 'drizzle-orm/node-postgres';
-import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
 import pg from 'pg';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import type { Logger } from '../logger.js';
@@ -25,9 +24,15 @@ export function migrationsFolder(): string {
 const MIGRATION_LOCK_KEY = 7_311_004;
 
 /**
- * Applies every committed migration not yet applied. Drizzle's migrator takes no lock, so on a
- * Postgres server several instances starting together queue on an advisory lock and the later
- * ones find nothing left to do.
+ * Applies every committed migration not yet applied. Several instances starting together queue
+ * on an advisory lock and the later ones find nothing left to do.
+ *
+ * On a Postgres server this is Drizzle's migrator done in one transaction, whose lock is
+ * transaction-scoped: through a transaction-mode pooler (PgBouncer) consecutive statements outside
+ * a transaction may run on different server connections, so a session lock could be taken on one
+ * and left there for good, with the migration's own statements running elsewhere. Drizzle reads
+ * what is applied before it opens its transaction, so its migrator cannot take such a lock. Its
+ * bookkeeping is kept as it is (`drizzle.__drizzle_migrations`, same hashes and timestamps).
  */
 export async function runMigrations(handle: DatabaseHandle, logger: Logger): Promise<void> {
   const folder = migrationsFolder();
@@ -52,12 +57,31 @@ export async function runMigrations(handle: DatabaseHandle, logger: Logger): Pro
       );
     }
     try {
-      await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-      await migratePg(drizzle(client), { migrationsFolder: folder });
+      await applyInOneTransaction(client, folder);
     } finally {
-      // Ending the connection releases the lock even if the unlock is never reached.
       await client.end();
     }
   }
   logger.info({ ms: Math.round(performance.now() - started) }, 'database migrations applied');
+}
+
+async function applyInOneTransaction(client: pg.Client, folder: string): Promise<void> {
+  const migrations = readMigrationFiles({ migrationsFolder: folder });
+  await client.query('begin');
+  try {
+    await client.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query('create schema if not exists drizzle');
+    await client.query('create table if not exists drizzle.__drizzle_migrations (id serial primary key, hash text not null, created_at bigint)');
+    const { rows } = await client.query<{ created_at: string }>('select created_at from drizzle.__drizzle_migrations order by created_at desc limit 1');
+    const last = rows[0] ? Number(rows[0].created_at) : -Infinity;
+    for (const migration of migrations) {
+      if (migration.folderMillis <= last) continue;
+      for (const statement of migration.sql) await client.query(statement);
+      await client.query('insert into drizzle.__drizzle_migrations (hash, created_at) values ($1, $2)', [migration.hash, migration.folderMillis]);
+    }
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  }
 }

@@ -10,9 +10,9 @@ import {
   pgTable,
   primaryKey,
   text,
-  timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { instant } from './instant.js';
 
 /**
  * The tables. Instants are timestamptz with millisecond precision, the precision the API speaks,
@@ -21,9 +21,8 @@ import {
  * in the hand-written migration `0001_shift_overlap.sql`.
  */
 
-const instant = (name: string) => timestamp(name, { withTimezone: true, precision: 3, mode: 'date' });
-const createdAt = () => instant('created_at').notNull().defaultNow();
-const updatedAt = () => instant('updated_at').notNull().defaultNow();
+const createdAt = () => instant('created_at').notNull().default(sql`now()`);
+const updatedAt = () => instant('updated_at').notNull().default(sql`now()`);
 
 /**
  * The revision of a schedule or shift (API.md, `version`; If-Match compares it) and who made it,

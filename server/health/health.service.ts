@@ -32,7 +32,7 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return Promise.race([promise.then(() => true, () => false), timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createHealthService(deps: { redis: Redis; database: DatabaseHandle }) {
+export function createHealthService(deps: { redis: Redis; database: DatabaseHandle; draining?: () => boolean }) {
   return {
     redisHealthy: () => checkRedisConnection(deps.redis),
 
@@ -41,7 +41,9 @@ export function createHealthService(deps: { redis: Redis; database: DatabaseHand
         timed(() => checkRedisConnection(deps.redis)),
         timed(() => withTimeout(deps.database.ping(), POSTGRES_CHECK_TIMEOUT_MS)),
       ]);
-      const status = redis.status === 'healthy' && postgres.status === 'healthy' ? 'healthy' : 'unhealthy';
+      // Readiness: an instance that is shutting down is not ready, whatever its dependencies say.
+      const ready = redis.status === 'healthy' && postgres.status === 'healthy' && !deps.draining?.();
+      const status = ready ? 'healthy' : 'unhealthy';
       return { status, checks: { redis, postgres } };
     },
   };

@@ -2,15 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../../test/support/test-app.js';
+import { makeAccount, signIn } from '../../test/support/accounts.js';
 import helmet, { type HelmetOptions } from 'helmet';
 import { expectErrorLog, logEntries, testLogger } from '../../test/support/logs.js';
 import { accessLog } from './access-log.js';
 import { chain } from './chain.js';
 import { InFlight } from './in-flight.js';
 import { AppError } from '../errors.js';
-import { parseJsonBody, requireJsonBody } from './body.js';
+import { SIGNED_IN_BODY_LIMIT, parseJsonBody, requireJsonBody } from './body.js';
 import { problemHandler } from './problem.js';
-import { securityHeaders } from './security-headers.js';
+import { securityHeaders, withoutHttpsUpgrades } from './security-headers.js';
 
 const problem = (status: number, code: string) => ({
   type: 'about:blank',
@@ -34,7 +35,7 @@ describe('errors of the real app', () => {
   });
 
   it('malformed JSON is a 400 validation_failed', async () => {
-    const res = await request(t.app).post('/api/no-such-thing').set('Content-Type', 'application/json').send('{"a":');
+    const res = await request(t.app).post('/api/auth/login').set('Content-Type', 'application/json').send('{"a":');
     expect(res.status).toBe(400);
     expect(res.body).toEqual(problem(400, 'validation_failed'));
   });
@@ -49,11 +50,13 @@ describe('errors of the real app', () => {
     expect(res.body).toEqual(problem(400, 'validation_failed'));
   });
 
-  it('a body over 1 MB is a 413', async () => {
-    const big = JSON.stringify({ notes: 'x'.repeat(1024 * 1024 + 10) });
-    const res = await request(t.app).post('/api/no-such-thing').set('Content-Type', 'application/json').send(big);
+  it('a signed-in body over 1 MB is a 413', async () => {
+    const agent = await signIn(t.app, await makeAccount(t.deps.database.db, 'admin'));
+    const big = JSON.stringify({ name: 'x'.repeat(1024 * 1024 + 10), timezone: 'Europe/Paris' });
+    const res = await agent.post('/api/locations').set('Content-Type', 'application/json').send(big);
     expect(res.status).toBe(413);
     expect(res.body).toEqual(problem(413, 'payload_too_large'));
+    expect(res.body.detail).toMatch(/1 MB/);
   });
 
   it.each([
@@ -95,7 +98,7 @@ describe('errors of the real app', () => {
 describe('the problem handler', () => {
   const logger = testLogger();
   const app = express();
-  app.use(requireJsonBody, parseJsonBody);
+  app.use(requireJsonBody, parseJsonBody(SIGNED_IN_BODY_LIMIT));
   app.get('/app-error', () => {
     throw new AppError('shift_overlap', 'That overlaps another shift.', { conflicts: [4, 9] });
   });
@@ -126,29 +129,70 @@ describe('the problem handler', () => {
 });
 
 describe('security headers', () => {
+  const headersOf = async (middleware: express.RequestHandler, https: boolean) => {
+    const app = express();
+    app.disable('x-powered-by');
+    app.set('trust proxy', true);
+    app.use(middleware);
+    app.get('/', (_req, res) => {
+      res.end();
+    });
+    const { headers } = await request(app)
+      .get('/')
+      .set('X-Forwarded-Proto', https ? 'https' : 'http');
+    delete headers.date;
+    return headers;
+  };
+
   it.each<[string, HelmetOptions]>([
     ['defaults', {}],
-    ['as in development', { strictTransportSecurity: false, contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }],
-    ['as in production', { strictTransportSecurity: true, contentSecurityPolicy: { directives: { upgradeInsecureRequests: [] } } }],
-  ])('are exactly the headers helmet sets (%s)', async (_name, options) => {
-    const headersOf = async (middleware: express.RequestHandler) => {
-      const app = express();
-      app.disable('x-powered-by');
-      app.use(middleware);
-      app.get('/', (_req, res) => {
-        res.end();
-      });
-      const { headers } = await request(app).get('/');
-      delete headers.date;
-      return headers;
-    };
-    const ours = await headersOf(securityHeaders(options));
-    expect(ours).toEqual(await headersOf(helmet(options)));
-    expect(ours['content-security-policy']).toBeDefined();
+    ['with HSTS options of its own', { strictTransportSecurity: { maxAge: 600 } }],
+    ['with CSP directives of its own', { contentSecurityPolicy: { directives: { imgSrc: ["'self'", 'data:'] } } }],
+    ['without CSP', { contentSecurityPolicy: false }],
+  ])('are exactly the headers helmet sets (%s): as given over https, less the https upgrades over http', async (_name, options) => {
+    const ours = securityHeaders(options);
+    const overHttps = await headersOf(ours, true);
+    expect(overHttps).toEqual(await headersOf(helmet(options), true));
+    const overHttp = await headersOf(ours, false);
+    expect(overHttp).toEqual(await headersOf(helmet(withoutHttpsUpgrades(options)), false));
+    expect(overHttp['strict-transport-security']).toBeUndefined();
+    expect(overHttp['content-security-policy'] ?? '').not.toMatch(/upgrade-insecure-requests/);
   });
 
   it('refuses options whose headers would depend on the request', () => {
     expect(() => securityHeaders({ contentSecurityPolicy: { directives: { scriptSrc: [(_req, _res) => "'nonce-x'"] } } })).toThrow(/per request/);
+  });
+});
+
+describe('HSTS and upgrade-insecure-requests in the real app', () => {
+  const apps: TestApp[] = [];
+  afterAll(() => Promise.all(apps.map((a) => a.close())));
+  const appWith = async (env: Record<string, string>) => {
+    const made = await createTestApp(env);
+    apps.push(made);
+    return made.app;
+  };
+  const https = (res: request.Response) => ({
+    hsts: res.headers['strict-transport-security'],
+    upgrades: /upgrade-insecure-requests/.test(String(res.headers['content-security-policy'])),
+  });
+
+  it('are not sent over plain http, even in production with COOKIE_SECURE=false', async () => {
+    const app = await appWith({ NODE_ENV: 'production', SESSION_SECRET: 'a-production-secret-of-32-characters!', COOKIE_SECURE: 'false' });
+    expect(https(await request(app).get('/api/health/live'))).toEqual({ hsts: undefined, upgrades: false });
+    expect(https(await request(app).get('/api/no-such-thing'))).toEqual({ hsts: undefined, upgrades: false });
+  });
+
+  it('are sent when the request came over https, as a proxy trusted by TRUST_PROXY says', async () => {
+    const app = await appWith({ TRUST_PROXY: 'loopback' });
+    const secure = https(await request(app).get('/api/health/live').set('X-Forwarded-Proto', 'https'));
+    expect(secure).toEqual({ hsts: expect.stringMatching(/^max-age=\d+/), upgrades: true });
+    expect(https(await request(app).get('/api/health/live').set('X-Forwarded-Proto', 'http'))).toEqual({ hsts: undefined, upgrades: false });
+  });
+
+  it('an X-Forwarded-Proto from a client no TRUST_PROXY vouches for changes nothing', async () => {
+    const app = await appWith({});
+    expect(https(await request(app).get('/api/health/live').set('X-Forwarded-Proto', 'https'))).toEqual({ hsts: undefined, upgrades: false });
   });
 });
 

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from '../logger.js';
 import { requestLog } from './access-log.js';
+import { sizeOf } from './body.js';
 import type { Problem } from '../../shared/errors.js';
 import { AppError } from '../errors.js';
 import { statusOf, titleOf } from './errors.js';
@@ -8,12 +9,12 @@ import { isDatabaseError, isDatabaseUnavailable } from '../db/errors.js';
 import { isRedisUnavailable } from '../redis/redis.client.js';
 
 /** Body-parser errors carry a `type`; these are the client's mistakes, not ours. */
-function fromBodyParser(err: { type?: unknown; status?: unknown; expose?: unknown }): AppError | undefined {
+function fromBodyParser(err: { type?: unknown; status?: unknown; expose?: unknown; limit?: unknown }): AppError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError('validation_failed', 'The request body is not valid JSON.');
     case 'entity.too.large':
-      return new AppError('payload_too_large', 'The request body is larger than 1 MB.');
+      return new AppError('payload_too_large', `The request body is larger than ${typeof err.limit === 'number' ? sizeOf(err.limit) : 'this route takes'}.`);
     case 'charset.unsupported':
     case 'encoding.unsupported':
       return new AppError('unsupported_media_type', 'The request body must be UTF-8 JSON.');

@@ -7,6 +7,7 @@ import { chain } from './chain.js';
 import { AppError, type Precondition } from '../errors.js';
 import { parseIfMatch } from './if-match.js';
 import { RawJson } from '../raw-json.js';
+import { PUBLIC_BODY_LIMIT, SIGNED_IN_BODY_LIMIT, parseJsonBody } from './body.js';
 import { InFlight } from './in-flight.js';
 import { parseInput } from './validate.js';
 
@@ -121,6 +122,14 @@ function roleGate(roles: readonly Role[]): RequestHandler {
   };
 }
 
+/** Whether a route's answers depend on who asks: then no cache may keep them (API.md). */
+const dependsOnCaller = (access: Access) => access.kind !== 'public' || access.loadsSession === true;
+
+/**
+ * Each route runs: its label (metrics, Cache-Control), its access guards, then its body parser.
+ * The body is parsed only for a route that takes one and only once its access check has let the
+ * request in, so a request without a session never costs a parse (docs/decisions/010).
+ */
 export function buildRouter(routes: readonly RouteDef[], access: AccessMiddleware, inFlight = new InFlight()): Router {
   const router = Router();
   for (const route of routes) {
@@ -133,11 +142,15 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
     } else if (route.access.kind === 'metrics') {
       guards.push(...access.requireMetricsAccess);
     }
+    const body = route.body ? [parseJsonBody(route.access.kind === 'public' ? PUBLIC_BODY_LIMIT : SIGNED_IN_BODY_LIMIT)] : [];
+    const noStore = dependsOnCaller(route.access);
     const label: RequestHandler = (_req, res, next) => {
       res.locals.route = route.path;
+      // Set first, so the route's errors (a 401 from the session check included) carry it too.
+      if (noStore) res.setHeader('Cache-Control', 'no-store');
       next();
     };
-    router[route.method](route.path, chain([label, ...guards]), async (req, res) => {
+    router[route.method](route.path, chain([label, ...guards, ...body]), async (req, res) => {
       const ctx: HandlerContext<unknown, unknown, unknown> = {
         params: route.params ? parseInput(route.params, req.params, 'path') : undefined,
         query: route.query ? parseInput(route.query, req.query ?? {}, 'query') : undefined,

@@ -7,13 +7,29 @@ import helmet, { type HelmetOptions } from 'helmet';
  * per-request CSP nonce), helmet sets the same dozen headers on every response through a chain
  * of a dozen middleware; here they are captured from one dry run of helmet itself and set in one
  * loop. helmet stays the source of truth for what the headers are and say.
+ *
+ * Two sets: `options` as given for requests that came over https (TLS here, or a proxy trusted by
+ * TRUST_PROXY that says so), and the same without HSTS and `upgrade-insecure-requests` for plain
+ * http, where they would send browsers to an https that may not exist (docs/decisions/010).
  */
 export function securityHeaders(options: Readonly<HelmetOptions>): RequestHandler {
-  const headers = headersOf(options);
-  return (_req, res, next) => {
-    for (const [name, value] of headers) res.setHeader(name, value);
+  const overHttps = headersOf(options);
+  const overHttp = headersOf(withoutHttpsUpgrades(options));
+  return (req, res, next) => {
+    for (const [name, value] of req.secure ? overHttps : overHttp) res.setHeader(name, value);
     next();
   };
+}
+
+export function withoutHttpsUpgrades(options: Readonly<HelmetOptions>): HelmetOptions {
+  // `hsts` is helmet's other name for strictTransportSecurity; it refuses both at once.
+  const { hsts: _hsts, contentSecurityPolicy: csp, ...rest } = options as HelmetOptions & { hsts?: unknown };
+  const given = typeof csp === 'object' ? csp : {};
+  return {
+    ...rest,
+    strictTransportSecurity: false,
+    contentSecurityPolicy: csp === false ? false : { ...given, directives: { ...given.directives, upgradeInsecureRequests: null } },
+  } as HelmetOptions;
 }
 
 function headersOf(options: Readonly<HelmetOptions>): [string, string][] {

@@ -10,12 +10,14 @@ export type JsonSchema = Record<string, unknown>;
  */
 
 /**
- * What any /api request can be answered with, whatever its route: the body rules in front of every
- * route (server/http/body.ts) refuse a body that is not JSON (415), too large (413) or malformed
- * (400) on every method, GET included; a path segment that cannot be decoded is a 400; and a server
- * that is shutting down refuses handlers that have not started yet (503, server/http/in-flight.ts).
+ * What any /api request can be answered with, whatever its route: the media-type rule in front of
+ * every route (server/http/body.ts) refuses a body that is not JSON (415) on every method, GET
+ * included; a path segment that cannot be decoded is a 400; and a server that is shutting down
+ * refuses handlers that have not started yet (503, server/http/in-flight.ts). A body is parsed only
+ * by a route that takes one, after its access check (docs/decisions/010): only there can it be too
+ * large (413) or malformed (400).
  */
-const EVERY_OPERATION: readonly ErrorCode[] = ['validation_failed', 'payload_too_large', 'unsupported_media_type', 'service_unavailable'];
+const EVERY_OPERATION: readonly ErrorCode[] = ['validation_failed', 'unsupported_media_type', 'service_unavailable'];
 
 /** When each code is sent, as the document's response descriptions say it. */
 const WHEN: Record<ErrorCode, string> = {
@@ -49,6 +51,7 @@ const UNAUTHENTICATED: Record<RouteDef['access']['kind'], string> = {
 
 export function errorCodes(route: RouteDef): ErrorCode[] {
   const codes = new Set<ErrorCode>(EVERY_OPERATION);
+  if (route.body) codes.add('payload_too_large');
   for (const code of route.errors ?? []) codes.add(code);
   if (route.access.kind !== 'public') codes.add('unauthenticated');
   if ((route.access.kind === 'session' && route.access.roles) || route.access.kind === 'metrics') codes.add('forbidden');
@@ -65,7 +68,8 @@ const retryAfter = (required: boolean) => ({
 const SESSION_COOKIE_HEADERS = {
   set: {
     description:
-      '`crewplots.sid`: the new session (`HttpOnly`, `SameSite=Lax`, `Secure` with secure cookies, a day long); a session the request came with has ended',
+      '`crewplots.sid`: the new session (`HttpOnly`, `SameSite=Lax`, `Secure` with secure cookies, a day long); a session the request came with has ended. ' +
+      'And `crewplots.dev`, the device cookie that exempts this browser from the account\'s login limit (`HttpOnly`, `SameSite=Strict`, `Path=/api/auth/login`, a year long)',
     required: true,
   },
   cleared: { description: '`crewplots.sid`, expired: the browser drops the session cookie', required: true },

@@ -32,6 +32,12 @@ export async function signIn(app: Express, account: { email: string }, password 
   return agent;
 }
 
+/** The `crewplots.sid=…` pair of a response's Set-Cookie, as a browser would send it back (login also sets `crewplots.dev`). */
+export function sessionCookieOf(setCookie: string[] | string | undefined): string | undefined {
+  const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];
+  return cookies.find((c) => c.startsWith('crewplots.sid='))?.split(';')[0];
+}
+
 /** The session id inside a signed `crewplots.sid` cookie (s:<id>.<signature>). */
 export function sessionIdOf(setCookie: string[] | string | undefined): string | undefined {
   const cookies = Array.isArray(setCookie) ? setCookie : setCookie ? [setCookie] : [];

@@ -13,8 +13,8 @@ export interface LogEntry {
 }
 
 const ERROR_LEVEL = 50;
-/** What no log line may hold, at any level and expected or not: a password hash, a session cookie. */
-const SECRET = /\$argon2|crewplots\.sid=s(?:%3A|:)/;
+/** What no log line may hold, at any level and expected or not: a password hash, a session or device cookie. */
+const SECRET = /\$argon2|crewplots\.sid=s(?:%3A|:)|crewplots\.dev=\d/;
 const entries: LogEntry[] = [];
 const expected: RegExp[] = [];
 

@@ -26,8 +26,10 @@ afterAll(async () => {
 });
 
 /**
- * The server from source in one process: node loads tsx itself, so a signal reaches the server
- * and not a wrapper that might die alone and leave it running.
+ * Node itself with tsx as its loader, not the tsx command: that one runs the server as a child and
+ * relays signals to it, and kills it outright when the child has not confirmed a signal within
+ * 30 ms, which a busy machine misses (a SIGTERM test then sees exit code 143); and a wrapper killed
+ * alone would leave the server running.
  */
 export function spawnServer(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -2,7 +2,7 @@ import express, { type Express } from 'express';
 import { z } from 'zod';
 import { Id, IdPath } from '../../shared/index.js';
 import { AppError } from '../../server/errors.js';
-import { parseJsonBody, requireJsonBody } from '../../server/http/body.js';
+import { requireJsonBody } from '../../server/http/body.js';
 import { apiNotFound, problemHandler } from '../../server/http/problem.js';
 import { PUBLIC, buildRouter, defineRoute, type RouteDef } from '../../server/http/route.js';
 import { testLogger } from './logs.js';
@@ -77,7 +77,7 @@ export const syntheticRoutes: RouteDef[] = [
 export function syntheticApp(): Express {
   const app = express();
   const api = express.Router();
-  api.use(requireJsonBody, parseJsonBody);
+  api.use(requireJsonBody);
   api.use(buildRouter(syntheticRoutes, { requireSession: [], optionalSession: (_req, _res, next) => next(), requireMetricsAccess: [] }));
   api.use(apiNotFound);
   app.use('/api', api);
