@@ -15,6 +15,9 @@ const config: Config = {
   },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testMatch: ['<rootDir>/server/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
+  // Failover tests need a Sentinel group or a Cluster: `npm run test:topologies` runs them
+  // (test/topologies/run.ts lifts this).
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/topologies/'],
   globalSetup: '<rootDir>/test/global-setup.ts',
   globalTeardown: '<rootDir>/test/global-teardown.ts',
   setupFilesAfterEnv: ['<rootDir>/test/support/fail-on-error-logs.ts'],

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
+import { precompress } from './build/precompress.js';
 
 const root = fileURLToPath(new URL('./client', import.meta.url));
 /** Where the dev server sends /api: the server on its default port unless API_URL says otherwise. */
@@ -13,10 +14,11 @@ const api = process.env.API_URL ?? 'http://127.0.0.1:5000';
  */
 export default defineConfig({
   root,
-  plugins: [react()],
+  plugins: [react(), precompress()],
   build: {
     outDir: fileURLToPath(new URL('./dist/client', import.meta.url)),
     emptyOutDir: true,
+    // Beside each script for development; the server refuses them in production (decision 014).
     sourcemap: true,
   },
   server: {

@@ -52,7 +52,7 @@ export function createWrites(deps: Pick<AppDeps, 'cache' | 'live' | 'logger' | '
 export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
   const { config, logger, database, redis, cache, metrics } = deps;
   const db = database.db;
-  const sessions = createSessions(config, redis.main);
+  const sessions = createSessions(config, redis.main, redis.replicaAck);
   const { changes, writes } = createWrites(deps);
 
   const usersRepo = createUsersRepository(db);
@@ -67,7 +67,7 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
   });
 
   const routes: RouteDef[] = [
-    ...healthRoutes(createHealthService({ redis: redis.main, database, draining: options.draining })),
+    ...healthRoutes(createHealthService({ redis: redis.main, prefix: config.redis.prefix, logger, database, draining: options.draining })),
     ...authRoutes(auth, sessions, createDeviceCookies(config)),
     ...usersRoutes(users),
     ...locationsRoutes(locations),
@@ -110,6 +110,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   const access = {
     requireSession: sessions.requireSession,
     optionalSession: sessions.optionalSession,
+    actorIfAny: sessions.actorIfAny,
     requireMetricsAccess: requireMetricsAccess(config.metricsToken, sessions),
   };
   api.use(buildRouter(routes, access, options.inFlight));
@@ -117,7 +118,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
 
   app.use('/api', api);
   const clientBuild = findClientBuild();
-  if (clientBuild) app.use(clientApp(clientBuild));
+  if (clientBuild) app.use(clientApp(clientBuild, { sourceMaps: !config.isProduction }));
   app.use(problemHandler(logger, { databaseError: httpMetrics.postgresError }));
   return app;
 }

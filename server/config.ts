@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { parse as parseConnectionString } from 'pg-connection-string';
 import { z } from 'zod';
 import { StartupError } from './startup-error.js';
+import { parseEndpoint, resolveTopology, type RedisConnection, type TopologyVariables } from './redis/redis.topology.js';
 
 /**
  * The environment, parsed once. Everything the server reads from `process.env` is named here,
@@ -66,6 +67,40 @@ const serviceUrl = (scheme: RegExp, what: string, parse: (v: string) => unknown 
       }
     }, 'is not a valid URL (check the host and port)');
 
+/** `host:port,host:port`: the sentinels, or any nodes of a cluster. */
+const endpointList = commaList.transform((entries, ctx) => {
+  const bad = entries.filter((entry) => !parseEndpoint(entry));
+  if (bad.length > 0 || entries.length === 0) {
+    ctx.addIssue({ code: 'custom', message: `${bad.length ? `"${bad.join('", "')}" is not` : 'must be'} host:port (a list: host:port,host:port)` });
+    return z.NEVER;
+  }
+  return entries.map((entry) => parseEndpoint(entry)!);
+});
+
+const redisUrl = serviceUrl(/^rediss?:\/\//, 'redis:// or rediss://');
+
+/** The topology variables of one connection, under `REDIS_` or `REDIS_CACHE_` (API.md, Redis topologies). */
+const topologyVariables = <P extends string>(prefix: P) =>
+  ({
+    [`${prefix}SENTINELS`]: endpointList.optional(),
+    [`${prefix}SENTINEL_MASTER`]: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be the master\'s name (letters, digits, _.-)').optional(),
+    [`${prefix}SENTINEL_PASSWORD`]: z.string().optional(),
+    [`${prefix}CLUSTER_NODES`]: endpointList.optional(),
+    [`${prefix}USERNAME`]: z.string().optional(),
+    [`${prefix}PASSWORD`]: z.string().optional(),
+    [`${prefix}TLS`]: booleanString.optional(),
+  }) as Record<`${P}${'SENTINELS' | 'CLUSTER_NODES'}`, z.ZodOptional<typeof endpointList>> &
+    Record<`${P}${'SENTINEL_MASTER' | 'SENTINEL_PASSWORD' | 'USERNAME' | 'PASSWORD'}`, z.ZodOptional<z.ZodString>> &
+    Record<`${P}TLS`, z.ZodOptional<typeof booleanString>>;
+
+/** The variables of one connection, with their prefix taken off. */
+function topologyOf(env: Record<string, unknown>, prefix: string): TopologyVariables {
+  const names = ['URL', 'HOST', 'PORT', 'SENTINELS', 'SENTINEL_MASTER', 'SENTINEL_PASSWORD', 'CLUSTER_NODES', 'USERNAME', 'PASSWORD', 'TLS'] as const;
+  return Object.fromEntries(names.filter((n) => env[`${prefix}${n}`] !== undefined).map((n) => [n, env[`${prefix}${n}`]])) as TopologyVariables;
+}
+
+const DEFAULT_REDIS = { host: '127.0.0.1', port: 6379 };
+
 const origin = z.string().transform((v, ctx) => {
   try {
     return new URL(v).origin;
@@ -85,15 +120,18 @@ const envSchema = z
     DATABASE_URL: serviceUrl(/^postgres(ql)?:\/\//, 'postgres://', parseConnectionString).optional(),
     DATA_DIR: z.string().min(1).default('.data'),
 
-    REDIS_URL: serviceUrl(/^rediss?:\/\//, 'redis:// or rediss://').optional(),
-    REDIS_HOST: z.string().min(1).default('127.0.0.1'),
-    REDIS_PORT: z.coerce.number().int().min(1).max(65535).default(6379),
-    REDIS_CACHE_URL: serviceUrl(/^rediss?:\/\//, 'redis:// or rediss://').optional(),
+    REDIS_URL: redisUrl.optional(),
+    REDIS_HOST: z.string().min(1).optional(),
+    REDIS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    ...topologyVariables('REDIS_'),
+    REDIS_CACHE_URL: redisUrl.optional(),
+    ...topologyVariables('REDIS_CACHE_'),
     REDIS_PREFIX: z
       .string()
       .regex(/^[A-Za-z0-9_.:{}-]+:$/, 'must be letters, digits or _.:{}- and end with ":"')
       .default('crewplots:'),
     REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(50).max(10_000).default(500),
+    REDIS_REPLICA_WAIT_MS: z.coerce.number().int().min(10).max(5_000).default(200),
 
     SESSION_SECRET: commaList
       .pipe(z.array(z.string().min(32, 'each secret must be at least 32 characters')).min(1))
@@ -111,6 +149,11 @@ const envSchema = z
     SEED_DEMO: booleanString.default(false),
   })
   .superRefine((env, ctx) => {
+    for (const [prefix, fallback] of [['REDIS_', DEFAULT_REDIS], ['REDIS_CACHE_', undefined]] as const) {
+      for (const { variable, message } of resolveTopology(topologyOf(env, prefix), prefix, fallback).problems) {
+        ctx.addIssue({ code: 'custom', path: [variable], message });
+      }
+    }
     if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required when NODE_ENV=production' });
     }
@@ -137,13 +180,14 @@ export type Config = Readonly<{
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   database: Readonly<{ url: string | undefined; dataDir: string }>;
   redis: Readonly<{
-    url: string | undefined;
-    host: string;
-    port: number;
+    /** Sessions, rate limits, cache coordination: one server, Sentinel or Cluster. */
+    main: Readonly<RedisConnection>;
     /** A separate instance for cache entries (see docs/decisions/002); unset means the main one. */
-    cacheUrl: string | undefined;
+    cache: Readonly<RedisConnection> | undefined;
     prefix: string;
     commandTimeoutMs: number;
+    /** How long a login or revocation waits for its writes to reach a replica (redis/replicas.ts). */
+    replicaWaitMs: number;
   }>;
   session: Readonly<{ secrets: readonly string[]; usingDevelopmentSecret: boolean; secureCookie: boolean }>;
   trustProxy: boolean | number | readonly string[];
@@ -186,12 +230,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, dataDir: e.DATA_DIR },
     redis: {
-      url: e.REDIS_URL,
-      host: e.REDIS_HOST,
-      port: e.REDIS_PORT,
-      cacheUrl: e.REDIS_CACHE_URL,
+      main: resolveTopology(topologyOf(e, 'REDIS_'), 'REDIS_', DEFAULT_REDIS).connection!,
+      cache: resolveTopology(topologyOf(e, 'REDIS_CACHE_'), 'REDIS_CACHE_', undefined).connection,
       prefix: e.REDIS_PREFIX,
       commandTimeoutMs: e.REDIS_COMMAND_TIMEOUT_MS,
+      replicaWaitMs: e.REDIS_REPLICA_WAIT_MS,
     },
     session: {
       secrets: e.SESSION_SECRET ?? [DEV_SESSION_SECRET],

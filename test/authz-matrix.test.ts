@@ -88,6 +88,7 @@ const ROWS: Row[] = [
     },
   },
   { route: 'GET /auth/me', expected: signedIn(200), send: (a) => a.get('/api/auth/me') },
+  { route: 'GET /auth/session', expected: all(200), send: (a) => a.get('/api/auth/session') },
   {
     route: 'POST /auth/password',
     label: 'with a wrong current password (a 400 means the route let the caller in)',

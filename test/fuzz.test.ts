@@ -355,6 +355,7 @@ const endpoints: Endpoint[] = [
     call: () => send('post', fc.constant('/api/auth/logout'), body({ everywhere: wrong })),
   },
   { route: 'GET /api/auth/me', call: () => get(fc.constant('/api/auth/me'), query({ user: fc.integer() })) },
+  { route: 'GET /api/auth/session', call: () => get(fc.constant('/api/auth/session'), query({ user: fc.integer() })) },
   {
     route: 'GET /api/users',
     call: () =>

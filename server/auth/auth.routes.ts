@@ -1,5 +1,7 @@
-import { LoginBody, PasswordChangeBody, AuthResponse } from '../../shared/schemas/users.js';
-import { PUBLIC_WITH_SESSION, SIGNED_IN, defineRoute, noContent } from '../http/route.js';
+import { LoginBody, PasswordChangeBody, AuthResponse, SessionResponse } from '../../shared/schemas/users.js';
+import { AppError } from '../errors.js';
+import { PUBLIC_WITH_ACTOR, PUBLIC_WITH_SESSION, SIGNED_IN, defineRoute, noContent } from '../http/route.js';
+import type { Actor } from '../access/actor.js';
 import type { AuthService } from './auth.service.js';
 import type { DeviceCookies } from './device-cookie.js';
 import type { Sessions } from './sessions.js';
@@ -52,6 +54,26 @@ export function authRoutes(auth: AuthService, sessions: Sessions, devices: Devic
       access: SIGNED_IN,
       success: { status: 200, schema: AuthResponse },
       handler: async ({ actor }) => ({ user: await auth.me(actor) }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/auth/session',
+      summary: 'Who is signed in, if anyone',
+      description:
+        'The session probe the browser app starts with: the signed-in user, or `{ "user": null }` for a caller without a valid session. Unlike `GET /auth/me` it never answers 401, which browsers would log as an error on every visit.',
+      access: PUBLIC_WITH_ACTOR,
+      success: { status: 200, schema: SessionResponse },
+      handler: async (ctx) => {
+        const actor = ctx.actor as Actor | undefined;
+        if (!actor) return { user: null };
+        try {
+          return { user: await auth.me(actor) };
+        } catch (err) {
+          // Removed or deactivated since the session was read: as signed out as no session at all.
+          if (err instanceof AppError && err.code === 'unauthenticated') return { user: null };
+          throw err;
+        }
+      },
     }),
     defineRoute({
       method: 'post',

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Role } from '../../shared/schemas/users.js';
 import { AppError } from '../errors.js';
 import { bounded } from '../redis/bounded.js';
+import type { ReplicaAck } from '../redis/replicas.js';
 
 /**
  * What a session carries: who the user is and what access checks need, never a copy of the
@@ -33,6 +34,11 @@ declare module 'express-session' {
  * revoked (logout, deactivation, password change) cannot bring it back. Only `insert` creates.
  * Each user's session ids are indexed at `<prefix>usersess:<userId>` for revocation: a sorted set
  * scored by each session's expiry, so ids of sessions that ran out are dropped as new ones come.
+ *
+ * Every script and transaction here touches one key, and no pipeline spans keys: on a Redis
+ * Cluster a session and its user's index live in different slots, and the commands of one
+ * operation go out side by side, each to its own node (docs/decisions/020-redis-cluster-keys.md).
+ * A login and a revocation are acknowledged only once they reached a replica (`ack`).
  */
 const UPDATE_IF_EXISTS = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
@@ -86,6 +92,8 @@ export class RedisSessionStore extends session.Store {
     private readonly defaultTtlSeconds: number,
     /** How long a session operation may keep a request waiting (lag-aware, see bounded()). */
     private readonly timeoutMs = 500,
+    /** Waits for a replica after a login or a revocation; without it, nothing waits (tests). */
+    private readonly ack?: ReplicaAck,
   ) {
     super();
     if (!('sessionUpdateIfExists' in redis)) {
@@ -126,6 +134,19 @@ export class RedisSessionStore extends session.Store {
     }
   }
 
+  /**
+   * As `within`, then waits until the writes reached a replica: what is acknowledged (a login, a
+   * revocation) survives a failover. The wait has its own bound (REDIS_REPLICA_WAIT_MS).
+   */
+  private async durably<T>(operation: Promise<T>): Promise<T> {
+    const result = await this.within(operation);
+    try {
+      await this.ack?.confirm();
+    } catch (err) {
+      throw unavailable(err);
+    }
+    return result;
+  }
 
   private static state(sess: SessionData): string {
     return JSON.stringify({ cookie: sess.cookie, loginAt: sess.loginAt, refreshedAt: sess.refreshedAt });
@@ -180,7 +201,7 @@ export class RedisSessionStore extends session.Store {
   async insert(sid: string, sess: SessionData): Promise<string> {
     const ttl = this.ttlOf(sess);
     const access = JSON.stringify({ userId: sess.userId, role: sess.role, locationIds: sess.locationIds } satisfies SessionAccess);
-    await this.within(
+    await this.durably(
       this.redis.sessionIndexAdd(this.indexKey(sess.userId), sid, ttl).then(async () => {
         const results = await this.redis.multi().hset(this.sessionKey(sid), { access, state: RedisSessionStore.state(sess) }).expire(this.sessionKey(sid), ttl).exec();
         const failed = results?.find(([err]) => err)?.[0];
@@ -200,14 +221,15 @@ export class RedisSessionStore extends session.Store {
 
   override destroy(sid: string, callback?: Callback): void {
     const key = this.sessionKey(sid);
-    this.within(
-      this.redis.hget(key, 'access').then(async (access) => {
-        const userId = access ? (JSON.parse(access) as SessionAccess).userId : undefined;
-        const pipeline = this.redis.pipeline().del(key);
-        if (userId !== undefined) pipeline.zrem(this.indexKey(userId), sid);
-        await pipeline.exec();
-      }),
-    ).then(() => callback?.(), (err: unknown) => callback?.(err));
+    this.within(this.redis.hget(key, 'access'))
+      .then(async (access) => {
+        // No session (a login from a fresh browser regenerates one that never existed): there is
+        // no revocation to make durable.
+        if (access === null) return void (await this.within(this.redis.del(key)));
+        const userId = (JSON.parse(access) as SessionAccess).userId;
+        await this.durably(Promise.all([this.redis.del(key), this.redis.zrem(this.indexKey(userId), sid)]));
+      })
+      .then(() => callback?.(), (err: unknown) => callback?.(err));
   }
 
   /** Every session id indexed for a user, in the index and in a legacy one. */
@@ -218,18 +240,18 @@ export class RedisSessionStore extends session.Store {
 
   /** Ends every session of a user, except `keepSid` if given. Returns how many ended. */
   async revokeUser(userId: number, keepSid?: string): Promise<number> {
-    return this.within(
+    return this.durably(
       this.indexed(userId).then(async (all) => {
         const sids = all.filter((sid) => sid !== keepSid);
         if (sids.length === 0) return 0;
-        // One DEL per key (not a multi-key DEL) so this also works when sessions span Cluster slots.
-        const pipeline = this.redis.pipeline();
-        for (const sid of sids) pipeline.del(this.sessionKey(sid));
-        pipeline.zrem(this.indexKey(userId), ...sids);
-        pipeline.srem(this.legacyIndexKey(userId), ...sids);
-        const results = (await pipeline.exec()) ?? [];
-        for (const [err] of results) if (err) throw err;
-        return results.slice(0, sids.length).reduce((n, [, deleted]) => n + Number(deleted), 0);
+        // One DEL per session, each sent to its own slot's node (auto-pipelined per node), never
+        // a multi-key DEL or a pipeline, which a Cluster refuses across slots.
+        const [deleted] = await Promise.all([
+          Promise.all(sids.map((sid) => this.redis.del(this.sessionKey(sid)))),
+          this.redis.zrem(this.indexKey(userId), ...sids),
+          this.redis.srem(this.legacyIndexKey(userId), ...sids),
+        ]);
+        return deleted.reduce((n, d) => n + d, 0);
       }),
     );
   }
@@ -237,7 +259,8 @@ export class RedisSessionStore extends session.Store {
   /** Rewrites the access part of every live session of a user (role or locations changed). */
   async updateAccess(access: SessionAccess): Promise<void> {
     const json = JSON.stringify(access);
-    await this.within(
+    // Taking access away is a revocation too: it must not come back in a failover.
+    await this.durably(
       this.indexed(access.userId).then(async (sids) => {
         const results = await Promise.all(sids.map((sid) => this.redis.sessionUpdateIfExists(this.sessionKey(sid), 'access', json, 0)));
         // Sessions that expired meanwhile leave their id behind: tidy the index while here.

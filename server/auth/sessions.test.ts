@@ -123,6 +123,21 @@ describe('GET /api/auth/me and POST /api/auth/logout', () => {
   });
 });
 
+describe('GET /api/auth/session, the probe the app starts with', () => {
+  it('answers 200 with the signed-in user, or with null for a visitor, a forged cookie and an ended session', async () => {
+    const account = await crew();
+    const agent = await signIn(t.app, account);
+    const mine = await agent.get('/api/auth/session').expect(200);
+    expect(mine.body).toEqual({ user: expect.objectContaining({ id: account.id, email: account.email }) });
+    expect(mine.headers['content-type']).toMatch(/^application\/json/);
+
+    expect((await request(t.app).get('/api/auth/session').expect(200)).body).toEqual({ user: null });
+    expect((await request(t.app).get('/api/auth/session').set('Cookie', 'crewplots.sid=s%3Aforged.c2lnbmF0dXJl').expect(200)).body).toEqual({ user: null });
+    await agent.post('/api/auth/logout').expect(204);
+    expect((await agent.get('/api/auth/session').expect(200)).body).toEqual({ user: null });
+  });
+});
+
 describe('reading a session on GET and HEAD (without express-session)', () => {
 
   it('accepts a cookie signed with any configured secret, so secrets can be rotated', async () => {

@@ -4,6 +4,7 @@ import { unsign } from 'cookie-signature';
 import session, { type SessionData } from 'express-session';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config.js';
+import type { ReplicaAck } from '../redis/replicas.js';
 import { actorFromSession, type Actor } from '../access/actor.js';
 import { chain } from '../http/chain.js';
 import { AppError } from '../errors.js';
@@ -32,8 +33,8 @@ const signInFirst = () => new AppError('unauthenticated', 'Sign in first.');
  * only the actor is built (docs/decisions/005-session-store.md). Everything else, and any request
  * whose session is due an extension, goes through express-session.
  */
-export function createSessions(config: Config, redis: Redis) {
-  const store = new RedisSessionStore(redis, config.redis.prefix, SESSION_TTL_SECONDS, config.redis.commandTimeoutMs);
+export function createSessions(config: Config, redis: Redis, replicaAck?: ReplicaAck) {
+  const store = new RedisSessionStore(redis, config.redis.prefix, SESSION_TTL_SECONDS, config.redis.commandTimeoutMs, replicaAck);
   const cookie = {
     httpOnly: true,
     sameSite: 'lax' as const,
@@ -87,6 +88,10 @@ export function createSessions(config: Config, redis: Redis) {
       .catch(next);
   };
 
+  /** requireSession without its 401: the session probe answers "nobody" instead of an error. */
+  const actorIfAny: RequestHandler = (req, res, next) =>
+    requireSession(req, res, (err?: unknown) => (err instanceof AppError && err.code === 'unauthenticated' ? next() : next(err)));
+
   /** Drops the session a login just made, so a login that fails after all sends no cookie. */
   const discard = (req: Request) => new Promise<void>((resolve) => req.session.destroy(() => resolve()));
 
@@ -96,6 +101,8 @@ export function createSessions(config: Config, redis: Redis) {
     requireSession: [requireSession] as RequestHandler[],
     /** Loads a session if there is one; for routes that also admit other credentials. */
     optionalSession: loadSession,
+    /** Exposes `res.locals.actor` for a signed-in request, and lets any other through without one. */
+    actorIfAny,
 
     /**
      * Signs a user in: a fresh session id (the old session, if any, is destroyed, so a fixated
@@ -113,10 +120,23 @@ export function createSessions(config: Config, redis: Redis) {
         // Browsers would never send the cookie back: say so instead of a login that silently does not stick.
         throw new AppError('forbidden', 'Sign in over https: the session cookie is sent over secure connections only (COOKIE_SECURE, TRUST_PROXY).');
       }
-      await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      try {
+        await new Promise<void>((resolve, reject) => req.session.regenerate((err) => (err ? reject(err) : resolve())));
+      } catch (err) {
+        // express-session hands out a new id even when ending the old session failed: no cookie for it.
+        await discard(req);
+        throw err;
+      }
       const now = Date.now();
       Object.assign(req.session, access, { loginAt: now, refreshedAt: now });
-      const inserted = await store.insert(req.sessionID, req.session as SessionData);
+      let inserted: string;
+      try {
+        inserted = await store.insert(req.sessionID, req.session as SessionData);
+      } catch (err) {
+        // Stored perhaps, but not known to survive a failover: no cookie for it.
+        await discard(req);
+        throw err;
+      }
       try {
         const current = await confirm();
         if (!sameAccess(current, access)) {

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { quitRedis } from '../redis/redis.client.js';
+import { duplicateClient, quitRedis } from '../redis/redis.client.js';
 import { epochChannel, epochKey } from './cache.keys.js';
 import { BUMP_EPOCH, READ_EPOCH, runScript } from './cache.scripts.js';
 
@@ -63,7 +63,10 @@ export function createEpochTracker(options: EpochOptions): EpochTracker {
   };
 
   // A connection of its own: one in subscriber mode cannot run the commands the cache needs.
-  const subscriber = main.duplicate({ autoResubscribe: false, enableAutoPipelining: false });
+  // Plain pub/sub, on every topology: on a Cluster a PUBLISH reaches every node and ioredis keeps
+  // one subscriber connection, moving it (and its subscription) when that node goes. Bumps are
+  // rare, so sharded pub/sub's saving (no broadcast) is not worth a connection per master.
+  const subscriber = duplicateClient(main, { autoResubscribe: false, enableAutoPipelining: false });
   let resyncTimer: NodeJS.Timeout | undefined;
 
   // Subscribe first, then read: a bump between the two is seen by one or the other. Until this

@@ -6,6 +6,7 @@ import { loadConfig } from '../config.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { createRedis, quitRedis } from '../redis/redis.client.js';
 import { testLogger } from '../../test/support/logs.js';
+import { keysMatching } from '../../test/support/redis-keys.js';
 import { CacheShapeError, createCache, type Cache, type CacheKey, type CacheOptions } from './cache.js';
 import { encodeEnvelope, entryKey, epochKey, leaseKey } from './cache.keys.js';
 
@@ -224,12 +225,7 @@ describe('the cache on the shared Redis', () => {
     await loading;
 
     const ttls = new Map<string, number>();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 100);
-      cursor = next;
-      for (const k of keys) ttls.set(k.slice(prefix.length), await redis.pttl(k));
-    } while (cursor !== '0');
+    for (const k of await keysMatching(redis, `${prefix}*`)) ttls.set(k.slice(prefix.length), await redis.pttl(k));
     finish();
     await slow;
 
@@ -288,8 +284,7 @@ describe('the cache on the shared Redis', () => {
 
     expect(calls.count).toBe(2);
     expect(String(second!.json)).toBe(String(first!.json));
-    const [, keys] = await redis.scan('0', 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    expect(keys).toEqual([]);
+    expect(await keysMatching(redis, `${prefix}*`)).toEqual([]);
   });
 
   it('rejects names that would leave its key layout', async () => {

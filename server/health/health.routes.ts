@@ -32,11 +32,11 @@ export function healthRoutes(health: HealthService) {
     defineRoute({
       method: 'get',
       path: '/health/redis',
-      summary: 'Redis answers PING with PONG (503 otherwise)',
+      summary: 'Redis answers PING with PONG and takes writes (503 otherwise)',
       description:
-        'Sends PING to the Redis that holds sessions: 200 when it answers PONG in time, 503 with `unhealthy` when it does not. Never cached.',
+        'Sends PING to the Redis that holds sessions, then a write: 200 when both succeed in time, 503 with `unhealthy` when they do not (Redis down, a replica that refuses writes, a cluster that is down). Never cached.',
       access: PUBLIC,
-      success: { status: 200, schema: HealthStatus, degraded: 'Redis did not answer PING with PONG in time' },
+      success: { status: 200, schema: HealthStatus, degraded: 'Redis did not answer PING with PONG, or refused a write, in time' },
       handler: async ({ res }) => {
         const healthy = await health.redisHealthy();
         return answer(healthy, { status: healthy ? 'healthy' : 'unhealthy' }, res);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { DatabaseHandle } from '../db/client.js';
-import { checkRedisConnection } from '../redis/redis.health.js';
+import type { Logger } from '../logger.js';
+import { createRedisHealth } from '../redis/redis.health.js';
 
 export type HealthStatus = 'healthy' | 'unhealthy';
 
@@ -32,13 +33,14 @@ function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
   return Promise.race([promise.then(() => true, () => false), timeout]).finally(() => clearTimeout(timer));
 }
 
-export function createHealthService(deps: { redis: Redis; database: DatabaseHandle; draining?: () => boolean }) {
+export function createHealthService(deps: { redis: Redis; prefix: string; logger: Logger; database: DatabaseHandle; draining?: () => boolean }) {
+  const redisHealthy = createRedisHealth(deps.redis, { prefix: deps.prefix, logger: deps.logger.child({ component: 'health' }) });
   return {
-    redisHealthy: () => checkRedisConnection(deps.redis),
+    redisHealthy,
 
     async report(): Promise<HealthReport> {
       const [redis, postgres] = await Promise.all([
-        timed(() => checkRedisConnection(deps.redis)),
+        timed(redisHealthy),
         timed(() => withTimeout(deps.database.ping(), POSTGRES_CHECK_TIMEOUT_MS)),
       ]);
       // Readiness: an instance that is shutting down is not ready, whatever its dependencies say.

@@ -4,7 +4,8 @@ import { createTestApp, type TestApp } from '../../test/support/test-app.js';
 import type { Redis } from 'ioredis';
 import { logEntries } from '../../test/support/logs.js';
 import { freePort, startPrivateRedis, type PrivateRedis } from '../../test/support/redis-server.js';
-import { checkRedisConnection } from '../redis/redis.health.js';
+import { checkRedisConnection, createRedisHealth } from '../redis/redis.health.js';
+import { testLogger } from '../../test/support/logs.js';
 
 describe('health probes on the shared services', () => {
   let t: TestApp;
@@ -118,5 +119,38 @@ describe('checkRedisConnection', () => {
     const started = Date.now();
     expect(await checkRedisConnection(answering(new Promise<string>(() => {})), 100)).toBe(false);
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('Redis health is the ability to write', () => {
+  it('a Redis that answers PING but refuses writes (a replica) is unhealthy, and the cause is logged once per change', async () => {
+    let refuse: string | undefined = "READONLY You can't write against a read only replica.";
+    const writes: string[] = [];
+    const replica = {
+      ping: async () => 'PONG',
+      set: async (key: string) => {
+        if (refuse) throw new Error(refuse);
+        writes.push(key);
+        return 'OK';
+      },
+    } as unknown as Redis;
+    const healthy = createRedisHealth(replica, { prefix: 'crewplots-health-test:', logger: testLogger() });
+    const before = logEntries().length;
+
+    expect([await healthy(), await healthy(), await healthy()]).toEqual([false, false, false]);
+    refuse = 'CLUSTERDOWN The cluster is down';
+    expect(await healthy()).toBe(false);
+    refuse = undefined;
+    expect([await healthy(), await healthy()]).toEqual([true, true]);
+    expect(writes).toEqual(['crewplots-health-test:health:write', 'crewplots-health-test:health:write']);
+
+    const said = logEntries()
+      .slice(before)
+      .map((e) => `${e.msg} ${String(e.cause ?? '')}`.trim());
+    expect(said).toEqual([
+      "Redis is unhealthy: the server cannot write to it READONLY You can't write against a read only replica.",
+      'Redis is unhealthy: the server cannot write to it CLUSTERDOWN The cluster is down',
+      'Redis is healthy again: writes succeed',
+    ]);
   });
 });

@@ -8,8 +8,8 @@ import { statusOf, titleOf } from './errors.js';
 import { isDatabaseError, isDatabaseUnavailable } from '../db/errors.js';
 import { isRedisUnavailable } from '../redis/redis.client.js';
 
-/** Body-parser errors carry a `type`; these are the client's mistakes, not ours. */
-function fromBodyParser(err: { type?: unknown; status?: unknown; expose?: unknown; limit?: unknown }): AppError | undefined {
+/** Body-parser errors carry a `type`, serve-static's a `status`; these are the client's mistakes, not ours. */
+function fromHttpError(err: { type?: unknown; status?: unknown; expose?: unknown; limit?: unknown }): AppError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError('validation_failed', 'The request body is not valid JSON.');
@@ -23,8 +23,12 @@ function fromBodyParser(err: { type?: unknown; status?: unknown; expose?: unknow
     case 'stream.encoding.set':
       return new AppError('validation_failed', 'The request body could not be read.');
     default:
-      // serve-static and friends say 404 (or another client error) through `status`.
-      if (err.status === 404) return new AppError('not_found', 'No such file.');
+      // serve-static (through send) says what is wrong with a file request through `status`. Its
+      // 403 is a path that climbs out of the folder (`/assets/..%2f..%2fpackage.json`): answered
+      // as a 404, so a probe learns nothing of what lies outside.
+      if (err.status === 404 || err.status === 403) return new AppError('not_found', 'No such file.');
+      if (err.status === 412) return new AppError('version_mismatch', 'The file does not match the request\'s preconditions.');
+      if (err.status === 416) return new AppError('validation_failed', 'The requested range lies outside the file.');
       // A 400 it reports without a type: a body that claims gzip, deflate or br and is not.
       if (err.expose === true && err.status === 400) return new AppError('validation_failed', 'The request body could not be read.');
       return undefined;
@@ -69,7 +73,7 @@ export function problemHandler(logger: Logger, hooks: { databaseError?: () => vo
   let lastOutageLog = 0;
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    let error = err instanceof AppError ? err : (fromBodyParser(err ?? {}) ?? fromRouter(err));
+    let error = err instanceof AppError ? err : (fromHttpError(err ?? {}) ?? fromRouter(err));
     if (!error && isDatabaseError(err)) hooks.databaseError?.();
     if (!error && isDatabaseUnavailable(err)) {
       // An outage is logged at most every half minute, not once per request.

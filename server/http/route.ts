@@ -25,13 +25,15 @@ export type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
  * - `metrics`: an admin session or the METRICS_TOKEN bearer token.
  */
 export type Access =
-  | { kind: 'public'; loadsSession?: boolean }
+  | { kind: 'public'; loadsSession?: boolean; actorIfAny?: boolean }
   | { kind: 'session'; roles?: readonly Role[] }
   | { kind: 'metrics' };
 
 export const PUBLIC: Access = { kind: 'public' };
 /** No session needed, but one is loaded if present (login replaces it). */
 export const PUBLIC_WITH_SESSION: Access = { kind: 'public', loadsSession: true };
+/** No session needed; the handler's `actor` is the signed-in user's, or undefined without a session. */
+export const PUBLIC_WITH_ACTOR: Access = { kind: 'public', actorIfAny: true };
 export const SIGNED_IN: Access = { kind: 'session' };
 export const rolesOnly = (...roles: Role[]): Access => ({ kind: 'session', roles });
 
@@ -100,6 +102,8 @@ export interface AccessMiddleware {
   requireSession: RequestHandler[];
   /** Loads a session if the request has one; no 401 without. */
   optionalSession: RequestHandler;
+  /** Sets `res.locals.actor` when the request has a valid session; goes on without one otherwise. */
+  actorIfAny: RequestHandler;
   /** Session or metrics bearer token. */
   requireMetricsAccess: RequestHandler[];
 }
@@ -139,6 +143,8 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
       if (route.access.roles) guards.push(roleGate(route.access.roles));
     } else if (route.access.kind === 'public' && route.access.loadsSession) {
       guards.push(access.optionalSession);
+    } else if (route.access.kind === 'public' && route.access.actorIfAny) {
+      guards.push(access.actorIfAny);
     } else if (route.access.kind === 'metrics') {
       guards.push(...access.requireMetricsAccess);
     }

@@ -99,7 +99,7 @@ describe('GET /api/openapi.json', () => {
         const inPath = op.parameters.filter((p) => p.in === 'path');
         expect(inPath.map((p) => p.name).sort()).toEqual([...names].sort());
         expect(inPath.every((p) => p.required)).toBe(true);
-        const isPublic = path === '/api/auth/login' || path === '/api/openapi.json' || path.startsWith('/api/health');
+        const isPublic = path === '/api/auth/login' || path === '/api/auth/session' || path === '/api/openapi.json' || path.startsWith('/api/health');
         expect({ path, method, open: op.security.length === 0 }).toEqual({ path, method, open: isPublic });
       }
     }
@@ -314,6 +314,8 @@ describe('real answers, held to the document', () => {
     c('post', '/api/auth/login', await anon.post('/api/auth/login').send({ email: crew.email, password: 'not the password' }));
     c('get', '/api/auth/me', await crew.agent.get('/api/auth/me'));
     c('get', '/api/auth/me', await anon.get('/api/auth/me'));
+    c('get', '/api/auth/session', await crew.agent.get('/api/auth/session'));
+    c('get', '/api/auth/session', await anon.get('/api/auth/session'));
     c('post', '/api/auth/password', await crew.agent.post('/api/auth/password').send({ currentPassword: 'wrong', newPassword: 'another long password' }));
     const leaving = await s.crew([home]);
     c('post', '/api/auth/password', await leaving.agent.post('/api/auth/password').send({ currentPassword: PASSWORD, newPassword: 'another long password' }));

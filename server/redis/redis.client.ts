@@ -1,14 +1,10 @@
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { describeConnection, type RedisConnection } from './redis.topology.js';
+import { createReplicaAck, type ReplicaAck } from './replicas.js';
 
 export type { Redis };
-
-export interface RedisTarget {
-  url?: string;
-  host: string;
-  port: number;
-}
 
 /**
  * The options of the integration guide (retries, connect timeout, back-off), plus what it lacks:
@@ -37,10 +33,95 @@ export function redisOptions(config: Pick<Config, 'redis'>): RedisOptions {
   };
 }
 
+/**
+ * A write that reached a replica (after a failover, or a stale address) answers READONLY: drop
+ * the connection and reconnect, which on Sentinel asks the sentinels for the master again, and
+ * re-send the command there (2) rather than fail it. On Cluster ioredis follows MOVED itself.
+ */
+function reconnectOnError(err: Error): 2 | false {
+  return /^(READONLY|MASTERDOWN)/.test(err.message) ? 2 : false;
+}
+
+function connectionOptions(connection: RedisConnection): RedisOptions {
+  return {
+    username: connection.username,
+    password: connection.password,
+    // An empty object: Node's defaults (verify the certificate against the system's CAs).
+    tls: connection.tls ? {} : undefined,
+    reconnectOnError,
+  };
+}
+
+/**
+ * The ioredis client for a connection, typed as `Redis` throughout the server. A `Cluster` serves
+ * the same commands (each routed to the slot of its first key); where the two differ (duplicate,
+ * WAIT, node roles) callers go through the helpers below.
+ */
+function clientFor(connection: RedisConnection, opts: RedisOptions): Redis {
+  const own = connectionOptions(connection);
+  switch (connection.kind) {
+    case 'single':
+      return new Redis({ ...opts, ...own, host: connection.host, port: connection.port, db: connection.db });
+    case 'sentinel':
+      return new Redis({
+        ...opts,
+        ...own,
+        sentinels: connection.sentinels.map((s) => ({ ...s })),
+        name: connection.masterName,
+        role: 'master',
+        sentinelPassword: connection.sentinelPassword,
+        enableTLSForSentinelMode: connection.tls,
+        sentinelTLS: connection.tls ? {} : undefined,
+        // Learn of a +switch-master from the sentinels at once, not only when the old master fails us.
+        failoverDetector: true,
+        sentinelRetryStrategy: (times: number) => Math.min(times * 100, 2000),
+      });
+    case 'cluster': {
+      const { retryStrategy, enableAutoPipelining, ...perNode } = opts;
+      const clusterOptions: ClusterOptions = {
+        redisOptions: { ...perNode, ...own },
+        clusterRetryStrategy: retryStrategy === null ? null : (times: number) => (retryStrategy ? retryStrategy(times) : Math.min(times * 50, 2000)),
+        enableAutoPipelining,
+        // Reads from masters: a session read right after its login must see it.
+        scaleReads: 'master',
+        enableReadyCheck: true,
+        // A failover takes the cluster a moment: MOVED, TRYAGAIN and CLUSTERDOWN are retried for
+        // about as long as a command may wait anyway, then surface (a 503, see isRedisUnavailable).
+        retryDelayOnFailover: 100,
+        retryDelayOnClusterDown: 100,
+        retryDelayOnTryAgain: 100,
+        maxRedirections: 8,
+        // A replica that restarts without a slot change must be reconnected, not forgotten.
+        clusterNodeRetryStrategy: (times: number) => Math.min(times * 100, 2000),
+      };
+      return new Cluster(connection.nodes.map((n) => ({ ...n })), clusterOptions) as unknown as Redis;
+    }
+  }
+}
+
+export function isCluster(client: Redis): boolean {
+  return (client as unknown as { isCluster?: boolean }).isCluster === true;
+}
+
+/** A second connection like `client` (to the same server, master or cluster), with `overrides`. */
+export function duplicateClient(client: Redis, overrides: RedisOptions): Redis {
+  if (isCluster(client)) {
+    const cluster = client as unknown as Cluster;
+    const { enableAutoPipelining, ...perNode } = overrides;
+    return cluster.duplicate(undefined, {
+      ...cluster.options,
+      ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
+      redisOptions: { ...cluster.options.redisOptions, ...perNode },
+    }) as unknown as Redis;
+  }
+  return client.duplicate(overrides);
+}
+
 export interface CreateRedisOptions {
   /** Which connection this is, in every log line ("main", "cache", "subscriber"). */
   role: string;
-  target?: RedisTarget;
+  /** Where it goes; the main connection of the configuration when not given. */
+  connection?: RedisConnection;
   extra?: RedisOptions;
 }
 
@@ -50,13 +131,16 @@ export interface CreateRedisOptions {
  * so a long outage does not flood the log.
  */
 export function createRedis(config: Pick<Config, 'redis'>, logger: Logger, options: CreateRedisOptions): Redis {
-  const target = options.target ?? { url: config.redis.url, host: config.redis.host, port: config.redis.port };
-  const opts = { ...redisOptions(config), ...options.extra };
-  const client = target.url ? new Redis(target.url, opts) : new Redis({ ...opts, host: target.host, port: target.port });
-  const where = target.url ? redactUrl(target.url) : `${target.host}:${target.port}`;
+  const connection = options.connection ?? config.redis.main;
+  const client = clientFor(connection, { ...redisOptions(config), ...options.extra });
+  const where = describeConnection(connection);
   const log = logger.child({ redis: options.role });
-  const port = target.url ? Number(new URL(target.url).port || 6379) : target.port;
-  const startCommand = port === 6379 ? 'redis-server --daemonize yes' : `redis-server --port ${port} --daemonize yes`;
+  const startCommand =
+    connection.kind !== 'single'
+      ? undefined
+      : connection.port === 6379
+        ? 'redis-server --daemonize yes'
+        : `redis-server --port ${connection.port} --daemonize yes`;
   let down = false;
 
   client.on('connect', () => log.debug({ where }, 'Redis client connected'));
@@ -71,38 +155,36 @@ export function createRedis(config: Pick<Config, 'redis'>, logger: Logger, optio
       return;
     }
     down = true;
-    log.warn(
-      { where, err: err.message },
-      `Redis at ${where} is unreachable; the app keeps serving what it can. Start one with ` +
-        `\`${startCommand}\` (or \`docker compose up -d redis\`), or set REDIS_URL / REDIS_HOST and REDIS_PORT`,
-    );
+    const advice = startCommand
+      ? `Start one with \`${startCommand}\` (or \`docker compose up -d redis\`), or set REDIS_URL / REDIS_HOST and REDIS_PORT`
+      : 'Check that the servers named in REDIS_SENTINELS / REDIS_CLUSTER_NODES are up and reachable';
+    log.warn({ where, err: err.message }, `Redis at ${where} is unreachable; the app keeps serving what it can. ${advice}`);
   });
   client.on('reconnecting', (delay: number) => log.debug({ delay }, 'Redis client reconnecting'));
+  // A Cluster reports trouble with one node separately; the client as a whole may still serve.
+  client.on('node error', (err: Error, node: string) => log.debug({ node, err: err.message }, 'Redis cluster node error'));
   return client;
-}
-
-function redactUrl(url: string): string {
-  const u = new URL(url);
-  if (u.password) u.password = '***';
-  return u.toString();
 }
 
 /** The main connection (sessions, rate limits, cache coordination) and, if configured, a cache one. */
 export interface RedisClients {
   main: Redis;
   cache: Redis;
+  /** Waits for the main connection's writes to reach a replica (logins, revocations). */
+  replicaAck: ReplicaAck;
   close(): Promise<void>;
 }
 
 export function createRedisClients(config: Pick<Config, 'redis'>, logger: Logger): RedisClients {
   const main = createRedis(config, logger, { role: 'main' });
-  const cache = config.redis.cacheUrl
-    ? createRedis(config, logger, { role: 'cache', target: { url: config.redis.cacheUrl, host: '', port: 0 } })
-    : main;
+  const cache = config.redis.cache ? createRedis(config, logger, { role: 'cache', connection: config.redis.cache }) : main;
+  const replicaAck = createReplicaAck(main, logger, { waitMs: config.redis.replicaWaitMs, commandTimeoutMs: config.redis.commandTimeoutMs });
   return {
     main,
     cache,
+    replicaAck,
     close: async () => {
+      replicaAck.close();
       await Promise.all([...new Set([main, cache])].map((c) => quitRedis(c)));
     },
   };
@@ -121,7 +203,14 @@ export async function quitRedis(client: Redis): Promise<void> {
   client.disconnect();
 }
 
-const UNAVAILABLE = /did not answer within|Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|LOADING|READONLY|max retries per request/i;
+/**
+ * Outages, and the states a failover passes through: a replica that refuses writes (READONLY), a
+ * master that lost its link (MASTERDOWN), a cluster that is resharding or lost a master (TRYAGAIN,
+ * CLUSTERDOWN, and redirections still bouncing once ioredis stops following them), or no node
+ * reachable at all.
+ */
+const UNAVAILABLE =
+  /did not answer within|Command timed out|Connection is closed|Stream isn't writeable|enableOfflineQueue|ECONNREFUSED|ECONNRESET|ETIMEDOUT|LOADING|READONLY|MASTERDOWN|NOREPLICAS|TRYAGAIN|CLUSTERDOWN|^MOVED|^ASK|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available|Cluster isn't ready|All sentinels are unreachable|max retries per request|not reached the replicas/i;
 
 /** True for the errors of a Redis that is down, restarting or unreachable: worth a 503, not a 500. */
 export function isRedisUnavailable(err: unknown): boolean {

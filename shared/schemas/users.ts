@@ -88,3 +88,5 @@ export const PasswordChangeBody = z
   .meta({ id: 'PasswordChangeBody' });
 
 export const AuthResponse = z.strictObject({ user: User }).meta({ id: 'AuthResponse' });
+/** The session probe's answer: who is signed in, or null, never a 401 (a browser logs every 4xx as an error). */
+export const SessionResponse = z.strictObject({ user: User.nullable() }).meta({ id: 'SessionResponse' });

@@ -8,8 +8,9 @@ import { ensureClientBuilt, ensureServerBuilt } from './support/builds.js';
 /**
  * `npm run build`, then `npm start`: the compiled server, run by plain node in production mode,
  * serves the built browser app from dist/client. The app shell answers at / and at every app
- * address, hashed assets come with a year's cache life, and an asset that is not there is a 404,
- * not the shell (a browser would try to run the HTML as a script).
+ * address, hashed assets come precompressed with a year's cache life, source maps stay private,
+ * and an asset that is not there is a 404, not the shell (a browser would try to run the HTML as a
+ * script).
  */
 
 let child: ChildProcess;
@@ -102,6 +103,23 @@ describe('the compiled server serving the built app', () => {
     const res = await fetch(`${url}${stylesheets[0]}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/css/);
+  });
+
+  it('sends it brotli-compressed to a browser that accepts brotli, and never its source map', async () => {
+    const { script } = await shellAssets();
+    const res = await fetch(`${url}${script}`, { headers: { 'Accept-Encoding': 'gzip, deflate, br, zstd' } });
+    expect(res.headers.get('content-encoding')).toBe('br');
+    expect(res.headers.get('vary')).toMatch(/Accept-Encoding/i);
+    expect(await res.text()).toContain('sourceMappingURL');
+    const map = await fetch(`${url}${script}.map`);
+    expect(map.status).toBe(404);
+    expect(map.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+  });
+
+  it('answers a path that climbs out of the assets with a 404, and logs no error', async () => {
+    const res = await fetch(`${url}/assets/..%2f..%2fpackage.json`);
+    expect(res.status).toBe(404);
+    expect(output).not.toMatch(/"level":50/);
   });
 
   it('answers a missing asset with 404, not the app shell', async () => {

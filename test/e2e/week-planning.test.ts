@@ -1,18 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { hashPassword } from '../../server/auth/password.js';
-import { loadConfig } from '../../server/config.js';
-import { openDatabase, type DatabaseHandle } from '../../server/db/client.js';
 import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
 import type { Location, User } from '../../shared/index.js';
-import { insertUser, uniqueEmail } from '../support/factories.js';
-import { testLogger } from '../support/logs.js';
-import { freePort } from '../support/redis-server.js';
-import { bareEnv, startServer, type ServerProcess } from '../support/server-process.js';
-import { ApiSession } from './support/api.js';
-import { DESKTOP, launchChromium, openWindow, PHONE, screenshot } from './support/browser.js';
-import { ensureClientBuilt } from './support/builds.js';
+import { uniqueEmail } from '../support/factories.js';
+import type { ServerProcess } from '../support/server-process.js';
+import { DESKTOP, logIn as logInAs, openWindow, PHONE, screenshot } from './support/browser.js';
+import { startBrowserScenario, type BrowserScenario } from './support/app-server.js';
 
 /** Waits for the tab's title: it is set once the screen has rendered, a moment after the address changes. */
 const titled = (page: Page, title: string) =>
@@ -32,7 +26,7 @@ const ZONE = 'Europe/Amsterdam';
 const suffix = randomBytes(3).toString('hex');
 
 let server: ServerProcess;
-let database: DatabaseHandle;
+let scenario: BrowserScenario | undefined;
 let browser: Browser;
 let location: Location;
 let manager: User;
@@ -44,38 +38,16 @@ const pageErrors: string[] = [];
 /** The Monday after this one at the location: far enough ahead that every shift is upcoming. */
 const week = addWeeks(mondayOf(new Date(), ZONE), 1);
 
-async function logIn(page: Page, email: string): Promise<void> {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Log in' }).click();
-}
+const logIn = (page: Page, email: string) => logInAs(page, email, PASSWORD);
 
 function watchErrors(page: Page): void {
   page.on('pageerror', (err) => pageErrors.push(err.message));
 }
 
 beforeAll(async () => {
-  ensureClientBuilt();
-
-  const config = loadConfig(process.env);
-  database = await openDatabase(config, testLogger());
-  await insertUser(database.db, { email: adminEmail, name: 'Ada Admin', role: 'admin', passwordHash: await hashPassword(PASSWORD) });
-
-  const port = await freePort();
-  server = await startServer(
-    bareEnv({
-      PORT: String(port),
-      DATABASE_URL: process.env.DATABASE_URL!,
-      REDIS_PREFIX: process.env.REDIS_PREFIX!,
-      ...(process.env.REDIS_HOST ? { REDIS_HOST: process.env.REDIS_HOST } : {}),
-      ...(process.env.REDIS_PORT ? { REDIS_PORT: process.env.REDIS_PORT } : {}),
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-    }),
-  );
-
-  const admin = new ApiSession(server.url);
-  await admin.login(adminEmail, PASSWORD);
+  scenario = await startBrowserScenario(adminEmail, PASSWORD);
+  ({ server, browser } = scenario);
+  const { admin } = scenario;
   location = await admin.call<Location>('POST', '/locations', { name: `Harbour Bar ${suffix}`, address: 'Prins Hendrikkade 1, Amsterdam', timezone: ZONE });
   const person = (name: string, role: 'manager' | 'crew', position: string) =>
     admin.call<User>('POST', '/users', {
@@ -118,16 +90,10 @@ beforeAll(async () => {
     await admin.call('PATCH', `/schedules/${schedule.id}`, { status: 'published' });
   }
 
-  browser = await launchChromium();
 }, 180_000);
 
 afterAll(async () => {
-  await browser?.close();
-  if (server) {
-    server.child.kill('SIGTERM');
-    await server.exited;
-  }
-  await database?.close();
+  await scenario?.close();
 }, 30_000);
 
 let managerPage: Page;
@@ -169,7 +135,7 @@ describe('a manager plans the week', () => {
     await dialog.getByText('8 h, ends the next day').waitFor();
     await dialog.getByRole('button', { name: 'Add shift' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await page.getByRole('button', { name: new RegExp(`^Edit ${alex.name}'s shift: Bartender, Tuesday .*22:00 – 06:00, ends the next day$`) }).waitFor();
+    await page.getByRole('button', { name: new RegExp(`^Edit ${alex.name}'s shift on Tuesday .*: 22:00 – 06:00 ends the next day, as Bartender$`) }).waitFor();
   });
 
   it('adds an open shift in its own row', async () => {
@@ -181,7 +147,7 @@ describe('a manager plans the week', () => {
     await dialog.getByLabel('Ends').fill('23:30');
     await dialog.getByRole('button', { name: 'Add shift' }).click();
     await dialog.waitFor({ state: 'detached' });
-    await page.getByRole('button', { name: /^Edit open shift: Barback, Friday .*17:00 – 23:30$/ }).waitFor();
+    await page.getByRole('button', { name: /^Edit open shift on Friday .*: 17:00 – 23:30 as Barback$/ }).waitFor();
   });
 
   it('asks before deleting a shift, and saving waits for the answer', async () => {

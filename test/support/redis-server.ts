@@ -16,6 +16,8 @@ export interface PrivateRedis {
   stop(): Promise<void>;
   /** Stops the server and removes its data folder. */
   destroy(): Promise<void>;
+  /** Sends a signal to the running server (SIGSTOP freezes it with its connections open, SIGCONT resumes). */
+  signal(signal: NodeJS.Signals): void;
 }
 
 export async function freePort(): Promise<number> {
@@ -74,8 +76,12 @@ export async function startPrivateRedis(options: { appendonly?: boolean; extraAr
     start,
     stop,
     destroy: async () => {
+      child?.kill('SIGCONT');
       await stop();
       rmSync(dir, { recursive: true, force: true });
+    },
+    signal: (signal) => {
+      child?.kill(signal);
     },
   };
 }

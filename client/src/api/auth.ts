@@ -1,21 +1,17 @@
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
-import { isApiError } from './errors.js';
 import { http } from './http.js';
 import { keys } from './keys.js';
 import type { User } from './types.js';
 
-/** The signed-in user, or null without a session. */
+/**
+ * The signed-in user, or null without a session. Asked of the session probe, which answers a
+ * visitor with `{ user: null }`: a 401 would put an error in the browser's console on every
+ * logged-out visit.
+ */
 export function useMe() {
   return useQuery({
     queryKey: keys.me,
-    queryFn: async ({ signal }) => {
-      try {
-        return (await http.get<{ user: User }>('/auth/me', { signal, allowUnauthenticated: true })).user;
-      } catch (err) {
-        if (isApiError(err, 'unauthenticated')) return null;
-        throw err;
-      }
-    },
+    queryFn: async ({ signal }) => (await http.get<{ user: User | null }>('/auth/session', { signal, allowUnauthenticated: true })).user,
     staleTime: 60_000,
   });
 }

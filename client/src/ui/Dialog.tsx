@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { ConnectionBanner } from './ConnectionBanner.js';
 
 interface Props {
   title: string;
@@ -54,6 +55,8 @@ export function Dialog({ title, description, onClose, children, size = 'normal' 
           {description}
         </div>
       )}
+      {/* The page behind a modal dialog is inert, its connection banner too: the dialog repeats it. */}
+      <ConnectionBanner />
       <div className="dialog-body">{children}</div>
     </dialog>
   );

@@ -65,7 +65,7 @@ function ensureBuilt(output: string, sources: string[], command: string, args: s
  * tests drive the production bundle, the one `npm run build:client` makes.
  */
 export function ensureClientBuilt(): void {
-  ensureBuilt('dist/client/index.html', ['client', 'shared', 'vite.config.ts', 'package-lock.json'], 'node_modules/.bin/vite', ['build', '--logLevel', 'error'], {
+  ensureBuilt('dist/client/index.html', ['client', 'shared', 'build', 'vite.config.ts', 'package-lock.json'], 'node_modules/.bin/vite', ['build', '--logLevel', 'error'], {
     NODE_ENV: 'production',
   });
 }

@@ -1,0 +1,236 @@
+import { createRequire } from 'node:module';
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
+import type { Location, User } from '../../shared/index.js';
+import { uniqueEmail } from '../support/factories.js';
+import type { ServerProcess } from '../support/server-process.js';
+import { startBrowserScenario, type BrowserScenario } from './support/app-server.js';
+import { DESKTOP, logIn, openWindow, PHONE, screenshot } from './support/browser.js';
+
+/**
+ * axe-core over every screen and dialog of the app, as an admin, a manager and a crew member, on
+ * a laptop and on a phone: no serious or critical violation anywhere. The week on screen has what
+ * the grid can show (an overnight shift with its "+1", an open shift, a draft, an empty week),
+ * so every kind of chip and badge is checked in place.
+ */
+
+const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
+const PASSWORD = 'correct-horse-battery-staple';
+const ZONE = 'Europe/Amsterdam';
+const suffix = randomBytes(3).toString('hex');
+const thisWeek = mondayOf(new Date(), ZONE);
+const nextWeek = addWeeks(thisWeek, 1);
+
+let server: ServerProcess;
+let scenario: BrowserScenario | undefined;
+let browser: Browser;
+let location: Location;
+const emails = { admin: uniqueEmail('admin'), manager: '', crew: '' };
+let crew: User;
+
+interface Violation {
+  where: string;
+  rule: string;
+  impact: string;
+  targets: string[];
+}
+
+/** Runs axe on the page as it is now; returns the serious and critical violations, with where they were seen. */
+async function audit(page: Page, where: string): Promise<Violation[]> {
+  // Evaluated through DevTools, so the page's Content-Security-Policy (script-src 'self') allows it.
+  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ where, rule: v.id, impact: v.impact, targets: v.targets.slice(0, 5) }));
+}
+
+/** Opens a dialog with `opener`, audits it, and closes it with Escape. */
+async function auditDialog(page: Page, opener: Locator, name: string | RegExp, where: string): Promise<Violation[]> {
+  await opener.click();
+  const dialog = page.getByRole('dialog', { name });
+  await dialog.waitFor();
+  const found = await audit(page, where);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  return found;
+}
+
+beforeAll(async () => {
+  scenario = await startBrowserScenario(emails.admin, PASSWORD);
+  ({ server, browser } = scenario);
+  const { admin } = scenario;
+  location = await admin.call<Location>('POST', '/locations', { name: `Canal Café ${suffix}`, address: 'Herengracht 1, Amsterdam', timezone: ZONE });
+  const person = (name: string, role: 'manager' | 'crew', position: string) =>
+    admin.call<User>('POST', '/users', { email: uniqueEmail(role), name, role, password: PASSWORD, memberships: [{ locationId: location.id, position }] });
+  emails.manager = (await person(`Mina Manager ${suffix}`, 'manager', 'Floor manager')).email;
+  crew = await person(`Cato Crew ${suffix}`, 'crew', 'Bartender');
+  emails.crew = crew.email;
+
+  // This week published, with an overnight shift and an open one; next week a draft.
+  for (const [week, publish] of [
+    [thisWeek, true],
+    [nextWeek, false],
+  ] as const) {
+    const schedule = await admin.call<{ id: number }>('POST', '/schedules', { locationId: location.id, weekStart: week });
+    for (const [userId, day, start, endDay, end] of [
+      [crew.id, 3, '22:00', 4, '06:00'],
+      [crew.id, 5, '12:00', 5, '18:00'],
+      [null, 4, '17:00', 4, '23:30'],
+    ] as const) {
+      await admin.call('POST', `/schedules/${schedule.id}/shifts`, {
+        userId,
+        position: 'Bartender',
+        startsAt: localInstant(week, day, start, ZONE).toISOString(),
+        endsAt: localInstant(week, endDay, end, ZONE).toISOString(),
+      });
+    }
+    if (publish) await admin.call('PATCH', `/schedules/${schedule.id}`, { status: 'published' });
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await scenario?.close();
+}, 30_000);
+
+/** Goes to a screen and waits for its heading and for whatever it loads. */
+async function visit(page: Page, address: string, heading: string): Promise<void> {
+  await page.goto(address);
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  await page.locator('.loading').first().waitFor({ state: 'detached' });
+}
+
+async function auditPlanner(page: Page, who: string): Promise<Violation[]> {
+  const planner = (week: string) => `/planner?location=${location.id}&week=${week}`;
+  const found: Violation[] = [];
+  await visit(page, planner(thisWeek), 'Planner');
+  await page.locator('.weekgrid .chip').first().waitFor();
+  found.push(...(await audit(page, `${who}: planner, published week`)));
+  found.push(...(await auditDialog(page, page.locator('.weekgrid .cell-add').first(), 'Add shift', `${who}: add shift dialog`)));
+  await page.locator('.weekgrid .chip').first().click();
+  const edit = page.getByRole('dialog', { name: 'Edit shift' });
+  await edit.getByRole('button', { name: 'Delete shift' }).click();
+  await edit.getByText('Delete this shift?').waitFor();
+  found.push(...(await audit(page, `${who}: edit shift dialog, confirming delete`)));
+  await page.keyboard.press('Escape');
+  await edit.waitFor({ state: 'detached' });
+
+  await visit(page, planner(nextWeek), 'Planner');
+  await page.getByText('Draft', { exact: true }).waitFor();
+  found.push(...(await audit(page, `${who}: planner, draft week`)));
+  found.push(...(await auditDialog(page, page.getByRole('button', { name: 'Delete week' }), 'Delete this week?', `${who}: delete week dialog`)));
+
+  await visit(page, planner(addWeeks(nextWeek, 1)), 'Planner');
+  await page.getByRole('button', { name: 'Create week' }).waitFor();
+  found.push(...(await audit(page, `${who}: planner, no schedule yet`)));
+  return found;
+}
+
+async function auditPeople(page: Page, who: string, name: string): Promise<Violation[]> {
+  const found: Violation[] = [];
+  await visit(page, '/people', 'People');
+  await page.getByLabel('Search').fill(name);
+  await page.getByRole('button', { name: `Edit ${name}` }).waitFor();
+  found.push(...(await audit(page, `${who}: people`)));
+  found.push(...(await auditDialog(page, page.getByRole('button', { name: 'Add person' }), 'Add a person', `${who}: add person dialog`)));
+  found.push(...(await auditDialog(page, page.getByRole('button', { name: `Edit ${name}` }), `Edit ${name}`, `${who}: edit person dialog`)));
+  found.push(...(await auditDialog(page, page.getByRole('button', { name: `Deactivate ${name}` }), `Deactivate ${name}?`, `${who}: deactivate dialog`)));
+  return found;
+}
+
+async function auditLocations(page: Page, who: string): Promise<Violation[]> {
+  const found: Violation[] = [];
+  await visit(page, '/locations', 'Locations');
+  await page.getByRole('button', { name: `Edit ${location.name}` }).waitFor();
+  found.push(...(await audit(page, `${who}: locations`)));
+  found.push(...(await auditDialog(page, page.getByRole('button', { name: 'Add location' }), 'Add a location', `${who}: add location dialog`)));
+  found.push(...(await auditDialog(page, page.getByRole('button', { name: `Edit ${location.name}` }), `Edit ${location.name}`, `${who}: edit location dialog`)));
+  found.push(...(await auditDialog(page, page.getByRole('button', { name: `Delete ${location.name}` }), `Delete ${location.name}?`, `${who}: delete location dialog`)));
+  return found;
+}
+
+async function auditMyShifts(page: Page, who: string): Promise<Violation[]> {
+  await visit(page, '/my-shifts', 'My shifts');
+  return audit(page, `${who}: my shifts`);
+}
+
+async function auditSchedules(page: Page, who: string): Promise<Violation[]> {
+  await visit(page, `/schedules?location=${location.id}&week=${thisWeek}`, 'Schedules');
+  await page.getByRole('button', { name: /^Take this shift/ }).first().waitFor();
+  return audit(page, `${who}: schedules`);
+}
+
+const devices = [
+  ['a laptop', DESKTOP],
+  ['a phone', PHONE],
+] as const;
+
+describe.each(devices)('on %s', (deviceName, device) => {
+  const tag = deviceName === 'a phone' ? 'phone' : 'desktop';
+
+  it('the login page, a refused login and an unknown address have no serious violation', async () => {
+    const { context, page } = await openWindow(browser, server.url, device);
+    const found = [];
+    await page.goto('/login');
+    await page.getByRole('button', { name: 'Log in' }).waitFor();
+    found.push(...(await audit(page, `${tag} login`)));
+    await logIn(page, emails.crew, 'not-the-password');
+    await page.getByRole('alert').waitFor();
+    found.push(...(await audit(page, `${tag} login refused`)));
+    await logIn(page, emails.crew, PASSWORD);
+    await page.waitForURL(/\/my-shifts/);
+    await page.goto('/no-such-screen');
+    await page.getByRole('heading', { level: 1 }).waitFor();
+    found.push(...(await audit(page, `${tag} unknown address`)));
+    await context.close();
+    expect(found).toEqual([]);
+  }, 120_000);
+
+  it('an admin’s screens and dialogs have no serious violation', async () => {
+    const { context, page } = await openWindow(browser, server.url, device);
+    await page.goto('/login');
+    await logIn(page, emails.admin, PASSWORD);
+    await page.waitForURL(/\/planner/);
+    const found = [
+      ...(await auditPlanner(page, `${tag} admin`)),
+      ...(await auditPeople(page, `${tag} admin`, crew.name)),
+      ...(await auditLocations(page, `${tag} admin`)),
+    ];
+    await visit(page, `/planner?location=${location.id}&week=${thisWeek}`, 'Planner');
+    await page.locator('.weekgrid .chip').first().waitFor();
+    await screenshot(page, `a11y-${tag}-admin-planner`);
+    await context.close();
+    expect(found).toEqual([]);
+  }, 120_000);
+
+  it('a manager’s screens and dialogs have no serious violation', async () => {
+    const { context, page } = await openWindow(browser, server.url, device);
+    await page.goto('/login');
+    await logIn(page, emails.manager, PASSWORD);
+    await page.waitForURL(/\/planner/);
+    const found = [
+      ...(await auditPlanner(page, `${tag} manager`)),
+      ...(await auditMyShifts(page, `${tag} manager`)),
+      ...(await auditPeople(page, `${tag} manager`, crew.name)),
+    ];
+    await context.close();
+    expect(found).toEqual([]);
+  }, 120_000);
+
+  it('a crew member’s screens have no serious violation', async () => {
+    const { context, page } = await openWindow(browser, server.url, device);
+    await page.goto('/login');
+    await logIn(page, emails.crew, PASSWORD);
+    await page.waitForURL(/\/my-shifts/);
+    const found = [...(await auditMyShifts(page, `${tag} crew`)), ...(await auditSchedules(page, `${tag} crew`))];
+    await screenshot(page, `a11y-${tag}-crew-schedules`);
+    await context.close();
+    expect(found).toEqual([]);
+  }, 120_000);
+});
