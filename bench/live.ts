@@ -9,7 +9,7 @@
  *   4. what idle streams cost cached reads: scenario 2 of bench/run.ts (wrk, cached GET of a user)
  *      with N idle streams open and without, in alternating rounds.
  *
- *   node_modules/.bin/tsx bench/live.ts [--streams 1000] [--rate 10] [--seconds 20] [--storms 3]
+ *   node_modules/.bin/tsx bench/live.ts [--streams 1000] [--rate 5] [--seconds 20] [--storms 3]
  *                                       [--rounds 3] [--wrk-seconds 8] [--no-wrk] [--no-build] [--keep-db]
  * Results: bench/results/latest-live.md and live-<time>.json (git-ignored).
  */
@@ -39,7 +39,7 @@ const value = (name: string) => {
 };
 const opts = {
   streams: Number(value('streams') ?? 1000),
-  rate: Number(value('rate') ?? 10),
+  rate: Number(value('rate') ?? 5),
   seconds: Number(value('seconds') ?? 20),
   storms: Number(value('storms') ?? 3),
   rounds: Number(value('rounds') ?? 3),
@@ -64,6 +64,7 @@ interface Stream {
   cookie: string;
   opened: Promise<void>;
   onSchedule?: (a: Arrival) => void;
+  closing: boolean;
   close(): void;
 }
 
@@ -81,7 +82,11 @@ function openStream(server: Server, cookie: string): Stream {
       opened = resolve;
       failed = reject;
     }),
-    close: () => req.destroy(),
+    closing: false,
+    close: () => {
+      stream.closing = true;
+      req.destroy();
+    },
   };
   const attempt = (n: number) => {
     req = http.get(`${server.url}/api/events`, { headers: { cookie, accept: 'text/event-stream' }, agent: false }, (res) => {
@@ -95,6 +100,8 @@ function openStream(server: Server, cookie: string): Stream {
       listen(res);
     });
     req.on('error', (err) => failed(err));
+    // A stream the server drops (a client too slow to read) resets its socket: counted below, not fatal.
+    req.on('socket', (socket) => socket.on('error', () => {}));
   };
   const listen = (res: http.IncomingMessage) => {
     res.setEncoding('utf8');
@@ -114,6 +121,9 @@ function openStream(server: Server, cookie: string): Stream {
       }
     });
     res.on('error', () => {});
+    res.on('close', () => {
+      if (!stream.closing) cutStreams += 1;
+    });
   };
   attempt(1);
   return stream;
@@ -121,6 +131,8 @@ function openStream(server: Server, cookie: string): Stream {
 
 /** Stream openings answered 503 and tried again. */
 let retried = 0;
+/** Streams the server ended (it drops a client that reads too slowly). */
+let cutStreams = 0;
 
 /** RSS of a process in bytes, from /proc. */
 function rss(pid: number | undefined): number {
@@ -307,6 +319,8 @@ async function main(): Promise<void> {
   results.delivery = delivery;
   results.writeRetries = writeRetries;
   if (writeRetries > 0) log(`${writeRetries} writes were answered 503 (session read timed out) and sent again`);
+  results.cutStreams = cutStreams;
+  if (cutStreams > 0) log(`${cutStreams} streams were ended by the server (dropped as too slow to read)`);
   log(`delivery to the other instance: p50 ${delivery.p50.toFixed(1)} ms, p99 ${delivery.p99.toFixed(1)} ms, max ${delivery.max.toFixed(1)} ms over ${delivery.deliveries} deliveries; ${missing} missing`);
 
   // 3. refetch storm: every stream refetches the week it was told changed
@@ -412,6 +426,7 @@ async function main(): Promise<void> {
       ],
     ),
     '',
+    `Streams dropped by the server as too slow: ${cutStreams}; stream openings retried after a 503: ${retried}; writes retried after a 503: ${writeRetries}.`,
     `Storms: ${storms.map((s) => `${s.answers} refetches in ${s.ms.toFixed(0)} ms, ${s.non200} non-200, ${s.stale} stale`).join('; ')}.`,
     `Server logs: ${JSON.stringify(logs)}`,
     '',

@@ -36,14 +36,18 @@ import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.service.js';
 import { usersRoutes } from './users/users.routes.js';
 
-export type AppDeps = Omit<Runtime, 'close'>;
+export type AppDeps = Omit<Runtime, 'close'> & {
+  /** Where committed changes go instead of `live.publisher` (tests that watch what is published). */
+  publisher?: LivePublisher;
+};
 
 /**
  * One write path for every service (DESIGN.md rule 10): a transaction, then one declaration of
  * what it touched drives both the cache invalidation and the live events.
  */
-export function createWrites(deps: Pick<AppDeps, 'cache' | 'logger' | 'metrics' | 'database'> & { live?: { publisher: LivePublisher } }) {
-  const changes = createChangeFeed({ cache: deps.cache, live: deps.live?.publisher ?? silentPublisher, logger: deps.logger, metrics: deps.metrics.writes });
+export function createWrites(deps: Pick<AppDeps, 'cache' | 'logger' | 'metrics' | 'database' | 'publisher'> & { live?: Pick<Runtime['live'], 'publisher'> }) {
+  const live = deps.publisher ?? deps.live?.publisher ?? silentPublisher;
+  const changes = createChangeFeed({ cache: deps.cache, live, logger: deps.logger, metrics: deps.metrics.writes });
   return { changes, writes: createWritePath(deps.database.db, changes) };
 }
 
@@ -51,7 +55,10 @@ export function createWrites(deps: Pick<AppDeps, 'cache' | 'logger' | 'metrics' 
 export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
   const { config, logger, database, redis, cache, metrics, live } = deps;
   const db = database.db;
-  const sessions = createSessions(config, redis.main, redis.replicaAck, { onRevoked: (userId) => live.publisher.revoked(userId) });
+  const sessions = createSessions(config, redis.main, {
+    replicaAck: redis.replicaAck,
+    onRevoked: (userId) => live.publisher.revoked(userId),
+  });
   const { changes, writes } = createWrites(deps);
 
   const usersRepo = createUsersRepository(db);

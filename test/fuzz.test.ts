@@ -489,7 +489,7 @@ async function perform(agent: Agent, call: Call) {
 }
 
 /** The invariant: no 5xx; errors are problem+json; a 4xx (or any GET) leaves every row as it was. */
-async function holds(agent: Agent, call: Call): Promise<void> {
+async function holds(agent: Agent, call: Call): Promise<number> {
   const before = await snapshot();
   const res = await perform(agent, call);
   const summary = `${call.method.toUpperCase()} ${call.path} → ${res.status} ${res.text.slice(0, 300)}`;
@@ -504,13 +504,19 @@ async function holds(agent: Agent, call: Call): Promise<void> {
     const after = await snapshot();
     expect({ summary, unchanged: after === before }).toEqual({ summary, unchanged: true });
   }
+  return res.status;
 }
+
+/** Every status each endpoint answered in its own property run, by route. */
+const answered = new Map<string, number[]>();
 
 describe('every endpoint, whatever it is sent', () => {
   it.each(endpoints.map((e) => [e.route, e] as const))('%s: never a 5xx, and a 4xx changes nothing', async (_route, endpoint) => {
     const agent = endpoint.as?.() ?? w.admin.agent;
     await fc.assert(
-      fc.asyncProperty(endpoint.call(), (call) => holds(agent, call)),
+      fc.asyncProperty(endpoint.call(), async (call) => {
+        answered.set(endpoint.route, [...(answered.get(endpoint.route) ?? []), await holds(agent, call)]);
+      }),
       { numRuns: RUNS },
     );
   });
@@ -521,12 +527,26 @@ describe('every endpoint, whatever it is sent', () => {
       fc.integer({ min: 0, max: 3 }),
       fc.oneof(...endpoints.filter((e) => !e.as).map((e) => e.call())),
     );
+    const byCaller: number[][] = [[], [], [], []];
     await fc.assert(
       fc.asyncProperty(arbitrary, async ([who, call]) => {
-        await holds(callers()[who]!, call);
+        byCaller[who]!.push(await holds(callers()[who]!, call));
       }),
       { numRuns: RUNS * 3 },
     );
     for (const person of [w.admin, w.manager, w.crew]) await person.agent.get('/api/auth/me').expect(200);
+    // Every signed-in caller was both served and refused, and the anonymous one refused for want of a session.
+    const kinds = byCaller.map((statuses) => [...new Set(statuses.map((status) => (status < 300 ? 'served' : status === 401 ? 'unauthenticated' : 'refused')))].sort());
+    expect(kinds.slice(0, 3).map((k) => k.filter((kind) => kind !== 'unauthenticated'))).toEqual([['refused', 'served'], ['refused', 'served'], ['refused', 'served']]);
+    expect(kinds[3]).toContain('unauthenticated');
+  });
+
+  it('reached past validation: most endpoints served some requests, and the refusals came from every rule', () => {
+    // A generator that only ever produced malformed requests would leave the invariants above
+    // untested where it matters: in the services and the database.
+    const served = [...answered].filter(([, statuses]) => statuses.some((status) => status < 300)).map(([route]) => route);
+    expect(served.length).toBeGreaterThanOrEqual(endpoints.length / 2);
+    const all = new Set([...answered.values()].flat());
+    for (const status of [200, 201, 204, 400, 401, 404, 409, 415, 422]) expect({ status, seen: all.has(status) }).toEqual({ status, seen: true });
   });
 });

@@ -74,10 +74,15 @@ describe('what an authenticated GET costs Redis', () => {
     await agent.get(`/api/users/${account.id}`).expect(200);
 
     const stats = new Redis({ port: redis.port, host: '127.0.0.1' });
-    await stats.config('RESETSTAT');
-    for (let i = 0; i < 1_000; i++) await agent.get(`/api/users/${account.id}`).expect(200);
-    const info = await stats.info('commandstats');
-    stats.disconnect();
+    let info: string;
+    try {
+      await stats.config('RESETSTAT');
+      for (let i = 0; i < 1_000; i++) await agent.get(`/api/users/${account.id}`).expect(200);
+      info = await stats.info('commandstats');
+    } finally {
+      // Else, on a failure, it would go on reconnecting to the stopped Redis after the file ends.
+      stats.disconnect();
+    }
 
     const calls = Object.fromEntries(
       [...info.matchAll(/^cmdstat_([a-z|]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]),

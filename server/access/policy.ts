@@ -22,6 +22,24 @@ interface UserTarget {
   locationIds: readonly number[];
 }
 
+/**
+ * Which shifts of a person a list shows: every week of the `managed` locations, and the published
+ * weeks of the `published` ones ('any': every location).
+ */
+export type ShiftVisibility = { all: true } | { managed: readonly number[]; published: readonly number[] | 'any' };
+
+/**
+ * People at several locations. A manager sees everyone who shares one of their locations, and
+ * places crew in and out of the locations they manage (locationIds, memberships: the rest stay as
+ * they are). What belongs to the person rather than to a location (name, phone, active) reaches
+ * every location they work at, so a manager changes it only for crew who work nowhere else than
+ * at locations that manager runs; for anyone else it is the admin's, and name and phone also the
+ * person's own. Deactivation by DELETE is the admin's alone (API.md).
+ */
+const runsEveryLocationOf = (a: Actor, u: UserTarget) => u.locationIds.every((id) => a.locationIds.has(id));
+/** A manager of crew who work at one of the manager's locations (at least). */
+const managesCrew = (a: Actor, u: UserTarget) => a.role === 'manager' && u.role === 'crew' && shares(a, u.locationIds);
+
 export const userPolicy = {
   list: (a: Actor) => a.role !== 'crew',
   view: (a: Actor, u: UserTarget) => isAdmin(a) || a.userId === u.id || (a.role === 'manager' && shares(a, u.locationIds)),
@@ -31,15 +49,29 @@ export const userPolicy = {
   /** Which fields of `u` the actor may change; an empty list means none. */
   editableFields: (a: Actor, u: UserTarget): ReadonlySet<string> => {
     if (isAdmin(a)) return ALL_USER_FIELDS;
-    if (a.role === 'manager' && u.role === 'crew' && shares(a, u.locationIds)) return MANAGER_FIELDS;
+    if (managesCrew(a, u)) return runsEveryLocationOf(a, u) ? MANAGER_FIELDS : MEMBERSHIP_FIELDS;
     if (a.userId === u.id) return SELF_FIELDS;
     return NO_FIELDS;
+  },
+  /** Why a manager may change only the memberships of `u`, for the 403's detail; undefined otherwise. */
+  membershipOnlyReason: (a: Actor, u: UserTarget): string | undefined =>
+    managesCrew(a, u) && !runsEveryLocationOf(a, u)
+      ? 'This person also works at a location you do not manage: you may change which of your locations they belong to; an admin changes the rest.'
+      : undefined,
+  /**
+   * Which of a user's shifts the actor sees in their shift list: those in weeks the actor may see
+   * (schedulePolicy.view), and their own in published weeks wherever they are.
+   */
+  shiftVisibility: (a: Actor, u: UserTarget): ShiftVisibility => {
+    if (isAdmin(a)) return { all: true };
+    return { managed: a.role === 'manager' ? [...a.locationIds] : [], published: a.userId === u.id ? 'any' : [...a.locationIds] };
   },
   deactivate: (a: Actor) => isAdmin(a),
 };
 
 const ALL_USER_FIELDS = new Set(['email', 'name', 'role', 'phone', 'active', 'password', 'locationIds', 'memberships']);
 const MANAGER_FIELDS = new Set(['name', 'phone', 'active', 'locationIds', 'memberships']);
+const MEMBERSHIP_FIELDS = new Set(['locationIds', 'memberships']);
 const SELF_FIELDS = new Set(['name', 'phone']);
 const NO_FIELDS = new Set<string>();
 
@@ -76,10 +108,10 @@ export function ensureAllowed(allowed: boolean, detail?: string): void {
 }
 
 /** Throws 403 naming the fields of a patch the actor may not change. */
-export function ensureFieldsAllowed(patch: object, allowed: ReadonlySet<string>): void {
+export function ensureFieldsAllowed(patch: object, allowed: ReadonlySet<string>, reason?: string): void {
   const refused = Object.keys(patch).filter((field) => !allowed.has(field));
   if (refused.length > 0) {
-    throw new AppError('forbidden', `You may not change ${refused.join(', ')}.`, {
+    throw new AppError('forbidden', `You may not change ${refused.join(', ')}.${reason ? ` ${reason}` : ''}`, {
       errors: refused.map((path) => ({ path, message: 'you may not change this field' })),
     });
   }

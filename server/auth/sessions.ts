@@ -34,12 +34,14 @@ const signInFirst = () => new AppError('unauthenticated', 'Sign in first.');
  * whose session is due an extension, goes through express-session.
  */
 export interface SessionsOptions {
+  /** Waits for a replica after a login or a revocation; without it, nothing waits (tests). */
+  replicaAck?: ReplicaAck;
   /** Sessions of this user were deleted (logout, deactivation, password change): their event streams end. */
   onRevoked?: (userId: number) => void;
 }
 
-export function createSessions(config: Config, redis: Redis, replicaAck?: ReplicaAck, options: SessionsOptions = {}) {
-  const store = new RedisSessionStore(redis, config.redis.prefix, SESSION_TTL_SECONDS, config.redis.commandTimeoutMs, replicaAck, options.onRevoked);
+export function createSessions(config: Config, redis: Redis, options: SessionsOptions = {}) {
+  const store = new RedisSessionStore(redis, config.redis.prefix, SESSION_TTL_SECONDS, config.redis.commandTimeoutMs, options.replicaAck, options.onRevoked);
   const cookie = {
     httpOnly: true,
     sameSite: 'lax' as const,

@@ -22,6 +22,18 @@ const shiftKey = (id: number): CacheKey => ({ namespace: 'shift', id });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Resolves once Redis has stopped answering: a PING still unanswered 50 ms after it was sent
+ * (Redis answers one in well under a millisecond). Throws if Redis keeps answering for 2 s.
+ */
+async function untilStalled(probe: Redis): Promise<void> {
+  for (const deadline = Date.now() + 2_000; Date.now() < deadline; ) {
+    const answered = await Promise.race([probe.ping().then(() => true), sleep(50).then(() => false)]);
+    if (!answered) return;
+  }
+  throw new Error('Redis went on answering');
+}
+
 /** Log lines of one cache instance matching `msg`. */
 const logged = (instance: string, msg: RegExp) => logEntries().filter((e) => e.instance === instance && msg.test(String(e.msg))).length;
 
@@ -172,9 +184,11 @@ describe('the cache while its Redis fails', () => {
     const failures = await total(instances.get('a')!.metrics, 'errors_total', 'read');
 
     const admin = new Redis({ port: redis.port, host: '127.0.0.1' });
+    const probe = new Redis({ port: redis.port, host: '127.0.0.1' });
+    await Promise.all([admin.ping(), probe.ping()]);
     const stalled = admin.call('DEBUG', 'SLEEP', '2');
     const stallLog = logEntries().length;
-    await sleep(20);
+    await untilStalled(probe);
     const durations: number[] = [];
     for (let i = 0; i < 20; i += 1) {
       const started = Date.now();
@@ -187,6 +201,7 @@ describe('the cache while its Redis fails', () => {
       .filter((e) => e.instance === 'a' && /^cache unavailable/.test(String(e.msg)));
     await stalled;
     admin.disconnect();
+    probe.disconnect();
 
     // The cache's own bound, not the client's commandTimeout, ended each wait on the 2 s stall...
     expect(Math.max(...durations)).toBeLessThan(1_000);

@@ -209,15 +209,20 @@ describe('the cache on the shared Redis', () => {
     await cache.getOrLoad({ key: key(2), ttl: 'MEDIUM', schema: Person, load: row(2) });
     await cache.getOrLoad({ key: key(3), ttl: 'LONG', schema: Person, load: row(3) });
     await cache.getOrLoad({ key: key(4), ttl: 'LONG', schema: Person, load: async () => null });
-    // A load still running holds a lease.
+    // A load still running holds a lease: the loader runs only once the lease is taken.
     let finish!: () => void;
+    let started!: () => void;
+    const loading = new Promise<void>((resolve) => (started = resolve));
     const slow = cache.getOrLoad({
       key: key(5),
       ttl: 'MEDIUM',
       schema: Person,
-      load: () => new Promise<null>((resolve) => (finish = () => resolve(null))),
+      load: () => {
+        started();
+        return new Promise<null>((resolve) => (finish = () => resolve(null)));
+      },
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await loading;
 
     const ttls = new Map<string, number>();
     for (const k of await keysMatching(redis, `${prefix}*`)) ttls.set(k.slice(prefix.length), await redis.pttl(k));

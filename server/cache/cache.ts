@@ -20,7 +20,6 @@ import {
   type Entry,
   type HeadSchema,
   type LoadRequest,
-  type TtlClass,
 } from './cache.values.js';
 import { FILL, READ, RELEASE, UNGUARDED_FILL, runScript } from './cache.scripts.js';
 
@@ -64,39 +63,35 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-export interface CacheTunables {
-  ttlSeconds: Record<TtlClass, number>;
-  /** How long "this id does not exist" is remembered. */
-  negativeTtlSeconds: number;
-  /** ± fraction applied to every TTL, so entries written together do not expire together. */
-  jitter: number;
+/** How long "this id does not exist" is remembered. */
+const NEGATIVE_TTL_SECONDS = 30;
+/** ± fraction applied to every TTL, so entries written together do not expire together. */
+const TTL_JITTER = 0.1;
+/** Consecutive Redis failures that open the breaker. */
+const FAILURE_THRESHOLD = 3;
+/** Pause between probes while the breaker is open. */
+const PROBE_INTERVAL_MS = 1_000;
+
+/** The timings a caller may set: tests stretch or shorten them to make a race or an outage visible. */
+export interface CacheTimings {
   /** Longest one Redis operation may hold up a read or an invalidation. */
   opTimeoutMs: number;
   /** Fill lease lifetime: a load slower than this is served but not stored. */
   leaseMs: number;
   /** How long an instance waits for another instance's load before loading itself (without storing). */
   fillWaitMs: number;
-  /** Consecutive Redis failures that open the breaker. */
-  failureThreshold: number;
-  /** Pause between probes while the breaker is open. */
-  probeIntervalMs: number;
   /** Backstop re-read of the epoch, for pub/sub messages lost without a reconnect. */
   epochRefreshMs: number;
 }
 
-export const CACHE_DEFAULTS: Readonly<CacheTunables> = Object.freeze({
-  ttlSeconds: TTL_SECONDS,
-  negativeTtlSeconds: 30,
-  jitter: 0.1,
+const DEFAULT_TIMINGS: Readonly<CacheTimings> = Object.freeze({
   opTimeoutMs: 150,
   leaseMs: 2_000,
   fillWaitMs: 300,
-  failureThreshold: 3,
-  probeIntervalMs: 1_000,
   epochRefreshMs: 15_000,
 });
 
-export interface CacheOptions extends Partial<Omit<CacheTunables, 'ttlSeconds'>> {
+export interface CacheOptions extends Partial<CacheTimings> {
   /** Never-evicted Redis: the epoch and its pub/sub channel. */
   main: Redis;
   /** Where entries and leases live (may be `main`; an LRU instance in production, decision 002). */
@@ -106,7 +101,6 @@ export interface CacheOptions extends Partial<Omit<CacheTunables, 'ttlSeconds'>>
   metrics: CacheMetrics;
   /** CACHE_DISABLED: every read calls its loader, invalidations do nothing. */
   disabled?: boolean;
-  ttlSeconds?: Partial<Record<TtlClass, number>>;
   /**
    * TEST ONLY. Fills without checking the lease, re-opening the stale-set race, so a test can
    * prove that the race tests are able to fail. Never set outside tests.
@@ -133,16 +127,11 @@ const DOWN_STATUSES = new Set(['reconnecting', 'close', 'end']);
 const ALL = '-';
 
 export function createCache(options: CacheOptions): Cache {
-  const tunables: CacheTunables = {
-    ...CACHE_DEFAULTS,
-    ...definedOnly(options),
-    ttlSeconds: { ...TTL_SECONDS, ...options.ttlSeconds },
-  };
   if (options.disabled) return disabledCache(options.metrics);
-  return enabledCache(options, tunables);
+  return enabledCache(options, { ...DEFAULT_TIMINGS, ...definedOnly(options) });
 }
 
-function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
+function enabledCache(options: CacheOptions, t: CacheTimings): Cache {
   const { main, store, prefix, metrics } = options;
   const logger = options.logger.child({ component: 'cache' });
   const instance = randomBytes(6).toString('base64url');
@@ -156,14 +145,14 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
   let bumpedThrough = 0;
 
   const breaker = createBreaker({
-    failureThreshold: t.failureThreshold,
+    failureThreshold: FAILURE_THRESHOLD,
     logger,
     metrics,
     onOpen: () => {
       // Invalidations during the outage are lost, possibly by other instances too; and a Redis
       // restored from disk may hold entries invalidated since. One bump on recovery covers both.
       lossCount += 1;
-      scheduleRecovery(t.probeIntervalMs);
+      scheduleRecovery(PROBE_INTERVAL_MS);
     },
   });
   const epoch = createEpochTracker({ main, prefix, logger, run: (name, fn) => op(name, ALL, main, fn) });
@@ -281,7 +270,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
   async function fill(request: AnyRequest, key: string, token: string, loadEpoch: number, result: Entry): Promise<void> {
     const label = { namespace: request.key.namespace };
     const envelope = encodeEnvelope(versionOf(request), loadEpoch, result && { head: result.headJson, json: result.json });
-    const ttlMs = jittered(result ? t.ttlSeconds[request.ttl] : t.negativeTtlSeconds, t.jitter);
+    const ttlMs = jittered(result ? TTL_SECONDS[request.ttl] : NEGATIVE_TTL_SECONDS, TTL_JITTER);
     const script = options.unsafeSkipFillGuard ? UNGUARDED_FILL : FILL;
     try {
       const filled = await op('fill', request.key.namespace, store, () => runScript(store, script, [key, leaseKey(prefix, key)], [token, envelope, ttlMs]));
@@ -489,7 +478,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
       recovering = false;
     }
     // Still unusable after a good probe means an invalidation was lost meanwhile: go again now.
-    if (!closed && !usable()) scheduleRecovery(answered ? 0 : t.probeIntervalMs);
+    if (!closed && !usable()) scheduleRecovery(answered ? 0 : PROBE_INTERVAL_MS);
   }
 
   // ---- wiring ---------------------------------------------------------------------------------
@@ -517,7 +506,7 @@ function enabledCache(options: CacheOptions, t: CacheTunables): Cache {
       () => undefined,
       (err: unknown) => {
         breaker.trip(`cannot read the cache epoch: ${(err as Error).message}`);
-        scheduleRecovery(t.probeIntervalMs);
+        scheduleRecovery(PROBE_INTERVAL_MS);
       },
     );
 
@@ -615,7 +604,7 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function definedOnly(options: CacheOptions): Partial<CacheTunables> {
-  const keys = ['negativeTtlSeconds', 'jitter', 'opTimeoutMs', 'leaseMs', 'fillWaitMs', 'failureThreshold', 'probeIntervalMs', 'epochRefreshMs'] as const;
+function definedOnly(options: CacheOptions): Partial<CacheTimings> {
+  const keys = ['opTimeoutMs', 'leaseMs', 'fillWaitMs', 'epochRefreshMs'] as const;
   return Object.fromEntries(keys.filter((k) => options[k] !== undefined).map((k) => [k, options[k]]));
 }

@@ -43,7 +43,7 @@ beforeAll(async () => {
   const config = loadConfig({ ...process.env, REDIS_PREFIX: `${process.env.REDIS_PREFIX ?? 'crewplots-test:'}writepath:` });
   runtime = await openRuntime(config, testLogger(), { processMetrics: false });
   await runtime.cache.ready;
-  s = scenario({ app: createApp({ ...runtime, live: { ...runtime.live, publisher: { ...runtime.live.publisher, ...live } } }), deps: runtime, close: () => runtime.close() });
+  s = scenario({ app: createApp({ ...runtime, publisher: live }), deps: runtime, close: () => runtime.close() });
   venue = await s.location({ name: 'Write Path Hall' });
   manager = await s.manager([venue]);
   crew = await s.crew([venue]);

@@ -35,9 +35,12 @@ describe('health probes on the shared services', () => {
     await request(t.app).get('/api/health/live').expect(200, { status: 'healthy' });
   });
 
-  it('needs no session', async () => {
-    const res = await request(t.app).get('/api/health');
-    expect(res.headers['set-cookie']).toBeUndefined();
+  it('needs no session, and starts none', async () => {
+    for (const path of ['/api/health', '/api/health/redis', '/api/health/live']) {
+      const res = await request(t.app).get(path);
+      expect({ path, status: res.status, healthy: res.body.status }).toEqual({ path, status: 200, healthy: 'healthy' });
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
   });
 });
 

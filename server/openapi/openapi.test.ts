@@ -119,6 +119,14 @@ describe('GET /api/openapi.json', () => {
     expect(conflict.content).toEqual({ 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } });
   });
 
+  it('documents the event stream as text/event-stream, naming its events', () => {
+    const events = doc.paths['/api/events']!.get!;
+    const ok = events.responses['200'] as { description: string; content: Record<string, unknown> };
+    expect(Object.keys(ok.content)).toEqual(['text/event-stream']);
+    for (const name of ['schedule', 'schedule.removed', 'me', 'notification', 'session.ended', 'reset']) expect(ok.description).toContain(`\`${name}\``);
+    expect(Object.keys(events.responses)).toEqual(expect.arrayContaining(['200', '401', '503']));
+  });
+
   it('documents If-Match and the 412 on PATCH and DELETE of schedules and shifts, and nowhere else', () => {
     const withIfMatch = Object.entries(doc.paths)
       .flatMap(([path, item]) => METHODS.filter((m) => item[m]?.parameters.some((p) => p.in === 'header' && p.name === 'If-Match')).map((m) => `${m.toUpperCase()} ${path}`))
@@ -142,14 +150,6 @@ describe('GET /api/openapi.json', () => {
     for (const name of ['Schedule', 'ScheduleSummary', 'Shift']) {
       expect((doc.components.schemas[name] as { required: string[] }).required).toContain('version');
     }
-  });
-
-  it('documents the event stream as text/event-stream, naming its events', () => {
-    const events = doc.paths['/api/events']!.get!;
-    const ok = events.responses['200'] as { description: string; content: Record<string, unknown> };
-    expect(Object.keys(ok.content)).toEqual(['text/event-stream']);
-    for (const name of ['schedule', 'schedule.removed', 'me', 'notification', 'session.ended', 'reset']) expect(ok.description).toContain(`\`${name}\``);
-    expect(Object.keys(events.responses)).toEqual(expect.arrayContaining(['200', '401', '503']));
   });
 
   it('takes its schemas from the shared zod schemas that validate requests and responses', () => {
@@ -316,6 +316,15 @@ describe('real answers, held to the document', () => {
     c('get', '/api/health/redis', await anon.get('/api/health/redis'));
     c('get', '/api/health', await anon.get('/api/health'));
     c('get', '/api/openapi.json', await anon.get('/api/openapi.json'));
+    // An event stream never ends by itself: its first chunk, then hang up.
+    const firstChunk = (res: NodeJS.ReadableStream, done: (err: Error | null, body: unknown) => void) =>
+      res.once('data', (chunk: Buffer) => {
+        (res as unknown as { text: string }).text = String(chunk);
+        done(null, String(chunk));
+        (res as unknown as { destroy(): void }).destroy();
+      });
+    c('get', '/api/events', await crew.agent.get('/api/events').parse(firstChunk as never));
+    c('get', '/api/events', await anon.get('/api/events'));
 
     const login = c('post', '/api/auth/login', await request(t.app).post('/api/auth/login').send({ email: crew.email, password: PASSWORD }));
     expect(login.status).toBe(200);

@@ -29,7 +29,7 @@ export function redisOptions(config: Pick<Config, 'redis'>): RedisOptions {
     // which on a busy server cost more than the commands (bench/README.md).
     enableAutoPipelining: true,
     // Keys are prefixed by hand (config.redis.prefix) rather than with ioredis's keyPrefix, so the
-    // same names work in Lua scripts, SCAN patterns and connect-redis, which prefix on their own.
+    // same names work in Lua scripts and SCAN patterns, which ioredis does not prefix.
   };
 }
 

@@ -346,15 +346,17 @@ export function createSchedulesRepository(db: Database) {
     async userShifts(
       userId: number,
       range: { from?: Date; to?: Date; after?: { startsAt: string; id: number }; limit: number },
-      visibility: { all: true } | { publishedOr: readonly number[] },
+      visibility: { all: true } | { managed: readonly number[]; published: readonly number[] | 'any' },
     ): Promise<Array<Shift & { locationId: number }>> {
       const conditions: (SQL | undefined)[] = [eq(shifts.userId, userId)];
       if (range.from) conditions.push(gt(shifts.endsAt, range.from));
       if (range.to) conditions.push(lt(shifts.startsAt, range.to));
       if (range.after) conditions.push(sql`(${shifts.startsAt}, ${shifts.id}) > (${range.after.startsAt}::timestamptz, ${range.after.id})`);
-      if ('publishedOr' in visibility) {
-        const managed = visibility.publishedOr;
-        conditions.push(or(eq(schedules.status, 'published'), managed.length ? inArray(schedules.locationId, [...managed]) : undefined));
+      if (!('all' in visibility)) {
+        const { managed, published } = visibility;
+        const inPublished =
+          published === 'any' ? eq(schedules.status, 'published') : published.length ? and(eq(schedules.status, 'published'), inArray(schedules.locationId, [...published])) : undefined;
+        conditions.push(or(managed.length ? inArray(schedules.locationId, [...managed]) : undefined, inPublished) ?? sql`false`);
       }
       const rows = await db
         .select({ ...shiftColumns, locationId: schedules.locationId })

@@ -145,9 +145,9 @@ export function schedulesRoutes(schedules: SchedulesService) {
     defineRoute({
       method: 'get',
       path: '/users/:id/shifts',
-      summary: "A user's shifts, oldest first (crew: published weeks only)",
+      summary: "A user's shifts in the weeks the caller may see, oldest first (managers: at their locations; oneself: in published weeks)",
       description:
-        'A person\'s shifts at every location, oldest first, a page at a time, optionally within `from` and `to`. Crew see their own shifts in published weeks; managers and admins see what they may see of that person.',
+        'A person\'s shifts, oldest first, a page at a time, optionally within `from` and `to`: those in weeks the caller may see. Managers see the shifts at the locations they manage, drafts included; everyone sees their own shifts in published weeks, wherever they are; admins see all.',
       access: SIGNED_IN,
       params: IdPath,
       query: UserShiftsQuery,

@@ -358,16 +358,12 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       });
     },
 
-    /** A user's shifts, oldest first: crew callers see published weeks only. */
+    /** A user's shifts, oldest first: only those the actor may see (userPolicy.shiftVisibility). */
     async userShifts(actor: Actor, userId: number, query: { from?: Date; to?: Date; limit: number; cursor?: string }) {
       const after = query.cursor ? decodeCursor(query.cursor, UserShiftCursor) : undefined;
       const user = await users.find(userId);
       ensureVisible(user !== null && userPolicy.view(actor, user), 'user');
-      const visibility =
-        actor.role === 'admin'
-          ? ({ all: true } as const)
-          : { publishedOr: actor.role === 'manager' ? [...actor.locationIds] : [] };
-      const rows = await repo.userShifts(userId, { from: query.from, to: query.to, after, limit: query.limit + 1 }, visibility);
+      const rows = await repo.userShifts(userId, { from: query.from, to: query.to, after, limit: query.limit + 1 }, userPolicy.shiftVisibility(actor, user!));
       const items = rows.slice(0, query.limit);
       const last = items.at(-1);
       return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ startsAt: last.startsAt, id: last.id }) : null };

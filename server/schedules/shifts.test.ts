@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
 import { Schedule, Shift } from '../../shared/schemas/schedules.js';
 import { createWrites } from '../app.js';
@@ -391,8 +391,8 @@ describe('the shift repository in the write path, with two writers at once', () 
   it('when Postgres settles an overlap race as a deadlock, the aborted insert is sent again and answered 409, never a 500', async () => {
     // A deadlock made on purpose: another transaction holds one shift of the person, the
     // repository's insert waits for it, then that transaction adds a shift overlapping the waiting
-    // one. Postgres aborts one side (the one that waited first: the repository's), and the write
-    // path sends its transaction again.
+    // one. Postgres aborts the side whose deadlock check runs first: the repository's, which waits
+    // first (the other side checks only after 60 s); the write path sends its transaction again.
     const repo = createSchedulesRepository(s.db);
     const { writes } = createWrites(t.deps);
     const person = await s.crew([venue]);
@@ -401,28 +401,28 @@ describe('the shift repository in the write path, with two writers at once', () 
     await other.connect();
     try {
       await other.query('begin');
+      await other.query("set local deadlock_timeout = '60s'");
+      const pid = (await other.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid;
       const insert = 'insert into shifts (schedule_id, user_id, position, starts_at, ends_at) values ($1, $2, $3, $4, $5) returning id';
       const first = await other.query<{ id: number }>(insert, [schedule.id, person.id, 'Bar', at(1, '10:00'), at(1, '12:00')]);
       const attempt = writes
         .run((tx) => repo.insertShift(tx, schedule.id, { userId: person.id, position: 'Bar', startsAt: new Date(at(1, '11:00')), endsAt: new Date(at(1, '13:00')), notes: null }, manager.id))
         .then((id) => ({ id }), (error: unknown) => ({ error }));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const second = await other.query<{ id: number }>(insert, [schedule.id, person.id, 'Bar', at(1, '12:30'), at(1, '14:00')]).then(
-        (r) => r,
-        async (error: unknown) => {
-          // Postgres chose the other side this time: the repository's insert then simply goes through.
-          await other.query('rollback');
-          return { error };
-        },
-      );
-      if ('rows' in second) await other.query('commit');
+      // Until the repository's insert waits for this transaction.
+      const waiting = async () => {
+        const result = await s.db.execute(sql`select count(*)::int as n from pg_stat_activity where ${pid}::int = any(pg_blocking_pids(pid))`);
+        return (result as unknown as { rows: Array<{ n: number }> }).rows[0]!.n;
+      };
+      for (const deadline = Date.now() + 10_000; (await waiting()) === 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(await waiting()).toBe(1);
+      // Blocks until Postgres has aborted the repository's insert, which then waits for this commit.
+      const second = await other.query<{ id: number }>(insert, [schedule.id, person.id, 'Bar', at(1, '12:30'), at(1, '14:00')]);
+      await other.query('commit');
+      // Only an insert sent again after that commit can name both shifts: the first attempt was
+      // aborted before the second existed.
       const outcome = await attempt;
-      if ('rows' in second) {
-        expect('error' in outcome && outcome.error).toBeInstanceOf(AppError);
-        expect('error' in outcome && outcome.error).toMatchObject({ code: 'shift_overlap', conflicts: [first.rows[0]!.id, second.rows[0]!.id] });
-      } else {
-        expect(outcome).toEqual({ id: expect.any(Number) });
-      }
+      expect('error' in outcome && outcome.error).toBeInstanceOf(AppError);
+      expect('error' in outcome && outcome.error).toMatchObject({ code: 'shift_overlap', conflicts: [first.rows[0]!.id, second.rows[0]!.id] });
     } finally {
       await other.end();
     }

@@ -44,9 +44,9 @@ export function usersRoutes(users: UsersService) {
     defineRoute({
       method: 'patch',
       path: '/users/:id',
-      summary: 'Change a user (admins: anything; managers: their crew; oneself: name and phone)',
+      summary: 'Change a user (admins: anything; managers: their crew, within their locations; oneself: name and phone)',
       description:
-        'Changes some of a user\'s fields. Admins may change anything; managers the name, phone, active flag and locations of crew at their locations; everyone their own name and phone (a field the caller may not change is a 403 naming it). A role, location or active change reaches the user\'s open sessions on their next request, and a deactivation or new password ends them.',
+        'Changes some of a user\'s fields. Admins may change anything; everyone their own name and phone. Managers place crew in and out of the locations they manage (locationIds, memberships); the name, phone and active flag of crew who work only at locations the manager runs (of anyone who also works elsewhere, an admin changes them). A field the caller may not change is a 403 naming it. A role, location or active change reaches the user\'s open sessions on their next request, and a deactivation or new password ends them.',
       access: SIGNED_IN,
       params: IdPath,
       body: PatchUserBody,

@@ -179,7 +179,7 @@ export function createUsersService({ repo, cache, sessions, logger, writes }: Us
     /** `currentSid`: the caller's session, kept when they change their own password. */
     async update(actor: Actor, id: number, patch: PatchUserBody, currentSid?: string): Promise<User> {
       const before = (await visibleUser(actor, id)).value();
-      ensureFieldsAllowed(patch, userPolicy.editableFields(actor, before));
+      ensureFieldsAllowed(patch, userPolicy.editableFields(actor, before), userPolicy.membershipOnlyReason(actor, before));
       const { locationIds: _ids, memberships: _m, password, ...fields } = patch;
       const changes: UserChanges = { ...fields };
       if (password) changes.passwordHash = await hashPassword(password);

@@ -302,6 +302,22 @@ describe('PATCH /api/users/:id', () => {
     );
   });
 
+  it.each([
+    ['rename', { name: 'Renamed Elsewhere' }],
+    ['change the phone of', { phone: '+31 20 555 0111' }],
+    ['deactivate', { active: false }],
+  ])('a manager may not %s crew who also work at a location they do not manage: 403, nothing changes', async (_what, patch) => {
+    const worker = await s.crew([bar, cafe]);
+    const before = (await admin.agent.get(`/api/users/${worker.id}`).expect(200)).body;
+    const problem = expectProblem(await barManager.agent.patch(`/api/users/${worker.id}`).send(patch), 403, 'forbidden');
+    expect(problem.detail).toMatch(/also works at a location you do not manage/);
+    expect((await admin.agent.get(`/api/users/${worker.id}`).expect(200)).body).toEqual(before);
+    await worker.agent.get('/api/auth/me').expect(200);
+    // Once the bar is the only place they work, the bar's manager runs their account.
+    await cafeManager.agent.patch(`/api/users/${worker.id}`).send({ locationIds: [] }).expect(200);
+    expect((await barManager.agent.patch(`/api/users/${worker.id}`).send(patch).expect(200)).body).toMatchObject(patch);
+  });
+
   it('a manager may not put crew into a location they do not manage: 403, nothing changes', async () => {
     const worker = await s.crew([bar]);
     expectProblem(await barManager.agent.patch(`/api/users/${worker.id}`).send({ locationIds: [bar.id, cafe.id] }), 403, 'forbidden');
@@ -462,14 +478,21 @@ describe('GET /api/users/:id/shifts', () => {
     });
   });
 
-  it('their manager also sees shifts of draft weeks of the locations they manage', async () => {
-    const res = await barManager.agent.get(`/api/users/${worker.id}/shifts`).expect(200);
-    const expected = [
+  it('a manager sees the shifts at the locations they manage, draft weeks included, and none elsewhere', async () => {
+    const listed = async (viewer: Person) =>
+      Page(UserShift)
+        .parse((await viewer.agent.get(`/api/users/${worker.id}/shifts`).expect(200)).body)
+        .items.map(({ startsAt, scheduleId }) => ({ startsAt, scheduleId }));
+    const atCafe = [
       { startsAt: localTime(week, 1, '08:00'), scheduleId: published.id },
       { startsAt: localTime(week, 3, '12:00'), scheduleId: published.id },
-      { startsAt: localTime(draftWeek, 0, '08:00'), scheduleId: draft.id },
-    ].sort((a, b) => a.startsAt.localeCompare(b.startsAt));
-    expect(Page(UserShift).parse(res.body).items.map(({ startsAt, scheduleId }) => ({ startsAt, scheduleId }))).toEqual(expected);
+    ];
+    const atBar = [{ startsAt: localTime(draftWeek, 0, '08:00'), scheduleId: draft.id }];
+    // The cafe's week answers the bar's manager 404, so its shifts are not theirs to list either.
+    expect(await listed(barManager)).toEqual(atBar);
+    expect(await listed(cafeManager)).toEqual(atCafe);
+    const ofBoth = await s.manager([bar, cafe]);
+    expect(await listed(ofBoth)).toEqual([...atCafe, ...atBar].sort((a, b) => a.startsAt.localeCompare(b.startsAt)));
   });
 
   it('from and to narrow the list to shifts overlapping [from, to)', async () => {
@@ -483,14 +506,14 @@ describe('GET /api/users/:id/shifts', () => {
   });
 
   it('pages with limit and an opaque cursor, oldest first', async () => {
-    const first = Page(UserShift).parse((await barManager.agent.get(`/api/users/${worker.id}/shifts`).query({ limit: 2 }).expect(200)).body);
+    const first = Page(UserShift).parse((await admin.agent.get(`/api/users/${worker.id}/shifts`).query({ limit: 2 }).expect(200)).body);
     expect(first.items).toHaveLength(2);
     expect(first.nextCursor).toEqual(expect.any(String));
     const second = Page(UserShift).parse(
-      (await barManager.agent.get(`/api/users/${worker.id}/shifts`).query({ limit: 2, cursor: first.nextCursor! }).expect(200)).body,
+      (await admin.agent.get(`/api/users/${worker.id}/shifts`).query({ limit: 2, cursor: first.nextCursor! }).expect(200)).body,
     );
     expect(second).toEqual({ items: [expect.any(Object)], nextCursor: null });
-    const all = Page(UserShift).parse((await barManager.agent.get(`/api/users/${worker.id}/shifts`).expect(200)).body).items;
+    const all = Page(UserShift).parse((await admin.agent.get(`/api/users/${worker.id}/shifts`).expect(200)).body).items;
     expect([...first.items, ...second.items]).toEqual(all);
   });
 

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll } from '@jest/globals';
 
 /** The real server as users start it, in a child process, for boot and shutdown tests. */
 export interface ServerProcess {
@@ -9,13 +10,32 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
+/** Servers of this test file that have not exited yet. */
+const running = new Set<ChildProcess>();
+
+// A server whose test failed before stopping it would outlive the file, keeping the jest worker
+// from exiting (its pipes stay open) and the machine busy; whatever is left is stopped here.
+afterAll(async () => {
+  await Promise.all(
+    [...running].map(async (child) => {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }),
+  );
+});
+
 /**
  * Node itself with tsx as its loader, not the tsx command: that one runs the server as a child and
  * relays signals to it, and kills it outright when the child has not confirmed a signal within
- * 30 ms, which a busy machine misses (a SIGTERM test then sees exit code 143).
+ * 30 ms, which a busy machine misses (a SIGTERM test then sees exit code 143); and a wrapper killed
+ * alone would leave the server running.
  */
 export function spawnServer(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  return child;
 }
 
 /** Starts the server and resolves once it logs that it listens. */
@@ -27,7 +47,8 @@ export async function startServer(env: Record<string, string>, timeoutMs = 20_00
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL'); // not left running once the test has given up on it
+      // A server too slow to start is stopped, not left to start later with no one to stop it.
+      child.kill('SIGKILL');
       reject(new Error(`server did not start:\n${out}`));
     }, timeoutMs);
     const onData = () => {

@@ -1,5 +1,6 @@
 import type { Location, User } from '../../api/types.js';
 import { Badge } from '../../ui/status.js';
+import { runsAccountOf } from './userForm.js';
 
 interface Props {
   people: User[];
@@ -62,7 +63,7 @@ export function PeopleTable({ people, me, locations, onEdit, onToggleActive }: P
                   <button type="button" className="button button-secondary button-small" onClick={() => onEdit(user)} aria-label={`Edit ${user.name}`}>
                     Edit
                   </button>
-                  {user.id !== me.id && (
+                  {user.id !== me.id && runsAccountOf(me, user) && (
                     <button
                       type="button"
                       className={`button button-small ${user.active ? 'button-danger-ghost' : 'button-ghost'}`}

@@ -9,7 +9,7 @@ import { Field } from '../../ui/Field.js';
 import { useNotify } from '../../ui/notices.js';
 import { FormError } from '../../ui/status.js';
 import { MembershipFields } from './MembershipFields.js';
-import { createBody, fieldFor, patchBody, valuesFromUser, type UserFormValues } from './userForm.js';
+import { createBody, fieldFor, patchBody, runsAccountOf, valuesFromUser, type UserFormValues } from './userForm.js';
 import { BusyButton } from '../../ui/BusyButton.js';
 import { useFocusFirstInvalid } from '../../ui/focusFirstInvalid.js';
 
@@ -23,6 +23,8 @@ interface Props {
 
 export function UserDialog({ user, me, locations, onClose }: Props) {
   const asAdmin = me.role === 'admin';
+  // A person who also works where `me` does not manage: only their places here are `me`'s to change.
+  const placesOnly = user !== null && !runsAccountOf(me, user);
   const [values, setValues] = useState<UserFormValues>(() => valuesFromUser(user, locations));
   const formRef = useRef<HTMLFormElement>(null);
   const focusFirstInvalid = useFocusFirstInvalid(formRef);
@@ -80,8 +82,8 @@ export function UserDialog({ user, me, locations, onClose }: Props) {
     <Dialog title={user ? `Edit ${user.name}` : 'Add a person'} onClose={onClose}>
       <form ref={formRef} onSubmit={submit} noValidate className="form">
         <FormError>{formError}</FormError>
-        <Field label="Name" error={errors.name}>
-          <input type="text" value={values.name} onChange={(e) => set('name', e.target.value)} autoComplete="off" maxLength={120} />
+        <Field label="Name" error={errors.name} hint={placesOnly ? 'They also work at a location you do not manage: an admin changes their name and phone.' : undefined}>
+          <input type="text" value={values.name} onChange={(e) => set('name', e.target.value)} autoComplete="off" maxLength={120} disabled={placesOnly} />
         </Field>
         <Field label="Email" error={errors.email} hint={user && !asAdmin ? 'Only an admin can change an email address.' : undefined}>
           <input type="email" value={values.email} onChange={(e) => set('email', e.target.value)} autoComplete="off" disabled={Boolean(user) && !asAdmin} />
@@ -97,7 +99,7 @@ export function UserDialog({ user, me, locations, onClose }: Props) {
             </select>
           </Field>
           <Field label="Phone" error={errors.phone} hint="Optional">
-            <input type="tel" value={values.phone} onChange={(e) => set('phone', e.target.value)} autoComplete="off" maxLength={40} />
+            <input type="tel" value={values.phone} onChange={(e) => set('phone', e.target.value)} autoComplete="off" maxLength={40} disabled={placesOnly} />
           </Field>
         </div>
         {(!user || asAdmin) && (

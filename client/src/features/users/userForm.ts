@@ -43,6 +43,15 @@ export function createBody(values: UserFormValues): CreateUserInput {
 }
 
 /** Only what changed, and only the fields the editor may change. */
+/**
+ * Whether `me` may change what belongs to the person rather than to a location (name, phone,
+ * active): admins always, managers only for crew who work nowhere but at their locations. The
+ * server decides (server/access/policy.ts); this keeps the form from offering what it refuses.
+ */
+export function runsAccountOf(me: User, user: User): boolean {
+  return me.role === 'admin' || me.id === user.id || (user.role === 'crew' && user.locationIds.every((id) => me.locationIds.includes(id)));
+}
+
 export function patchBody(values: UserFormValues, user: User, shown: Location[], asAdmin: boolean): PatchUserInput {
   const body: PatchUserInput = {};
   if (values.name !== user.name) body.name = values.name;
