@@ -264,7 +264,7 @@ describe('SIGTERM with event streams open', () => {
       body: JSON.stringify({ email: crew.email, password: ACCOUNT_PASSWORD }),
     });
     expect(login.status).toBe(200);
-    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const cookie = sessionCookieOf(login.headers.getSetCookie())!;
     const streams = await Promise.all(
       Array.from({ length: 3 }, async () => {
         const conn = await rawConnection(server.port);

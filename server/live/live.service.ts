@@ -35,7 +35,7 @@ export function createLiveService({ live, sessionAccess, loadUser }: LiveService
       const stream = new LiveStream(res, access, { session: () => sessionAccess(sid), loadUser }, hub);
       res.status(200).set({
         'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-cache, no-transform',
+        'Cache-Control': 'no-store, no-transform',
         // nginx and others buffer responses unless told not to.
         'X-Accel-Buffering': 'no',
       });
