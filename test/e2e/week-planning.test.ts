@@ -320,9 +320,8 @@ describe('a crew member on a phone', () => {
       await screenshot(adminPage, '08-admin-people');
     });
 
-    it('their open phone goes to login on its next step, keeping the place', async () => {
-      await page.getByRole('link', { name: 'My shifts' }).click();
-      await page.waitForURL(/\/login\?next=%2Fmy-shifts&reason=expired/);
+    it('their open phone goes to login by itself (the event stream says the session ended), keeping the place', async () => {
+      await page.waitForURL(/\/login\?next=%2Fschedules(%3F[^&]*)?&reason=expired/);
       await page.getByText('Your session has ended').waitFor();
       await screenshot(page, '09-phone-sent-to-login');
     });

@@ -11,8 +11,21 @@ export class ApiError extends Error {
   readonly conflicts: number[];
   /** Seconds, from `Retry-After` on 429 and 503 answers. */
   readonly retryAfter: number | null;
+  /** With `version_mismatch`: the target as it is now (null: deleted since). */
+  readonly current: unknown;
+  /** With `version_mismatch`: who changed it last, when the server knows. */
+  readonly changedBy: { id: number; name: string } | null;
 
-  constructor(init: { status: number; code: ErrorCode | 'network'; message: string; errors?: FieldError[]; conflicts?: number[]; retryAfter?: number | null }) {
+  constructor(init: {
+    status: number;
+    code: ErrorCode | 'network';
+    message: string;
+    errors?: FieldError[];
+    conflicts?: number[];
+    retryAfter?: number | null;
+    current?: unknown;
+    changedBy?: { id: number; name: string } | null;
+  }) {
     super(init.message);
     this.name = 'ApiError';
     this.status = init.status;
@@ -20,6 +33,8 @@ export class ApiError extends Error {
     this.errors = init.errors ?? [];
     this.conflicts = init.conflicts ?? [];
     this.retryAfter = init.retryAfter ?? null;
+    this.current = init.current ?? null;
+    this.changedBy = init.changedBy ?? null;
   }
 
   static fromProblem(problem: Problem, retryAfter: number | null): ApiError {
@@ -30,6 +45,8 @@ export class ApiError extends Error {
       errors: problem.errors,
       conflicts: problem.conflicts,
       retryAfter,
+      current: problem.current,
+      changedBy: problem.changedBy,
     });
   }
 
@@ -58,6 +75,9 @@ export function describeError(err: unknown): string {
       return `Too many attempts. Try again ${retryPhrase(err.retryAfter)}.`;
     case 'service_unavailable':
       return 'Crew Plots is briefly unavailable. Try again in a moment.';
+    case 'version_mismatch':
+      // The screen now shows the current version (the mutation reloaded it): the person looks, then decides again.
+      return `${err.changedBy ? err.changedBy.name : 'Someone else'} changed this meanwhile. It now shows their version; check it and try again.`;
     case 'internal':
       return 'Something went wrong on our side. Please try again.';
     default:

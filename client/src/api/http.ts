@@ -15,6 +15,11 @@ export function setUnauthenticatedHandler(handler: (() => void) | null): void {
   onUnauthenticated = handler;
 }
 
+/** The event stream heard `session.ended`: the same way out as a 401. */
+export function reportUnauthenticated(): void {
+  onUnauthenticated?.();
+}
+
 export function withQuery(path: string, query?: Query): string {
   if (!query) return path;
   const params = new URLSearchParams();
@@ -31,11 +36,14 @@ interface RequestOptions {
   signal?: AbortSignal;
   /** Login and the session probe answer 401 as part of their job; it must not redirect. */
   allowUnauthenticated?: boolean;
+  /** The `version` the change is based on: sent as `If-Match`, so a stale write gets a 412 instead of winning. */
+  ifMatch?: number;
 }
 
 async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  if (options.ifMatch !== undefined) headers['If-Match'] = `"${options.ifMatch}"`;
 
   let res: Response;
   try {
@@ -79,6 +87,6 @@ async function toApiError(res: Response): Promise<ApiError> {
 export const http = {
   get: <T>(path: string, options?: Omit<RequestOptions, 'body'>) => request<T>('GET', path, options),
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, { ...options, body }),
-  patch: <T>(path: string, body: unknown) => request<T>('PATCH', path, { body }),
-  delete: (path: string) => request<void>('DELETE', path),
+  patch: <T>(path: string, body: unknown, ifMatch?: number) => request<T>('PATCH', path, { body, ifMatch }),
+  delete: (path: string, ifMatch?: number) => request<void>('DELETE', path, { ifMatch }),
 };

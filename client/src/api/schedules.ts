@@ -47,26 +47,35 @@ export function useCreateSchedule() {
 export function useSetScheduleStatus() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: ({ id, status }: { id: number; status: 'draft' | 'published' }) => http.patch<Schedule>(`/schedules/${id}`, { status }),
+    mutationFn: ({ id, status, version }: { id: number; status: 'draft' | 'published'; version: number }) =>
+      http.patch<Schedule>(`/schedules/${id}`, { status }, version),
     onSuccess: (schedule) => refreshSchedules(queryClient, schedule),
+    // Someone changed the week meanwhile: show it as it is, so the next press is on the current week.
+    onError: (err) => {
+      if (isApiError(err, 'version_mismatch')) refreshSchedules(queryClient);
+    },
   });
 }
 
 export function useDeleteSchedule() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (id: number) => http.delete(`/schedules/${id}`),
-    onSuccess: (_void, id) => {
+    mutationFn: ({ id, version }: { id: number; version: number }) => http.delete(`/schedules/${id}`, version),
+    onError: (err) => {
+      if (isApiError(err, 'version_mismatch')) refreshSchedules(queryClient);
+    },
+    onSuccess: (_void, { id }) => {
       queryClient.removeQueries({ queryKey: keys.schedule(id) });
       refreshSchedules(queryClient);
     },
   });
 }
 
-type ShiftWrite =
+/** Updates and deletes name the shift's `version` they were made on (sent as `If-Match`). */
+export type ShiftWrite =
   | { kind: 'create'; scheduleId: number; body: CreateShiftInput }
-  | { kind: 'update'; scheduleId: number; shiftId: number; body: PatchShiftInput }
-  | { kind: 'delete'; scheduleId: number; shiftId: number };
+  | { kind: 'update'; scheduleId: number; shiftId: number; version: number; body: PatchShiftInput }
+  | { kind: 'delete'; scheduleId: number; shiftId: number; version: number };
 
 export function useWriteShift() {
   const queryClient = useQueryClient();
@@ -74,10 +83,13 @@ export function useWriteShift() {
     mutationFn: (write: ShiftWrite): Promise<Shift | void> => {
       const base = `/schedules/${write.scheduleId}/shifts`;
       if (write.kind === 'create') return http.post<Shift>(base, write.body);
-      if (write.kind === 'update') return http.patch<Shift>(`${base}/${write.shiftId}`, write.body);
-      return http.delete(`${base}/${write.shiftId}`);
+      if (write.kind === 'update') return http.patch<Shift>(`${base}/${write.shiftId}`, write.body, write.version);
+      return http.delete(`${base}/${write.shiftId}`, write.version);
     },
-    onSuccess: () => refreshSchedules(queryClient),
+    // A 412 means the week moved on: load it, so the grid behind the dialog shows the other change.
+    onSettled: (_result, err) => {
+      if (!err || isApiError(err, 'version_mismatch')) refreshSchedules(queryClient);
+    },
   });
 }
 

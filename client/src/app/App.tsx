@@ -2,6 +2,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useEffect } from 'react';
 import { startSession, useMe } from '../api/auth.js';
 import { setUnauthenticatedHandler } from '../api/http.js';
+import { useLiveUpdates } from '../api/live.js';
 import type { User } from '../api/types.js';
 import { LoginPage } from '../features/auth/LoginPage.js';
 import { NoticeProvider } from '../ui/notices.js';
@@ -65,6 +66,7 @@ export function App() {
 
 /** Notices live with the session: nothing said to one person is left on screen for the next. */
 function SignedIn({ user }: { user: User }) {
+  useLiveUpdates(user.id);
   return (
     <NoticeProvider key={user.id}>
       <Shell user={user}>

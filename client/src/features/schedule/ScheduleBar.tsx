@@ -26,7 +26,7 @@ export function ScheduleBar({ schedule, zone, onAddShift, onDeleted }: Props) {
 
   const toggle = () =>
     setStatus.mutate(
-      { id: schedule.id, status: published ? 'draft' : 'published' },
+      { id: schedule.id, status: published ? 'draft' : 'published', version: schedule.version },
       { onSuccess: () => notify(published ? 'Week unpublished: crew no longer see it' : 'Week published: crew can see their shifts') },
     );
 
@@ -77,7 +77,7 @@ function DeleteWeek({ schedule, onClose, onDeleted }: { schedule: Schedule; onCl
           className="button button-danger"
           busy={remove.isPending}
           onClick={() =>
-            remove.mutate(schedule.id, {
+            remove.mutate({ id: schedule.id, version: schedule.version }, {
               onSuccess: () => {
                 notify('Week deleted');
                 onDeleted();

@@ -22,6 +22,7 @@ import {
   type ShiftFormValues,
 } from './shiftForm.js';
 import { useFocusFirstInvalid } from '../../ui/focusFirstInvalid.js';
+import { changedFields, staleFrom, StaleShiftNotice, type Stale } from './StaleShift.js';
 
 export type ShiftDialogTarget = { mode: 'create'; userId: number | null; date: string } | { mode: 'edit'; shift: Shift };
 
@@ -49,6 +50,7 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
   const [formError, setFormError] = useState<string | null>(null);
   const [overlaps, setOverlaps] = useState<string[] | null>(null);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
+  const [stale, setStale] = useState<Stale | null>(null);
   const write = useWriteShift();
   const notify = useNotify();
   const positionsId = useId();
@@ -65,6 +67,10 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
   };
 
   const showServerError = async (err: unknown, body: ReturnType<typeof toBody>) => {
+    if (isApiError(err, 'version_mismatch') && editing) {
+      setStale(staleFrom(err, { kind: 'update', changes: changedFields(toBody(valuesFromShift(editing, zone), schedule.weekStart, zone), body) }));
+      return;
+    }
     if (isApiError(err, 'shift_overlap')) {
       setOverlaps(await describeConflicts(err.conflicts, schedule, body.userId, body, zone));
       return;
@@ -92,7 +98,7 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (confirmingDelete) return;
+    if (confirmingDelete || stale) return;
     setFormError(null);
     setOverlaps(null);
     const found = validate(values, schedule.weekStart, zone);
@@ -104,14 +110,14 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
       onClose();
     };
     const fail = (err: unknown) => void showServerError(err, body);
-    if (editing) write.mutate({ kind: 'update', scheduleId: schedule.id, shiftId: editing.id, body }, { onSuccess: done, onError: fail });
+    if (editing) write.mutate({ kind: 'update', scheduleId: schedule.id, shiftId: editing.id, version: editing.version, body }, { onSuccess: done, onError: fail });
     else write.mutate({ kind: 'create', scheduleId: schedule.id, body }, { onSuccess: done, onError: fail });
   };
 
   const remove = () => {
     if (!editing) return;
     write.mutate(
-      { kind: 'delete', scheduleId: schedule.id, shiftId: editing.id },
+      { kind: 'delete', scheduleId: schedule.id, shiftId: editing.id, version: editing.version },
       {
         onSuccess: () => {
           notify('Shift deleted');
@@ -119,10 +125,41 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
         },
         onError: (err) => {
           setConfirmingDelete(false);
-          setFormError(describeError(err));
+          if (isApiError(err, 'version_mismatch')) setStale(staleFrom(err, { kind: 'delete' }));
+          else setFormError(describeError(err));
         },
       },
     );
+  };
+
+  /** This person's change, made again on top of the version someone else saved. */
+  const reapply = () => {
+    if (!stale || !editing) return;
+    const { current, mine } = stale;
+    const fail = (err: unknown) => {
+      if (isApiError(err, 'version_mismatch')) setStale(staleFrom(err, mine));
+      else {
+        setStale(null);
+        void showServerError(err, toBody(values, schedule.weekStart, zone));
+      }
+    };
+    const saved = (message: string) => () => {
+      notify(message);
+      onClose();
+    };
+    if (current === null) {
+      // Deleted meanwhile: what is on the form becomes a new shift.
+      write.mutate({ kind: 'create', scheduleId: schedule.id, body: toBody(values, schedule.weekStart, zone) }, { onSuccess: saved('Shift added'), onError: fail });
+    } else if (mine.kind === 'update') {
+      write.mutate({ kind: 'update', scheduleId: schedule.id, shiftId: current.id, version: current.version, body: mine.changes }, { onSuccess: saved('Shift updated'), onError: fail });
+    } else {
+      write.mutate({ kind: 'delete', scheduleId: schedule.id, shiftId: current.id, version: current.version }, { onSuccess: saved('Shift deleted'), onError: fail });
+    }
+  };
+
+  const keepTheirs = () => {
+    notify(stale?.current ? `Kept ${stale.by}'s version` : 'Shift stays deleted');
+    onClose();
   };
 
   const length = lengthMs(values, schedule.weekStart, zone);
@@ -174,6 +211,8 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
           <textarea value={values.notes} onChange={(e) => set('notes', e.target.value)} rows={2} maxLength={1000} />
         </Field>
 
+        {stale && <StaleShiftNotice stale={stale} zone={zone} busy={write.isPending} onReapply={reapply} onKeepTheirs={keepTheirs} />}
+
         {overlaps && (
           <div className="alert alert-error" role="alert">
             <p>
@@ -210,7 +249,7 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
             Cancel
           </button>
           {/* While "Delete this shift?" waits for an answer, saving would answer it the other way. */}
-          <BusyButton type="submit" busy={write.isPending} busyLabel="Saving…" disabled={confirmingDelete}>
+          <BusyButton type="submit" busy={write.isPending} busyLabel="Saving…" disabled={confirmingDelete || stale !== null}>
             {editing ? 'Save changes' : 'Add shift'}
           </BusyButton>
         </div>
