@@ -65,5 +65,5 @@ echo "PgBouncer $(pgbouncer --version | head -1 | cut -d' ' -f2) (pid $pid) on 1
 export TEST_DATABASE_URL="postgres://$user@127.0.0.1:$port/$database"
 status=0
 NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning' \
-  node_modules/.bin/jest "$@" --testPathIgnorePatterns '/test/e2e/' || status=$?
+  node_modules/.bin/jest "$@" --testPathIgnorePatterns '/node_modules/' '/test/e2e/' '/test/topologies/' || status=$?
 exit "$status"
