@@ -85,7 +85,12 @@ describe('stampedes', () => {
     [la, lb] = await Promise.all([listen(a, admin), listen(b, admin)]);
   });
   afterAll(async () => {
-    for (const l of [la, lb]) await new Promise((r) => l.server.close(r));
+    // The stampede's keep-alive sockets (a 60 s keep-alive) must not hold the close open.
+    for (const l of [la, lb]) {
+      const closed = new Promise((r) => l.server.close(r));
+      l.server.closeAllConnections();
+      await closed;
+    }
     await Promise.all([a.close(), b.close()]);
   });
 
@@ -183,7 +188,9 @@ describe('when the cache Redis stops mid-run', () => {
     l = await listen(t, await makeAccount(t.deps.database.db, 'admin'));
   });
   afterAll(async () => {
-    await new Promise((r) => l.server.close(r));
+    const closed = new Promise((r) => l.server.close(r));
+    l.server.closeAllConnections();
+    await closed;
     await t.close();
     await cacheRedis.destroy();
   });
