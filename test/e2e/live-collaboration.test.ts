@@ -8,9 +8,9 @@ import type { Location, Schedule, Shift, User } from '../../shared/index.js';
 import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
 import { insertUser, uniqueEmail } from '../support/factories.js';
 import { testLogger } from '../support/logs.js';
-import { freePort } from '../support/redis-server.js';
-import { bareEnv, startServer, type ServerProcess } from '../support/server-process.js';
+import type { ServerProcess } from '../support/server-process.js';
 import { ApiSession } from './support/api.js';
+import { startAppServer } from './support/app-server.js';
 import { DESKTOP, launchChromium, openWindow, screenshot } from './support/browser.js';
 import { ensureClientBuilt } from './support/builds.js';
 
@@ -69,17 +69,7 @@ beforeAll(async () => {
   const adminEmail = uniqueEmail('admin');
   await insertUser(database.db, { email: adminEmail, name: 'Ada Admin', role: 'admin', passwordHash: await hashPassword(PASSWORD) });
 
-  const env = async () =>
-    bareEnv({
-      PORT: String(await freePort()),
-      DATABASE_URL: process.env.DATABASE_URL!,
-      REDIS_PREFIX: process.env.REDIS_PREFIX!,
-      ...(process.env.REDIS_HOST ? { REDIS_HOST: process.env.REDIS_HOST } : {}),
-      ...(process.env.REDIS_PORT ? { REDIS_PORT: process.env.REDIS_PORT } : {}),
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-    });
-  servers = await Promise.all([startServer(await env(), 40_000), startServer(await env(), 40_000)]);
+  servers = await Promise.all([startAppServer(), startAppServer()]);
   const [one, two] = servers as [ServerProcess, ServerProcess];
 
   const admin = new ApiSession(one.url);
