@@ -1,3 +1,4 @@
+import type { Notification } from '../../shared/schemas/notifications.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
 import type { LiveChange, LivePublisher, ScheduleRef, ScheduleStatus } from '../live/live.types.js';
 import type { Logger } from '../logger.js';
@@ -16,7 +17,9 @@ export type Change =
   /** A person created or changed; `changed` says which of the facts others copy or check moved. */
   | { kind: 'user'; userId: number; changed: readonly UserFact[] }
   /** A location created, changed or deleted (its members' changes are declared as user changes). */
-  | { kind: 'location'; locationId: number };
+  | { kind: 'location'; locationId: number }
+  /** A notification for one person, written in the same transaction; it reaches only their streams. */
+  | { kind: 'notification'; userId: number; notification: Notification };
 
 /**
  * What of a person changed. `name`, `role`, `locations` and `active` are what other entries copy
@@ -69,6 +72,9 @@ function ownKeys(change: Change): CacheKey[] {
       return [userKey(change.userId)];
     case 'location':
       return [locationKey(change.locationId)];
+    case 'notification':
+      // The inbox is read from Postgres, never cached.
+      return [];
   }
 }
 
@@ -94,6 +100,9 @@ export function liveChangesOf(changes: readonly Change[]): LiveChange[] {
         break;
       case 'location':
         // No screen shows a location's own fields live; its members' changes come as user changes.
+        break;
+      case 'notification':
+        out.push({ kind: 'notification', userId: change.userId, notification: change.notification });
         break;
     }
   }
