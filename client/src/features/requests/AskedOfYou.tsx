@@ -3,6 +3,7 @@ import { useAnswerShiftRequest } from '../../api/requests.js';
 import type { Location, ShiftRequest } from '../../api/types.js';
 import { BusyButton } from '../../ui/BusyButton.js';
 import { useNotify } from '../../ui/notices.js';
+import { RequestNote } from './RequestNote.js';
 import { answerError, shiftLine } from './requestText.js';
 
 /** Swaps colleagues offered the person, waiting for their yes or no. */
@@ -43,12 +44,7 @@ function AskedItem({ request: r, location }: { request: ShiftRequest; location: 
         <strong>{r.requester.name}</strong> asks you to take their shift: {line}
         {location && <> at {location.name}</>}.
       </p>
-      {r.note && <p className="request-note">“{r.note}”</p>}
-      {problem && (
-        <p className="field-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <RequestNote note={r.note} problem={problem} />
       <div className="button-row">
         <BusyButton className="button button-small" busy={answer.isPending} onClick={() => act('accept')} aria-label={`Accept the swap from ${r.requester.name}: ${line}`}>
           Accept

@@ -3,6 +3,7 @@ import { awaitsManager, isOpen, useAnswerShiftRequest, useShiftRequests } from '
 import type { Schedule, ShiftRequest } from '../../api/types.js';
 import { BusyButton } from '../../ui/BusyButton.js';
 import { useNotify } from '../../ui/notices.js';
+import { RequestNote } from './RequestNote.js';
 import { answerError, shiftLine, statusLine } from './requestText.js';
 
 /** The week's undecided shift requests, answered in place by the location's managers. */
@@ -49,12 +50,7 @@ function PlannerRequest({ request: r, zone, me }: { request: ShiftRequest; zone:
         <strong>{what}</strong> {line}
       </p>
       <p className="muted">{statusLine(r, me)}</p>
-      {r.note && <p className="request-note">“{r.note}”</p>}
-      {problem && (
-        <p className="field-error" role="alert">
-          {problem}
-        </p>
-      )}
+      <RequestNote note={r.note} problem={problem} />
       <div className="button-row">
         {awaitsManager(r) && (
           <BusyButton className="button button-small" busy={answer.isPending} onClick={() => act('approve')} aria-label={`Approve: ${what} ${line}`}>
