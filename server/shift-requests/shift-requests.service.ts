@@ -81,7 +81,7 @@ export function createShiftRequestsService({ repo, schedules, users, locations, 
   }
 
   /** Applies an approved request to its shift: a swap gives it to the colleague, a drop makes it open. */
-  async function apply(tx: Transaction, touched: Touched, r: RequestRecord, actor: Actor, place: Place): Promise<void> {
+  async function apply(tx: Transaction, touched: Touched, r: RequestRecord, actor: Actor, place: Place, by: string): Promise<void> {
     const week = await schedules.lockSchedule(tx, r.scheduleId);
     if (!week) throw notFound('schedule');
     const shift = await schedules.lockShift(tx, r.scheduleId, r.shiftId);
@@ -97,7 +97,6 @@ export function createShiftRequestsService({ repo, schedules, users, locations, 
     await repo.setStatus(tx, r.id, 'approved', actor.userId);
 
     const facts = { position, startsAt, endsAt };
-    const by = (await users.find(actor.userId))?.name ?? 'A manager';
     await notifier.send(tx, touched, [now.requesterId], requestNotices.decided(place, 'approved', by, facts), actor.userId);
     if (now.toUserId !== null) {
       await notifier.send(tx, touched, [now.toUserId], requestNotices.takenOver(place, now.requesterName, facts), actor.userId);
@@ -174,7 +173,7 @@ export function createShiftRequestsService({ repo, schedules, users, locations, 
 
       return writes.run(async (tx, touched) => {
         if (action === 'approve') {
-          await apply(tx, touched, r, actor, place);
+          await apply(tx, touched, r, actor, place, myName);
           return toShiftRequest((await repo.find(id, tx))!);
         }
         await repo.lock(tx, id);
