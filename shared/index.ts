@@ -6,3 +6,4 @@ export * from './schemas/locations.js';
 export * from './schemas/schedules.js';
 export * from './schemas/notifications.js';
 export * from './schemas/shift-requests.js';
+export * from './schemas/publications.js';

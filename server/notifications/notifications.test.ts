@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq, inArray } from 'drizzle-orm';
 import { Notification, NotificationPage } from '../../shared/schemas/notifications.js';
-import { ScheduleChanges } from '../../shared/schemas/shift-requests.js';
+import { ScheduleChanges } from '../../shared/schemas/publications.js';
 import { notifications } from '../db/schema.js';
 import { createShiftRequestsRepository } from '../shift-requests/shift-requests.repository.js';
 import { createNotificationsRepository } from './notifications.repository.js';

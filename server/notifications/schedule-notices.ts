@@ -1,4 +1,4 @@
-import type { PublishedShift, ScheduleChanges } from '../../shared/schemas/shift-requests.js';
+import type { PublishedShift, ScheduleChanges } from '../../shared/schemas/publications.js';
 import type { Touched } from '../changes/write-path.js';
 import type { Transaction } from '../db/client.js';
 import { peopleIn } from '../schedules/publications.js';

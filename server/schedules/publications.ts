@@ -1,6 +1,6 @@
 import { asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { PublishedShift, SHIFT_FIELDS, type ScheduleChanges } from '../../shared/schemas/shift-requests.js';
+import { PublishedShift, SHIFT_FIELDS, type ScheduleChanges } from '../../shared/schemas/publications.js';
 import type { Database, Transaction } from '../db/client.js';
 import { schedulePublications, shifts, users } from '../db/schema.js';
 

@@ -14,7 +14,7 @@ import {
   UserShift,
   UserShiftsQuery,
 } from '../../shared/schemas/schedules.js';
-import { ScheduleChanges } from '../../shared/schemas/shift-requests.js';
+import { ScheduleChanges } from '../../shared/schemas/publications.js';
 import { SIGNED_IN, created, defineRoute, noContent } from '../http/route.js';
 import type { SchedulesService } from './schedules.service.js';
 

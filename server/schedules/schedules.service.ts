@@ -30,7 +30,7 @@ import { scheduleRef, type SchedulesRepository, type ShiftValues } from './sched
 import type { Place } from '../notifications/notices.js';
 import type { ScheduleNotices } from '../notifications/schedule-notices.js';
 import { diffShifts, type PublicationsRepository } from './publications.js';
-import type { ScheduleChanges } from '../../shared/schemas/shift-requests.js';
+import type { ScheduleChanges } from '../../shared/schemas/publications.js';
 
 export interface SchedulesServiceDeps {
   repo: SchedulesRepository;

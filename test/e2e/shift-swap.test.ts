@@ -43,6 +43,10 @@ async function windowAs(user: User, device: typeof DESKTOP | typeof PHONE, landi
 
 const bell = (page: Page) => page.getByRole('link', { name: /^Notifications, / });
 
+/** Marks the loaded page, so "without reloading" is checked rather than assumed: a full load drops the mark. */
+const mark = (page: Page) => page.evaluate(() => Object.assign(globalThis, { stillThisPage: true }));
+const stillThisPage = (page: Page) => page.evaluate(() => (globalThis as { stillThisPage?: boolean }).stillThisPage === true);
+
 beforeAll(async () => {
   scenario = await startBrowserScenario(uniqueEmail('admin'), PASSWORD);
   const { admin } = scenario;
@@ -79,6 +83,7 @@ describe('a swap from the phone, approved in the planner', () => {
     const [a, b, m] = [await windowAs(alex, PHONE, /\/my-shifts/), await windowAs(bo, PHONE, /\/my-shifts/), await windowAs(manager, DESKTOP, /\/planner/)];
     await m.goto(`/planner?location=${location.id}&week=${week}`);
     await m.locator('.weekgrid .chip').first().waitFor();
+    for (const page of [a, b, m]) await mark(page);
     // Bo was told when the week was published.
     await b.getByRole('link', { name: 'Notifications, 1 unread' }).waitFor();
 
@@ -123,6 +128,7 @@ describe('a swap from the phone, approved in the planner', () => {
       await page.getByRole('link', { name: new RegExp(title) }).click();
       await page.waitForURL(/\/my-shifts$/);
     }
+    expect(await Promise.all([a, b, m].map(stillThisPage))).toEqual([true, true, true]);
     const now = await scenario.admin.call<Schedule>('GET', `/schedules/${schedule.id}`);
     expect(now.shifts.find((s) => s.id === tuesdayShift)).toMatchObject({ userId: bo.id });
     expect(pageErrors).toEqual([]);

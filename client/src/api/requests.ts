@@ -4,11 +4,19 @@ import { keys } from './keys.js';
 import { fetchAllPages } from './pages.js';
 import type { ShiftRequest, ShiftRequestAction } from './types.js';
 
-/** Shift requests the caller may see (crew: theirs and those asked of them; managers: their locations'), newest first. */
-export function useShiftRequests(filter: { locationId?: number } = {}) {
+/**
+ * The undecided shift requests the caller may see (crew: theirs and those asked of them; managers:
+ * their locations'), newest first. Only open ones are fetched: decided ones pile up over the months.
+ */
+export function useOpenShiftRequests(filter: { locationId?: number } = {}) {
   return useQuery({
-    queryKey: keys.shiftRequestList(filter),
-    queryFn: ({ signal }) => fetchAllPages<ShiftRequest>('/shift-requests', filter, signal),
+    queryKey: keys.shiftRequestList({ ...filter, open: true }),
+    queryFn: async ({ signal }) => {
+      const [pending, accepted] = await Promise.all(
+        (['pending', 'accepted'] as const).map((status) => fetchAllPages<ShiftRequest>('/shift-requests', { ...filter, status }, signal)),
+      );
+      return [...pending!, ...accepted!].sort((a, b) => b.id - a.id);
+    },
   });
 }
 

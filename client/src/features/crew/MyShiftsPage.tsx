@@ -8,7 +8,7 @@ import { Link } from '../../app/router.js';
 import { deviceZone, formatDayLong, formatHours, hoursBetween, localDate } from '../../lib/time.js';
 import { EmptyState, LoadError, Spinner } from '../../ui/status.js';
 import { ShiftCard } from './ShiftCard.js';
-import { isOpen, useShiftRequests } from '../../api/requests.js';
+import { isOpen, useOpenShiftRequests } from '../../api/requests.js';
 import { AskedOfYou } from '../requests/AskedOfYou.js';
 import { MyShiftRequest } from '../requests/MyShiftRequest.js';
 
@@ -23,7 +23,7 @@ export function MyShiftsPage({ user }: { user: User }) {
   const [from] = useState(() => new Date(Date.now() - 16 * 3_600_000).toISOString());
   const shifts = useUserShifts(user.id, from);
   const locations = useLocations();
-  const requests = useShiftRequests();
+  const requests = useOpenShiftRequests();
 
   const header = <PageHeader title="My shifts" subtitle={`Hello ${user.name.split(' ')[0]}. Here is what is coming up.`} />;
   if (shifts.isPending || locations.isPending) {

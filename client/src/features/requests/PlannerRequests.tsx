@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { awaitsManager, isOpen, useAnswerShiftRequest, useShiftRequests } from '../../api/requests.js';
+import { awaitsManager, isOpen, useAnswerShiftRequest, useOpenShiftRequests } from '../../api/requests.js';
 import type { Schedule, ShiftRequest } from '../../api/types.js';
 import { BusyButton } from '../../ui/BusyButton.js';
 import { useNotify } from '../../ui/notices.js';
@@ -8,7 +8,7 @@ import { answerError, shiftLine, statusLine } from './requestText.js';
 
 /** The week's undecided shift requests, answered in place by the location's managers. */
 export function PlannerRequests({ schedule, zone, me }: { schedule: Schedule; zone: string; me: number }) {
-  const requests = useShiftRequests({ locationId: schedule.locationId });
+  const requests = useOpenShiftRequests({ locationId: schedule.locationId });
   const open = (requests.data ?? []).filter((r) => r.scheduleId === schedule.id && isOpen(r));
   if (open.length === 0) return null;
   const waiting = open.filter(awaitsManager);
