@@ -93,7 +93,7 @@ export function createShiftRequestsService({ repo, schedules, users, locations, 
     // The exclusion constraint decides: a colleague who is no longer free is a 409 shift_overlap.
     await schedules.updateShift(tx, shift.id, { userId: now.toUserId, position, startsAt, endsAt, notes }, actor.userId);
     const row = await schedules.bumpSchedule(tx, week.id, actor.userId);
-    touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status });
+    touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status, people: [now.requesterId, now.toUserId] });
     await repo.setStatus(tx, r.id, 'approved', actor.userId);
 
     const facts = { position, startsAt, endsAt };

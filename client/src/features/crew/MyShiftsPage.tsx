@@ -7,6 +7,7 @@ import { PageHeader } from '../../app/PageHeader.js';
 import { Link } from '../../app/router.js';
 import { deviceZone, formatDayLong, formatHours, hoursBetween, localDate } from '../../lib/time.js';
 import { EmptyState, LoadError, Spinner } from '../../ui/status.js';
+import { AddToCalendar } from './CalendarFeed.js';
 import { ShiftCard } from './ShiftCard.js';
 import { isOpen, useOpenShiftRequests } from '../../api/requests.js';
 import { AskedOfYou } from '../requests/AskedOfYou.js';
@@ -25,7 +26,9 @@ export function MyShiftsPage({ user }: { user: User }) {
   const locations = useLocations();
   const requests = useOpenShiftRequests();
 
-  const header = <PageHeader title="My shifts" subtitle={`Hello ${user.name.split(' ')[0]}. Here is what is coming up.`} />;
+  const header = (
+    <PageHeader title="My shifts" subtitle={`Hello ${user.name.split(' ')[0]}. Here is what is coming up.`} actions={<AddToCalendar userId={user.id} />} />
+  );
   if (shifts.isPending || locations.isPending) {
     return (
       <>
