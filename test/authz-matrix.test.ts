@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createRoutes } from '../server/app.js';
-import { schedules, shifts } from '../server/db/schema.js';
+import { schedules, shiftRequests, shifts } from '../server/db/schema.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { ACCOUNT_PASSWORD, makeAccount, signIn, type Account, type Agent } from './support/accounts.js';
 import { insertLocation, insertSchedule, uniqueEmail, uniqueMonday } from './support/factories.js';
@@ -70,6 +70,20 @@ async function freshOpenShift(scheduleId: number, weekStart: string): Promise<nu
 }
 
 let publishedWeek = '';
+
+/** A fresh shift of "crew" in the published week of A, with (if asked) a pending drop request of it: the subject of the request rows. */
+async function freshCrewShift(w: World, withRequest = false): Promise<{ shiftId: number; requestId: number }> {
+  const start = new Date(Date.parse(`${publishedWeek}T02:00:00Z`) + (hourCursor++ % 140) * 3600_000);
+  const db = t.deps.database.db;
+  const [shift] = await db
+    .insert(shifts)
+    .values({ scheduleId: w.published, userId: w.accounts.crew.id, position: 'Runner', startsAt: start, endsAt: new Date(start.getTime() + 3600_000) })
+    .returning({ id: shifts.id });
+  await t.deps.cache.invalidate([{ namespace: 'schedule', id: w.published }]);
+  if (!withRequest) return { shiftId: shift!.id, requestId: 0 };
+  const [request] = await db.insert(shiftRequests).values({ shiftId: shift!.id, kind: 'drop', requesterId: w.accounts.crew.id }).returning({ id: shiftRequests.id });
+  return { shiftId: shift!.id, requestId: request!.id };
+}
 
 const ROWS: Row[] = [
   { route: 'GET /health/live', expected: all(200), send: (a) => a.get('/api/health/live') },
@@ -292,6 +306,33 @@ const ROWS: Row[] = [
     expected: { anonymous: 401, crew: 200, otherCrew: 404, crewOfBoth: 200, manager: 403, otherManager: 404, managerOfBoth: 403, admin: 403 },
     send: async (a, w) => a.post(`/api/schedules/${w.published}/shifts/${await freshOpenShift(w.published, publishedWeek)}/claim`),
   },
+  {
+    route: 'GET /schedules/:id/changes',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, crewOfBoth: 403, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
+    send: (a, w) => a.get(`/api/schedules/${w.published}/changes`),
+  },
+  { route: 'GET /shift-requests', expected: signedIn(200), send: (a) => a.get('/api/shift-requests') },
+  {
+    route: 'POST /shift-requests',
+    label: 'a drop of a shift of "crew" (someone else’s shift is a 403 to whoever sees it)',
+    expected: { anonymous: 401, crew: 201, otherCrew: 404, crewOfBoth: 403, manager: 403, otherManager: 404, managerOfBoth: 403, admin: 403 },
+    send: async (a, w) => a.post('/api/shift-requests').send({ shiftId: (await freshCrewShift(w)).shiftId, kind: 'drop' }),
+  },
+  {
+    route: 'GET /shift-requests/:id',
+    label: 'a drop asked by "crew"',
+    expected: { anonymous: 401, crew: 200, otherCrew: 404, crewOfBoth: 404, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
+    send: async (a, w) => a.get(`/api/shift-requests/${(await freshCrewShift(w, true)).requestId}`),
+  },
+  {
+    route: 'PATCH /shift-requests/:id',
+    label: 'approving a drop asked by "crew"',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, crewOfBoth: 404, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
+    send: async (a, w) => a.patch(`/api/shift-requests/${(await freshCrewShift(w, true)).requestId}`).send({ action: 'approve' }),
+    check: (res) => expect(res.body.status).toBe('approved'),
+  },
+  { route: 'GET /notifications', expected: signedIn(200), send: (a) => a.get('/api/notifications') },
+  { route: 'POST /notifications/read', expected: signedIn(204), send: (a) => a.post('/api/notifications/read').send({}) },
   {
     route: 'POST /users/:id/calendar-feed',
     label: 'one’s own',

@@ -1,3 +1,4 @@
+import type { Notification } from '../../shared/schemas/notifications.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
 import type { LiveChange, LivePublisher, ScheduleRef, ScheduleStatus } from '../live/live.types.js';
 import type { Logger } from '../logger.js';
@@ -17,6 +18,8 @@ export type Change =
   | { kind: 'user'; userId: number; changed: readonly UserFact[] }
   /** A location created, changed or deleted (its members' changes are declared as user changes). */
   | { kind: 'location'; locationId: number }
+  /** A notification for one person, written in the same transaction; it reaches only their streams. */
+  | { kind: 'notification'; userId: number; notification: Notification }
   /** A person's calendar feed made or given a new token: the old address stops answering at once. */
   | { kind: 'calendar-feed'; userId: number };
 
@@ -85,6 +88,9 @@ function ownKeys(change: Change): CacheKey[] {
       return [userKey(change.userId)];
     case 'location':
       return [locationKey(change.locationId)];
+    case 'notification':
+      // The inbox is read from Postgres, never cached.
+      return [];
     case 'calendar-feed':
       return [calendarFeedKey(change.userId)];
   }
@@ -101,6 +107,7 @@ function copiedData(change: Change): Array<{ data: CopiedData; id: number }> {
     case 'location':
       return [{ data: 'location.details', id: change.locationId }];
     case 'calendar-feed':
+    case 'notification':
       return [];
   }
 }
@@ -121,6 +128,9 @@ export function liveChangesOf(changes: readonly Change[]): LiveChange[] {
         break;
       case 'location':
         // No screen shows a location's own fields live; its members' changes come as user changes.
+        break;
+      case 'notification':
+        out.push({ kind: 'notification', userId: change.userId, notification: change.notification });
         break;
       case 'calendar-feed':
         // Only calendar apps read it, and they poll.

@@ -180,6 +180,10 @@ describe('a manager plans the week', () => {
 
   it('publishes the week, with hours per person', async () => {
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    // The confirmation lists the week's shifts (a first publish: all of them are new to the crew).
+    const confirm = page.getByRole('dialog', { name: 'Publish this week?' });
+    await confirm.getByText(/^First publish of this week/).waitFor();
+    await confirm.getByRole('button', { name: 'Publish week' }).click();
     await page.getByText('Published', { exact: true }).waitFor();
     const alexRow = page.getByRole('row', { name: new RegExp(alex.name) });
     await expect(alexRow.getByRole('cell').last().textContent()).resolves.toBe('8 h');
@@ -194,6 +198,7 @@ describe('a manager plans the week', () => {
       ['Publish', 'Published'],
     ]) {
       await page.getByRole('button', { name: action, exact: true }).click();
+      if (action === 'Publish') await page.getByRole('dialog', { name: 'Publish this week?' }).getByRole('button', { name: 'Publish week' }).click();
       await page.getByText(badge!, { exact: true }).waitFor();
     }
     await page.locator('body').evaluate((body) => body.ownerDocument.defaultView.scrollTo(0, body.scrollHeight));
