@@ -3,6 +3,7 @@ import { createLogger, type Logger } from './logger.js';
 import { runMigrations } from './db/migrate.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { bootstrapAdmin } from './users/users.bootstrap.js';
+import { announceSetup } from './accounts/setup.announce.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { createApp } from './app.js';
 import { Connections } from './http/connections.js';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, `Crew Plots Pro listening on http://localhost:${port}`);
+  await announceSetup(database.db, logger, port);
 
   installShutdown(connections, inFlight, shutdown, config.shutdownDelayMs, runtime);
 }

@@ -13,6 +13,17 @@ declare module 'node:http' {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
+ * A request's url as logged: a one-time link's token, in the API's path or in a page's query
+ * string (`/welcome?token=…`, `/setup?token=…`), never reaches a log line. The one line that
+ * holds a token is the setup link the server logs at start (docs/decisions/012).
+ */
+export function loggableUrl(url: string): string {
+  return url
+    .replace(/^(\/api\/access-links\/)[^/?#]*/i, '$1[token]')
+    .replace(/([?&]token=)[^&#]*/gi, '$1[token]');
+}
+
+/**
  * One access-log line per request: `{ req: { id, method, url }, res: { statusCode }, responseTime }`.
  * What pino-http does, for a fraction of its cost on every request (bench/README.md, finding 2):
  * - no child logger per request; whatever logs about a request makes one (`requestLog`);
@@ -34,7 +45,7 @@ export function accessLog(logger: Logger): RequestHandler {
     const started = performance.now();
     // 'close' follows 'finish' on a response that was sent, and comes alone when the client left.
     res.once('close', () => {
-      const line = { req: { id, method: req.method, url: req.originalUrl }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) };
+      const line = { req: { id, method: req.method, url: loggableUrl(req.originalUrl) }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) };
       if (!res.writableFinished) lines.info({ ...line, res: { statusCode: null } }, 'request aborted');
       else if (res.statusCode >= 500 && res.statusCode !== 503) lines.error(line, 'request errored');
       else lines.info(line, 'request completed');
@@ -46,5 +57,5 @@ export function accessLog(logger: Logger): RequestHandler {
 /** A logger for something about this request (an error), bound to its id, method and url. */
 export function requestLog(logger: Logger, req: IncomingMessage | Request): Logger {
   const url = 'originalUrl' in req ? req.originalUrl : req.url;
-  return logger.child({ req: { id: req.id, method: req.method, url } });
+  return logger.child({ req: { id: req.id, method: req.method, url: loggableUrl(url ?? '') } });
 }
