@@ -20,7 +20,7 @@ export const Password = z
   .string()
   .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
   .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`)
-  .refine((v) => v.trim().length >= PASSWORD_MIN, `must have at least ${PASSWORD_MIN} characters besides spaces`);
+  .refine((v) => v.length < PASSWORD_MIN || v.trim().length >= PASSWORD_MIN, `must have at least ${PASSWORD_MIN} characters besides spaces`);
 
 export const Membership = z
   .strictObject({ locationId: Id, position: z.string().nullable() })
