@@ -96,6 +96,15 @@ const ROWS: Row[] = [
       return (await signIn(t.app, w.accounts[caller])).post('/api/auth/logout');
     },
   },
+  {
+    route: 'POST /auth/logout-others',
+    expected: signedIn(204),
+    // A fresh account of the caller's role: ending the caller's other sessions would end the ones the other rows use.
+    send: async (_a, w, caller) => {
+      if (caller === 'anonymous') return request(t.app).post('/api/auth/logout-others');
+      return (await signIn(t.app, await makeAccount(t.deps.database.db, w.accounts[caller].role))).post('/api/auth/logout-others');
+    },
+  },
   { route: 'GET /auth/me', expected: signedIn(200), send: (a) => a.get('/api/auth/me') },
   { route: 'GET /auth/session', expected: all(200), send: (a) => a.get('/api/auth/session') },
   {

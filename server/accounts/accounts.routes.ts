@@ -21,13 +21,13 @@ export function accountsRoutes(accounts: AccountsService, sessions: Sessions) {
       method: 'get',
       path: '/setup',
       summary: 'Whether this server still needs its first admin',
-      description: '`needed` is true while no user exists: the server then logs a `/setup?token=…` link at every start, and `POST /setup` with its token creates the first admin.',
+      description: '`needed` is true while no user exists: the server then logs a `/setup?token=…` link at every start, and `POST /setup` with its token creates the first admin. `demoDataAllowed` says whether that setup may also load the demo data (never in production).',
       access: PUBLIC,
       success: { status: 200, schema: SetupStatus },
       handler: async ({ res }) => {
         // It changes once, for good: no cache should keep the "true".
         res.setHeader('Cache-Control', 'no-store');
-        return { needed: await accounts.setupNeeded() };
+        return { needed: await accounts.setupNeeded(), demoDataAllowed: accounts.demoDataAllowed };
       },
     }),
     defineRoute({

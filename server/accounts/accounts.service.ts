@@ -79,6 +79,9 @@ export function createAccountsService({ repo, usersRepo, users, writes, sessions
   }
 
   return {
+    /** Whether setup may load demo data (never in production). */
+    demoDataAllowed: !config.isProduction,
+
     /** GET /setup: true while no user exists. */
     async setupNeeded(): Promise<boolean> {
       return !(await repo.anyUser());

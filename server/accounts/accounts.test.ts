@@ -243,10 +243,24 @@ describe('GET and POST /api/access-links/:token with tokens that do not work', (
   });
 });
 
+describe('POST /api/auth/logout-others', () => {
+  it('ends every other session of the caller and keeps this one', async () => {
+    const crew = await s.crew([await s.location()]);
+    const laptop = request.agent(t.app);
+    await laptop.post('/api/auth/login').set('X-Forwarded-For', freshAddress()).send({ email: crew.email, password: PASSWORD }).expect(200);
+    const other = await s.crew([await s.location()]);
+    await laptop.post('/api/auth/logout-others').expect(204);
+    expectProblem(await crew.agent.get('/api/auth/me'), 401, 'unauthenticated');
+    await laptop.get('/api/auth/me').expect(200);
+    // Nobody else's sessions.
+    await other.agent.get('/api/auth/me').expect(200);
+  });
+});
+
 describe('first-run setup', () => {
   it('GET /api/setup says no setup is needed once users exist, and POST /api/setup is then a 409', async () => {
     const res = await request(t.app).get('/api/setup').expect(200);
-    expect(res.body).toEqual({ needed: false });
+    expect(res.body).toEqual({ needed: false, demoDataAllowed: true });
     expect(res.headers['cache-control']).toBe('no-store');
     const body = { token: randomBytes(32).toString('base64url'), name: 'Late Owner', email: uniqueEmail('owner'), password: NEW_PASSWORD };
     expectProblem(await request(t.app).post('/api/setup').set('X-Forwarded-For', freshAddress()).send(body), 409, 'setup_done');
@@ -257,6 +271,7 @@ describe('first-run setup', () => {
     const production = await createApiTestApp('accounts-production', { NODE_ENV: 'production', SESSION_SECRET: 'a production secret of enough length', LOG_LEVEL: 'warn' });
     try {
       const body = { token: randomBytes(32).toString('base64url'), name: 'Owner', email: uniqueEmail('owner'), password: NEW_PASSWORD, demoData: true };
+      expect((await request(production.app).get('/api/setup').expect(200)).body.demoDataAllowed).toBe(false);
       const problem = expectProblem(await request(production.app).post('/api/setup').send(body), 422, 'unprocessable');
       expect(problem.errors).toEqual([expect.objectContaining({ path: 'demoData' })]);
     } finally {
@@ -268,7 +283,7 @@ describe('first-run setup', () => {
     await withFreshDatabase(async ({ db }, url) => {
       const fresh = await createApiTestApp(`accounts-setup-${randomBytes(3).toString('hex')}`, { DATABASE_URL: url, TRUST_PROXY: 'loopback' });
       try {
-        expect((await request(fresh.app).get('/api/setup').expect(200)).body).toEqual({ needed: true });
+        expect((await request(fresh.app).get('/api/setup').expect(200)).body).toEqual({ needed: true, demoDataAllowed: true });
         // Two instances start: each logs its own link, and both work until an admin exists.
         const logger = testLogger();
         expect(await announceSetup(db, logger, 5000)).toBe(true);
@@ -305,7 +320,7 @@ describe('first-run setup', () => {
         // Signed in as the new admin.
         const cookie = sessionCookieOf(won.headers['set-cookie'])!;
         expect((await request(fresh.app).get('/api/auth/me').set('Cookie', cookie).expect(200)).body.user.id).toBe(won.body.user.id);
-        expect((await request(fresh.app).get('/api/setup').expect(200)).body).toEqual({ needed: false });
+        expect((await request(fresh.app).get('/api/setup').expect(200)).body).toEqual({ needed: false, demoDataAllowed: true });
         // No link works any more, and none is logged on the next start.
         expectProblem(await setup({ ...person, token: first }), 409, 'setup_done');
         expect(await announceSetup(db, logger, 5000)).toBe(false);

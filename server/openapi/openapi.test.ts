@@ -342,6 +342,7 @@ describe('real answers, held to the document', () => {
     c('post', '/api/auth/password', await crew.agent.post('/api/auth/password').send({ currentPassword: 'wrong', newPassword: 'another long password' }));
     const leaving = await s.crew([home]);
     c('post', '/api/auth/password', await leaving.agent.post('/api/auth/password').send({ currentPassword: PASSWORD, newPassword: 'another long password' }));
+    c('post', '/api/auth/logout-others', await leaving.agent.post('/api/auth/logout-others'));
     c('post', '/api/auth/logout', await leaving.agent.post('/api/auth/logout'));
 
     c('get', '/api/users', await manager.agent.get('/api/users').query({ limit: '2' }));

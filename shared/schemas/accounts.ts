@@ -9,7 +9,12 @@ import { Email, Password } from './users.js';
  */
 const Token = z.string().meta({ description: 'The token from the link' });
 
-export const SetupStatus = z.strictObject({ needed: z.boolean().meta({ description: 'True while no user exists' }) }).meta({ id: 'SetupStatus' });
+export const SetupStatus = z
+  .strictObject({
+    needed: z.boolean().meta({ description: 'True while no user exists' }),
+    demoDataAllowed: z.boolean().meta({ description: 'Whether setup may load demo data here (never in production)' }),
+  })
+  .meta({ id: 'SetupStatus' });
 export type SetupStatus = z.infer<typeof SetupStatus>;
 
 export const SetupBody = z
