@@ -31,7 +31,7 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
           </Link>
           <nav aria-label="Main" className="mainnav">
             <ul>
-              {routesFor(user).map((r) => (
+              {routesFor(user).filter((r) => r.inNav !== false).map((r) => (
                 <li key={r.path}>
                   <Link href={r.path} aria-current={path === r.path ? 'page' : undefined}>
                     {r.label}
@@ -41,10 +41,10 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
             </ul>
           </nav>
           <div className="account">
-            <span className="account-name">
+            <Link href="/account" className="account-name" aria-current={path === '/account' ? 'page' : undefined} aria-label={`Your account: ${user.name}, ${ROLE_NAMES[user.role]}`}>
               {user.name}
               <span className="account-role">{ROLE_NAMES[user.role]}</span>
-            </span>
+            </Link>
             <BusyButton className="button button-ghost button-small" onClick={signOut} busy={logout.isPending}>
               Log out
             </BusyButton>
