@@ -6,6 +6,7 @@ import { freePort } from '../support/redis-server.js';
 import { bareEnv, startServer, type ServerProcess } from '../support/server-process.js';
 import { ensureClientBuilt } from './support/builds.js';
 import { DESKTOP, launchChromium, logIn, openWindow, PHONE, screenshot } from './support/browser.js';
+import { audit, type Violation } from './support/axe.js';
 
 /**
  * A new install as its first users meet it, in Debian's Chromium: the server starts on an empty
@@ -27,6 +28,8 @@ const titled = (page: Page, title: string) =>
 let browser: Browser | undefined;
 let server: ServerProcess | undefined;
 const pageErrors: string[] = [];
+/** axe on the screens only a server without users shows (the rest are in accessibility.test.ts). */
+const violations: Violation[] = [];
 
 afterAll(async () => {
   await browser?.close();
@@ -78,6 +81,7 @@ describe('first run: setup link, demo data, an invite, the welcome page and the 
         await titled(owner.page, 'Log in · Crew Plots Pro');
         await owner.page.getByText('This server has no accounts yet').waitFor();
         await owner.page.getByText(/No account exists yet: open http:\/\/…\/setup\?token=…/).waitFor();
+        violations.push(...(await audit(owner.page, 'desktop login, no accounts yet')));
 
         // The setup page on a phone: shown, not submitted.
         const phoneOwner = await openWindow(browser, base, PHONE);
@@ -85,6 +89,7 @@ describe('first run: setup link, demo data, an invite, the welcome page and the 
         await titled(phoneOwner.page, 'Set up Crew Plots · Crew Plots Pro');
         await phoneOwner.page.getByLabel('Load demo data to look around').waitFor();
         await screenshot(phoneOwner.page, 'setup-phone');
+        violations.push(...(await audit(phoneOwner.page, 'phone setup')));
         await phoneOwner.context.close();
 
         // A wrong token is refused with where to find the right one.
@@ -95,6 +100,7 @@ describe('first run: setup link, demo data, an invite, the welcome page and the 
         await owner.page.getByLabel('Type it again').fill(OWNER_PASSWORD);
         await owner.page.getByRole('button', { name: 'Create admin account' }).click();
         await owner.page.getByText('This setup link does not work.').waitFor();
+        violations.push(...(await audit(owner.page, 'desktop setup, wrong link')));
 
         // The owner opens the link from the log and creates the admin with the demo data.
         await owner.page.goto(setupUrl!);
@@ -207,6 +213,7 @@ describe('first run: setup link, demo data, an invite, the welcome page and the 
         expect(out.split('\n').filter((l) => l.includes(setupToken!))).toHaveLength(1);
         expect(out).not.toContain(new URL(inviteUrl).searchParams.get('token')!);
         expect(pageErrors).toEqual([]);
+        expect(violations).toEqual([]);
         await laptop.context.close();
         await crew.context.close();
         await owner.context.close();

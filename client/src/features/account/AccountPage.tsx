@@ -112,7 +112,14 @@ function PasswordForm() {
         <Field label="Current password" error={errors.current}>
           <input type="password" autoComplete="current-password" value={current} onChange={(e) => setCurrent(e.target.value)} />
         </Field>
-        <PasswordFields value={next} errors={errors} onChange={setNext} />
+        <PasswordFields
+          value={next}
+          errors={errors}
+          onChange={(v) => {
+            setNext(v);
+            setErrors((e) => ({ ...e, password: undefined, repeat: undefined }));
+          }}
+        />
         <div>
           <BusyButton type="submit" busy={change.isPending} busyLabel="Changing…">
             Change password

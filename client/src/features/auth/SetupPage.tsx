@@ -87,7 +87,15 @@ function SetupForm({ token, demoDataAllowed }: { token: string; demoDataAllowed:
         <Field label="Email" error={errors.email} hint="You log in with it.">
           <input type="email" autoComplete="username" value={email} onChange={(e) => setEmail(e.target.value)} />
         </Field>
-        <PasswordFields value={password} errors={errors} onChange={setPassword} label="Password" />
+        <PasswordFields
+          value={password}
+          errors={errors}
+          label="Password"
+          onChange={(v) => {
+            setPassword(v);
+            setErrors((e) => ({ ...e, password: undefined, repeat: undefined }));
+          }}
+        />
         {demoDataAllowed && (
           <label className="check">
             <input type="checkbox" checked={demoData} onChange={(e) => setDemoData(e.target.checked)} />

@@ -77,7 +77,14 @@ export function WelcomePage() {
         <Field label="Email" hint="You log in with it.">
           <input type="email" autoComplete="username" value={email} readOnly />
         </Field>
-        <PasswordFields value={password} errors={errors} onChange={setPassword} />
+        <PasswordFields
+          value={password}
+          errors={errors}
+          onChange={(v) => {
+            setPassword(v);
+            setErrors({});
+          }}
+        />
         <BusyButton type="submit" className="button button-block" busy={accept.isPending} busyLabel="Saving…">
           {kind === 'invite' ? 'Set password and continue' : 'Save password and log in'}
         </BusyButton>
