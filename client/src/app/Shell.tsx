@@ -41,8 +41,10 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
             </ul>
           </nav>
           <div className="account">
-            <Link href="/account" className="account-name" aria-current={path === '/account' ? 'page' : undefined} aria-label={`Your account: ${user.name}, ${ROLE_NAMES[user.role]}`}>
+            <Link href="/account" className="account-name" aria-current={path === '/account' ? 'page' : undefined}>
+              <span className="sr-only">Your account: </span>
               {user.name}
+              {' '}
               <span className="account-role">{ROLE_NAMES[user.role]}</span>
             </Link>
             <BusyButton className="button button-ghost button-small" onClick={signOut} busy={logout.isPending}>
