@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq, sql } from 'drizzle-orm';
+import pg from 'pg';
 import request from 'supertest';
 import { accessLinks, locations, schedules, users } from '../db/schema.js';
 import { DEMO_DOMAIN } from '../db/seed.js';
@@ -27,6 +28,36 @@ beforeAll(async () => {
   s = scenario(t);
 });
 afterAll(() => t.close());
+
+/**
+ * Runs `race` while another connection holds `lock` on a table, and lets go only once `waiters`
+ * statements of the race are queued behind it: the racers then meet inside their transactions,
+ * not one after the other.
+ */
+async function heldUntilQueued<T>(url: string, table: string, lock: string, waiters: number, race: () => Promise<T>): Promise<T> {
+  const holder = new pg.Client({ connectionString: url });
+  const watcher = new pg.Client({ connectionString: url });
+  await holder.connect();
+  await watcher.connect();
+  try {
+    await holder.query('begin');
+    await holder.query(lock);
+    const running = race();
+    for (;;) {
+      const { rows } = await watcher.query<{ n: number }>(
+        `select count(*)::int as n from pg_locks l join pg_class c on c.oid = l.relation where c.relname = $1 and not l.granted`,
+        [table],
+      );
+      if (rows[0]!.n >= waiters) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await holder.query('rollback');
+    return await running;
+  } finally {
+    await holder.end();
+    await watcher.end();
+  }
+}
 
 let addressCounter = 0;
 /** A client address no other test uses. */
@@ -103,9 +134,12 @@ describe('POST /api/users without a password (an invite)', () => {
   it('of two uses of one link at once, exactly one sets the password; the other is a 410', async () => {
     const admin = await s.admin();
     const { email, token } = await invite(admin);
-    const answers = await Promise.all(
-      ['first of two passwords', 'second of two passwords'].map((password) =>
-        request(t.app).post(`/api/access-links/${token}`).set('X-Forwarded-For', freshAddress()).send({ password }),
+    // Both uses are held at the link's row until each has checked the link and hashed its password.
+    const answers = await heldUntilQueued(t.deps.config.database.url!, 'access_links', 'lock table access_links in exclusive mode', 2, () =>
+      Promise.all(
+        ['first of two passwords', 'second of two passwords'].map((password) =>
+          request(t.app).post(`/api/access-links/${token}`).set('X-Forwarded-For', freshAddress()).send({ password }),
+        ),
       ),
     );
     expect(answers.map((a) => a.status).sort()).toEqual([200, 410]);
@@ -306,11 +340,14 @@ describe('first-run setup', () => {
         expectProblem(await setup({ ...person, token: first, email: 'not an email' }), 400, 'validation_failed');
         expect(await db.select().from(users)).toEqual([]);
 
-        // Two setups at once, through either instance's link: exactly one creates an admin.
-        const answers = await Promise.all([
-          setup({ ...person, token: first }, freshAddress()),
-          setup({ name: 'Rita Rival', email: 'rita@owner.example', password: 'a rival long password', token: second }, freshAddress()),
-        ]);
+        // Two setups at once, through either instance's link, both past their checks and queued at
+        // the lock in their transactions: exactly one creates an admin.
+        const answers = await heldUntilQueued(url, 'users', 'lock table users in exclusive mode', 2, () =>
+          Promise.all([
+            setup({ ...person, token: first }, freshAddress()),
+            setup({ name: 'Rita Rival', email: 'rita@owner.example', password: 'a rival long password', token: second }, freshAddress()),
+          ]),
+        );
         expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
         const won = answers.find((a) => a.status === 201)!;
         expectProblem(answers.find((a) => a.status === 409)!, 409, 'setup_done');
