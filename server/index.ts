@@ -53,9 +53,12 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, `Crew Plots Pro listening on http://localhost:${port}`);
-  await announceSetup(database.db, logger, port);
 
   installShutdown(connections, inFlight, shutdown, config.shutdownDelayMs, runtime);
+  // After the signal handlers: a SIGTERM that comes right after "listening" must find them there.
+  await announceSetup(database.db, logger, port).catch((err: unknown) => {
+    if (!shutdown.draining) logger.error({ err }, 'could not make the setup link; restart the server to get one');
+  });
 }
 
 function installShutdown(
