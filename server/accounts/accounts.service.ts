@@ -118,7 +118,7 @@ export function createAccountsService({ repo, usersRepo, users, writes, sessions
             touched.add(
               ...demo.userIds.map(newPersonFacts),
               ...demo.locationIds.map((locationId): Change => ({ kind: 'location', locationId })),
-              ...demo.schedules.map((schedule): Change => ({ kind: 'schedule', schedule, previousStatus: null })),
+              ...demo.schedules.map(({ schedule, people }): Change => ({ kind: 'schedule', schedule, previousStatus: null, people })),
             );
           }
           return admin;

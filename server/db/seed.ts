@@ -93,7 +93,8 @@ export async function seedDemo(db: Database, logger: Logger, now = new Date()): 
 export interface DemoRows {
   userIds: number[];
   locationIds: number[];
-  schedules: Array<{ id: number; locationId: number; weekStart: string; status: 'draft' | 'published'; version: number }>;
+  /** With `people`: who holds a shift in each (the venue's crew). */
+  schedules: Array<{ schedule: { id: number; locationId: number; weekStart: string; status: 'draft' | 'published'; version: number }; people: number[] }>;
 }
 
 /**
@@ -155,7 +156,7 @@ export async function insertDemo(tx: Transaction, options: { withAdmin: boolean;
         .insert(schedules)
         .values({ locationId, weekStart, status, publishedAt: published ? now : null })
         .returning({ id: schedules.id, version: schedules.version });
-      created.schedules.push({ id: schedule!.id, locationId, weekStart, status, version: schedule!.version });
+      created.schedules.push({ schedule: { id: schedule!.id, locationId, weekStart, status, version: schedule!.version }, people: crewIds });
       const rows = venue.days.flatMap((day, dayIndex) =>
         venue.slots.map(([start, end, position], slot) => {
           const overnight = minutes(end) <= minutes(start);

@@ -12,13 +12,18 @@ declare module 'node:http' {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Paths whose next segment is a secret (a calendar feed's token): logged as `[secret]`. */
+const SECRET_SEGMENT = /^(\/api\/calendar\/)[^/?#]*/i;
+
 /**
- * A request's url as logged: a one-time link's token, in the API's path or in a page's query
- * string (`/welcome?token=…`, `/setup?token=…`), never reaches a log line. The one line that
- * holds a token is the setup link the server logs at start (docs/decisions/012).
+ * The URL as a log line may show it: a calendar feed's token, a one-time link's token (in the
+ * API's path, or in a page's query string: `/welcome?token=…`, `/setup?token=…`) never reach a
+ * log line. The one line that holds a token is the setup link the server logs at start
+ * (docs/decisions/012).
  */
 export function loggableUrl(url: string): string {
   return url
+    .replace(SECRET_SEGMENT, '$1[secret]')
     .replace(/^(\/api\/access-links\/)[^/?#]*/i, '$1[token]')
     .replace(/([?&]token=)[^&#]*/gi, '$1[token]');
 }
@@ -57,5 +62,5 @@ export function accessLog(logger: Logger): RequestHandler {
 /** A logger for something about this request (an error), bound to its id, method and url. */
 export function requestLog(logger: Logger, req: IncomingMessage | Request): Logger {
   const url = 'originalUrl' in req ? req.originalUrl : req.url;
-  return logger.child({ req: { id: req.id, method: req.method, url: loggableUrl(url ?? '') } });
+  return logger.child({ req: { id: req.id, method: req.method, url: url === undefined ? url : loggableUrl(url) } });
 }

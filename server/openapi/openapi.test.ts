@@ -102,8 +102,11 @@ describe('GET /api/openapi.json', () => {
         const inPath = op.parameters.filter((p) => p.in === 'path');
         expect(inPath.map((p) => p.name).sort()).toEqual([...names].sort());
         expect(inPath.every((p) => p.required)).toBe(true);
+        // A calendar feed's address and a one-time link are their own credentials (API.md): no session.
         const isPublic =
-          ['/api/auth/login', '/api/auth/session', '/api/openapi.json', '/api/setup'].includes(path) || path.startsWith('/api/health') || path.startsWith('/api/access-links/');
+          ['/api/auth/login', '/api/auth/session', '/api/openapi.json', '/api/setup', '/api/calendar/{token}.ics'].includes(path) ||
+          path.startsWith('/api/health') ||
+          path.startsWith('/api/access-links/');
         expect({ path, method, open: op.security.length === 0 }).toEqual({ path, method, open: isPublic });
       }
     }
@@ -277,7 +280,7 @@ describe('what the document says of every operation', () => {
           limits += 1;
           expect({ path, method, schema: p.schema }).toEqual({ path, method, schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 200, default: 50 }) });
         }
-        // Every path parameter is an id but a one-time link's token.
+        // Path parameters are ids, but for the secret tokens (a calendar feed's, a one-time link's).
         if ((p.in === 'path' && p.name !== 'token') || p.name === 'locationId') {
           ids += 1;
           expect({ path, method, name: p.name, schema: p.schema }).toEqual({
@@ -411,6 +414,11 @@ describe('real answers, held to the document', () => {
     c('post', '/api/schedules/{id}/shifts/{shiftId}/claim', await taker.agent.post(`/api/schedules/${published.id}/shifts/${open.id}/claim`));
     c('post', '/api/schedules/{id}/shifts/{shiftId}/claim', await crew.agent.post(`/api/schedules/${published.id}/shifts/${open.id}/claim`));
     c('delete', '/api/schedules/{id}', await manager.agent.delete(`/api/schedules/${made.body.id}`));
+
+    const feed = c('post', '/api/users/{id}/calendar-feed', await crew.agent.post(`/api/users/${crew.id}/calendar-feed`));
+    c('post', '/api/users/{id}/calendar-feed', await manager.agent.post(`/api/users/${crew.id}/calendar-feed`));
+    c('get', '/api/calendar/{token}.ics', await anon.get(feed.body.url));
+    c('get', '/api/calendar/{token}.ics', await anon.get('/api/calendar/not-a-token.ics'));
 
     c('get', '/api/metrics', await admin.agent.get('/api/metrics'));
     c('get', '/api/metrics', await crew.agent.get('/api/metrics'));

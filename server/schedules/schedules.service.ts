@@ -16,7 +16,7 @@ import { weekBounds } from '../../shared/time.js';
 import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureVisible, managesLocation, memberOf, schedulePolicy, userPolicy } from '../access/policy.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
-import type { ChangeFeed } from '../changes/changes.js';
+import type { ChangeFeed, ShiftHolder } from '../changes/changes.js';
 import type { Touched, WritePath } from '../changes/write-path.js';
 import type { Transaction } from '../db/client.js';
 import type { ScheduleRow, ShiftRow } from '../db/schema.js';
@@ -165,10 +165,13 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
     return shift;
   }
 
-  /** A shift of the week changed: the week's next revision, declared for the cache and live screens. */
-  async function revise(tx: Transaction, touched: Touched, week: ScheduleRow, editorId: number): Promise<void> {
+  /**
+   * A shift of the week changed: the week's next revision, declared for the cache and live screens
+   * with whose shifts it touched (the shift's person before and after).
+   */
+  async function revise(tx: Transaction, touched: Touched, week: ScheduleRow, editorId: number, people: ShiftHolder[]): Promise<void> {
     const row = await repo.bumpSchedule(tx, week.id, editorId);
-    touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status });
+    touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status, people });
   }
 
   /**
@@ -259,8 +262,9 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       const created = await writes.run(async (tx, touched) => {
         const row = await repo.insertSchedule(tx, body.locationId, body.weekStart, actor.userId);
         const skipped = from ? await copyShifts(tx, from, staff, row, location!.timezone, actor.userId) : [];
-        touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: null });
-        return { ...(await repo.findWithShifts(row.id, tx))!, skipped };
+        const schedule = (await repo.findWithShifts(row.id, tx))!;
+        touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: null, people: schedule.shifts.map((s) => s.userId) });
+        return { ...schedule, skipped };
       });
       await warm(created.id);
       return created;
@@ -273,7 +277,7 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         const week = await lockWeek(tx, id, precondition);
         if (week.status !== status) {
           const row = await repo.bumpSchedule(tx, id, actor.userId, { status });
-          touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status });
+          touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status, people: await repo.peopleIn(tx, id) });
         }
         return (await repo.findWithShifts(id, tx))!;
       });
@@ -286,8 +290,9 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       await writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, id, precondition);
         if (week.status === 'published') throw new AppError('schedule_published', 'A published schedule cannot be deleted; unpublish it first.');
+        const people = await repo.peopleIn(tx, id);
         await repo.deleteSchedule(tx, id);
-        touched.add({ kind: 'schedule.removed', schedule: scheduleRef(week) });
+        touched.add({ kind: 'schedule.removed', schedule: scheduleRef(week), people });
       });
     },
 
@@ -298,7 +303,7 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       return writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, scheduleId);
         const shiftId = await repo.insertShift(tx, scheduleId, values, actor.userId);
-        await revise(tx, touched, week, actor.userId);
+        await revise(tx, touched, week, actor.userId, [values.userId]);
         return repo.shiftWithName(tx, shiftId);
       });
     },
@@ -318,7 +323,7 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         };
         checkShift(context, values, values.userId !== current.userId);
         await repo.updateShift(tx, shiftId, values, actor.userId);
-        await revise(tx, touched, week, actor.userId);
+        await revise(tx, touched, week, actor.userId, [current.userId, values.userId]);
         return repo.shiftWithName(tx, shiftId);
       });
     },
@@ -327,9 +332,9 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       await editable(actor, scheduleId);
       await writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, scheduleId);
-        await lockShift(tx, scheduleId, shiftId, precondition);
+        const shift = await lockShift(tx, scheduleId, shiftId, precondition);
         await repo.deleteShift(tx, shiftId);
-        await revise(tx, touched, week, actor.userId);
+        await revise(tx, touched, week, actor.userId, [shift.userId]);
       });
     },
 
@@ -353,7 +358,7 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         if (shift.userId !== null) throw new AppError('shift_taken', 'Someone else has taken this shift.');
         const { position, startsAt, endsAt, notes } = shift;
         await repo.updateShift(tx, shiftId, { userId: actor.userId, position, startsAt, endsAt, notes }, actor.userId);
-        await revise(tx, touched, week, actor.userId);
+        await revise(tx, touched, week, actor.userId, [actor.userId]);
         return repo.shiftWithName(tx, shiftId);
       });
     },
