@@ -47,6 +47,9 @@ import { createPublicationsRepository } from './schedules/publications.js';
 import { createShiftRequestsRepository } from './shift-requests/shift-requests.repository.js';
 import { createShiftRequestsService } from './shift-requests/shift-requests.service.js';
 import { shiftRequestsRoutes } from './shift-requests/shift-requests.routes.js';
+import { createAccountsRepository } from './accounts/accounts.repository.js';
+import { createAccountsService } from './accounts/accounts.service.js';
+import { accountsRoutes } from './accounts/accounts.routes.js';
 
 export type AppDeps = Omit<Runtime, 'close'> & {
   /** Where committed changes go instead of `live.publisher` (tests that watch what is published). */
@@ -74,7 +77,8 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
   const { changes, writes } = createWrites(deps);
 
   const usersRepo = createUsersRepository(db);
-  const users = createUsersService({ repo: usersRepo, cache, sessions: sessions.store, logger, writes });
+  const accountsRepo = createAccountsRepository(db);
+  const users = createUsersService({ repo: usersRepo, cache, sessions: sessions.store, logger, writes, links: accountsRepo });
   const locations = createLocationsService({ repo: createLocationsRepository(db), cache, writes });
   const notificationsRepo = createNotificationsRepository(db);
   const notifier = createNotifier(notificationsRepo);
@@ -90,17 +94,15 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
     publications: createPublicationsRepository(db),
   });
   const shiftRequests = createShiftRequestsService({ repo: createShiftRequestsRepository(db), schedules: schedulesRepo, users, locations, notifier, writes });
-  const auth = createAuthService({
-    repo: usersRepo,
-    users,
-    limiter: createAttemptLimiter(redis.main, config.redis.prefix, { timeoutMs: config.redis.commandTimeoutMs }),
-    metrics: createAuthMetrics(metrics.registry),
-  });
+  const limiter = createAttemptLimiter(redis.main, config.redis.prefix, { timeoutMs: config.redis.commandTimeoutMs });
+  const auth = createAuthService({ repo: usersRepo, users, limiter, metrics: createAuthMetrics(metrics.registry) });
+  const accounts = createAccountsService({ repo: accountsRepo, usersRepo, users, writes, sessions: sessions.store, limiter, config });
 
   const routes: RouteDef[] = [
     ...healthRoutes(createHealthService({ redis: redis.main, prefix: config.redis.prefix, logger, database, draining: options.draining })),
     ...authRoutes(auth, sessions, createDeviceCookies(config)),
     ...usersRoutes(users),
+    ...accountsRoutes(accounts, sessions),
     ...locationsRoutes(locations),
     ...schedulesRoutes(schedules),
     ...shiftRequestsRoutes(shiftRequests),

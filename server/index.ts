@@ -3,6 +3,7 @@ import { createLogger, type Logger } from './logger.js';
 import { runMigrations } from './db/migrate.js';
 import { openRuntime, type Runtime } from './runtime.js';
 import { bootstrapAdmin } from './users/users.bootstrap.js';
+import { announceSetup } from './accounts/setup.announce.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { createApp } from './app.js';
 import { Connections } from './http/connections.js';
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
       sweeper.stop();
       await runtime.close();
     },
+  });
+  // After the signal handlers: a SIGTERM that comes right after "listening" must find them there.
+  await announceSetup(database.db, logger, port).catch((err: unknown) => {
+    if (!shutdown.draining) logger.error({ err }, 'could not make the setup link; restart the server to get one');
   });
 }
 

@@ -9,6 +9,7 @@ export const ERROR_CODES = [
   'not_found',
   'conflict',
   'email_taken',
+  'setup_done',
   'schedule_exists',
   'schedule_published',
   'shift_overlap',

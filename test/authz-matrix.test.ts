@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createRoutes } from '../server/app.js';
-import { schedules, shiftRequests, shifts } from '../server/db/schema.js';
+import { accessLinks, schedules, shiftRequests, shifts } from '../server/db/schema.js';
+import { newToken, tokenHash } from '../server/accounts/tokens.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { ACCOUNT_PASSWORD, makeAccount, signIn, type Account, type Agent } from './support/accounts.js';
 import { insertLocation, insertSchedule, uniqueEmail, uniqueMonday } from './support/factories.js';
@@ -48,6 +49,14 @@ interface Row {
   send(agent: Agent | request.Agent, world: World, caller: Caller): Promise<request.Response>;
   /** What a successful answer must hold for this caller, beyond its status. */
   check?(res: request.Response, world: World, caller: Caller): void;
+}
+
+/** The token of a new invite for a fresh crew member of A, stored as the server stores one. */
+async function freshLinkToken(w: World): Promise<string> {
+  const person = await makeAccount(t.deps.database.db, 'crew', [w.locationA]);
+  const token = newToken();
+  await t.deps.database.db.insert(accessLinks).values({ userId: person.id, tokenHash: tokenHash(token)!, kind: 'invite', expiresAt: new Date(Date.now() + 3_600_000) });
+  return token;
 }
 
 /** A fresh crew member of A and B, for rows that change the person. */
@@ -104,6 +113,15 @@ const ROWS: Row[] = [
       return (await signIn(t.app, w.accounts[caller])).post('/api/auth/logout');
     },
   },
+  {
+    route: 'POST /auth/logout-others',
+    expected: signedIn(204),
+    // A fresh account of the caller's role: ending the caller's other sessions would end the ones the other rows use.
+    send: async (_a, w, caller) => {
+      if (caller === 'anonymous') return request(t.app).post('/api/auth/logout-others');
+      return (await signIn(t.app, await makeAccount(t.deps.database.db, w.accounts[caller].role))).post('/api/auth/logout-others');
+    },
+  },
   { route: 'GET /auth/me', expected: signedIn(200), send: (a) => a.get('/api/auth/me') },
   { route: 'GET /auth/session', expected: all(200), send: (a) => a.get('/api/auth/session') },
   {
@@ -126,6 +144,35 @@ const ROWS: Row[] = [
     label: 'with a wrong current password (a 400 means the route let the caller in)',
     expected: signedIn(400),
     send: (a) => a.post('/api/auth/password').send({ currentPassword: 'not my password', newPassword: 'another long password' }),
+  },
+  { route: 'GET /setup', expected: all(200), send: (a) => a.get('/api/setup') },
+  {
+    route: 'POST /setup',
+    label: 'once users exist',
+    expected: all(409),
+    send: (a) => a.post('/api/setup').send({ token: newToken(), name: 'Late Owner', email: uniqueEmail('owner'), password: 'a long enough password' }),
+  },
+  {
+    route: 'GET /access-links/:token',
+    expected: all(200),
+    send: async (a, w) => a.get(`/api/access-links/${await freshLinkToken(w)}`),
+  },
+  {
+    route: 'POST /access-links/:token',
+    expected: all(200),
+    // A browser of its own: using the link signs its person in, and the caller's session stays as it is.
+    send: async (_a, w) => request(t.app).post(`/api/access-links/${await freshLinkToken(w)}`).send({ password: 'a long enough password' }),
+  },
+  {
+    route: 'POST /users/:id/access-link',
+    expected: { anonymous: 401, crew: 404, otherCrew: 404, crewOfBoth: 404, manager: 201, otherManager: 404, managerOfBoth: 201, admin: 201 },
+    send: (a, w) => a.post(`/api/users/${w.subject.id}/access-link`),
+  },
+  {
+    route: 'POST /users/:id/access-link',
+    label: 'crew at A and B: a manager of only one of them may not',
+    expected: { anonymous: 401, crew: 404, otherCrew: 404, crewOfBoth: 404, manager: 403, otherManager: 403, managerOfBoth: 201, admin: 201 },
+    send: async (a, w) => a.post(`/api/users/${(await freshCrewOfBoth(w)).id}/access-link`),
   },
   {
     route: 'GET /users',

@@ -67,6 +67,12 @@ export const userPolicy = {
     return { managed: a.role === 'manager' ? [...a.locationIds] : [], published: a.userId === u.id ? 'any' : [...a.locationIds] };
   },
   deactivate: (a: Actor) => isAdmin(a),
+  /**
+   * Who may hand someone an invite or password-reset link: an admin, or a manager who may edit
+   * the person's profile (crew who work only at locations the manager runs), since the link
+   * gives the account to whoever opens it.
+   */
+  issueAccessLink: (a: Actor, u: UserTarget) => isAdmin(a) || (managesCrew(a, u) && runsEveryLocationOf(a, u)),
 };
 
 const ALL_USER_FIELDS = new Set(['email', 'name', 'role', 'phone', 'active', 'password', 'locationIds', 'memberships']);

@@ -73,6 +73,8 @@ export const LOGIN_PER_ACCOUNT: Limit = { name: 'login:account', max: 5, windowM
 export const LOGIN_PER_ADDRESS: Limit = { name: 'login:address', max: 50, windowMs: FIFTEEN_MINUTES };
 export const LOGIN_PER_DEVICE: Limit = { name: 'login:device', max: 5, windowMs: FIFTEEN_MINUTES };
 export const PASSWORD_CHANGE_PER_USER: Limit = { name: 'password:user', max: 5, windowMs: FIFTEEN_MINUTES };
+/** Wrong, used or expired tokens of one-time links and of the setup link, per client address. */
+export const ONE_TIME_LINK_PER_ADDRESS: Limit = { name: 'link:address', max: 20, windowMs: FIFTEEN_MINUTES };
 
 export type Counter = readonly [Limit, string];
 

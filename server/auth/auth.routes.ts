@@ -46,6 +46,19 @@ export function authRoutes(auth: AuthService, sessions: Sessions, devices: Devic
       },
     }),
     defineRoute({
+      method: 'post',
+      path: '/auth/logout-others',
+      summary: 'Sign out everywhere else: every other session of the caller ends',
+      description:
+        'Ends every session of the caller except the one this request came with (a phone left signed in, a shared computer); their open pages are sent to the login page. This session stays.',
+      access: SIGNED_IN,
+      success: { status: 204, schema: null },
+      handler: async ({ actor, req }) => {
+        await sessions.endOthers(actor.userId, req.sessionID);
+        return noContent();
+      },
+    }),
+    defineRoute({
       method: 'get',
       path: '/auth/me',
       summary: 'The signed-in user',

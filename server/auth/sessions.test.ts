@@ -1,3 +1,4 @@
+import { createAccountsRepository } from '../accounts/accounts.repository.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
@@ -336,7 +337,7 @@ describe('a password change when Redis fails', () => {
     const account = await crew();
     const failing = { revokeUser: () => Promise.reject(new Error('Connection is closed.')) } as unknown as RedisSessionStore;
     const { writes } = createWrites(t.deps);
-    const users = createUsersService({ repo: createUsersRepository(t.deps.database.db), cache: t.deps.cache, sessions: failing, logger: testLogger(), writes });
+    const users = createUsersService({ repo: createUsersRepository(t.deps.database.db), cache: t.deps.cache, sessions: failing, logger: testLogger(), writes, links: createAccountsRepository(t.deps.database.db) });
     await expect(users.setOwnPassword(account.id, 'a hash that must not be stored', 'sid')).rejects.toThrow();
     await signIn(t.app, account);
   });

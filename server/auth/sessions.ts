@@ -166,6 +166,11 @@ export function createSessions(config: Config, redis: Redis, options: SessionsOp
       return view && !overAge(view.loginAt) ? view.access : null;
     },
 
+    /** Every session of the user but `keepSid` ends (their event streams get `session.ended`). */
+    async endOthers(userId: number, keepSid: string): Promise<void> {
+      await store.revokeUser(userId, keepSid);
+    },
+
     async end(req: Request, res: Response): Promise<void> {
       await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err) : resolve())));
       res.clearCookie(SESSION_COOKIE, cookie);

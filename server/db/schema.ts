@@ -37,6 +37,7 @@ const revision = () => ({
 
 export const userRole = pgEnum('user_role', ['admin', 'manager', 'crew']);
 export const scheduleStatus = pgEnum('schedule_status', ['draft', 'published']);
+export const accessLinkKind = pgEnum('access_link_kind', ['invite', 'reset']);
 
 export const users = pgTable(
   'users',
@@ -45,7 +46,8 @@ export const users = pgTable(
     email: text('email').notNull(),
     name: text('name').notNull(),
     role: userRole('role').notNull(),
-    passwordHash: text('password_hash').notNull(),
+    /** Null for someone invited who has not chosen a password yet: no password signs them in. */
+    passwordHash: text('password_hash'),
     phone: text('phone'),
     active: boolean('active').notNull().default(true),
     createdAt: createdAt(),
@@ -197,6 +199,42 @@ export const schedulePublications = pgTable('schedule_publications', {
     .references(() => schedules.id, { onDelete: 'cascade' }),
   publishedAt: instant('published_at').notNull().default(sql`now()`),
   shifts: jsonb('shifts').notNull(),
+});
+
+/**
+ * One-time links (docs/decisions/025-access-links.md): an invite or a password reset, stored as
+ * the SHA-256 of the token. `spent_at` is set when the link is used, replaced by a newer one, or
+ * killed by a password change or deactivation; a spent or expired link answers 410, so rows stay
+ * until they are long expired. At most one live link per person.
+ */
+export const accessLinks = pgTable(
+  'access_links',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    kind: accessLinkKind('kind').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    spentAt: instant('spent_at'),
+    createdBy: integer('created_by').references(() => users.id, { onDelete: 'set null' }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('access_links_token_hash_key').on(t.tokenHash),
+    uniqueIndex('access_links_one_live_per_user').on(t.userId).where(sql`${t.spentAt} is null`),
+  ],
+);
+
+/**
+ * The first-run setup tokens (docs/decisions/012-first-run-setup.md), as SHA-256 hashes: each
+ * server start on a database without users adds one and logs its link; all go when the first
+ * admin is created.
+ */
+export const setupTokens = pgTable('setup_tokens', {
+  tokenHash: text('token_hash').primaryKey(),
+  createdAt: createdAt(),
 });
 
 /**

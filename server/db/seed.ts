@@ -2,7 +2,7 @@ import { count, eq } from 'drizzle-orm';
 import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
 import { hashPassword } from '../auth/password.js';
 import type { Logger } from '../logger.js';
-import type { Database } from './client.js';
+import type { Database, Transaction } from './client.js';
 import { locationMembers, locations, schedules, shifts, users } from './schema.js';
 
 /**
@@ -84,81 +84,103 @@ export async function seedDemo(db: Database, logger: Logger, now = new Date()): 
     logger.info('demo data is already loaded');
     return { loaded: false };
   }
-  // One hash for every demo account: they share a published demo password anyway.
-  const passwordHash = await hashPassword(DEMO_PASSWORD);
-
-  await db.transaction(async (tx) => {
-    await tx.insert(users).values({ email: adminEmail, name: 'Alex Admin', role: 'admin', passwordHash });
-    const crewIdsByVenue: number[][] = [];
-
-    for (const [index, venue] of VENUES.entries()) {
-      const [location] = await tx
-        .insert(locations)
-        .values({ name: venue.name, address: venue.address, timezone: venue.timezone })
-        .returning({ id: locations.id });
-      const locationId = location!.id;
-
-      const [manager] = await tx
-        .insert(users)
-        .values({ email: emailOf(venue.manager), name: venue.manager, role: 'manager', passwordHash, phone: `+1 555 01${index}0` })
-        .returning({ id: users.id });
-      await tx.insert(locationMembers).values({ userId: manager!.id, locationId, position: 'Manager' });
-
-      const crew = await tx
-        .insert(users)
-        .values(
-          venue.crew.map((name, i) => ({
-            email: emailOf(name),
-            name,
-            role: 'crew' as const,
-            passwordHash,
-            phone: i % 3 === 0 ? null : `+1 555 1${index}${String(i).padStart(2, '0')}`,
-          })),
-        )
-        .returning({ id: users.id });
-      const crewIds = crew.map((c) => c.id);
-      crewIdsByVenue.push(crewIds);
-      await tx.insert(locationMembers).values(
-        crewIds.map((userId, i) => ({ userId, locationId, position: venue.positions[i % venue.positions.length]! })),
-      );
-
-      const thisWeek = mondayOf(now, venue.timezone);
-      for (const [weekStart, published] of [
-        [thisWeek, true],
-        [addWeeks(thisWeek, 1), false],
-      ] as const) {
-        const [schedule] = await tx
-          .insert(schedules)
-          .values({ locationId, weekStart, status: published ? 'published' : 'draft', publishedAt: published ? now : null })
-          .returning({ id: schedules.id });
-        const rows = venue.days.flatMap((day, dayIndex) =>
-          venue.slots.map(([start, end, position], slot) => {
-            const overnight = minutes(end) <= minutes(start);
-            // Every third day's last slot is left open for crew to take.
-            const open = slot === venue.slots.length - 1 && dayIndex % 3 === 1;
-            return {
-              scheduleId: schedule!.id,
-              userId: open ? null : crewIds[(dayIndex * venue.slots.length + slot) % crewIds.length]!,
-              position: venue.positions[position]!,
-              startsAt: localInstant(weekStart, day, start, venue.timezone),
-              endsAt: localInstant(weekStart, overnight ? day + 1 : day, end, venue.timezone),
-              notes: open ? 'Open shift: take it in the app' : overnight ? 'Closing shift' : null,
-            };
-          }),
-        );
-        await tx.insert(shifts).values(rows);
-      }
-    }
-
-    // A few people work at two venues (members of both; their shifts stay at the first).
-    const amsterdam = await tx.select({ id: locations.id }).from(locations).where(eq(locations.name, VENUES[0]!.name));
-    await tx.insert(locationMembers).values(
-      (crewIdsByVenue[1] ?? []).slice(0, 2).map((userId) => ({ userId, locationId: amsterdam[0]!.id, position: 'Bartender' })),
-    );
-  });
-
+  await db.transaction((tx) => insertDemo(tx, { withAdmin: true, now }));
   logger.info(`demo data loaded: sign in as admin@${DEMO_DOMAIN} with the demo password from the README`);
   return { loaded: true };
+}
+
+/** What insertDemo created, for the write path to declare (first-run setup). */
+export interface DemoRows {
+  userIds: number[];
+  locationIds: number[];
+  /** With `people`: who holds a shift in each (the venue's crew). */
+  schedules: Array<{ schedule: { id: number; locationId: number; weekStart: string; status: 'draft' | 'published'; version: number }; people: number[] }>;
+}
+
+/**
+ * The demo rows, in the caller's transaction. `withAdmin`: also the demo admin
+ * (`admin@demo.crewplots.example`); first-run setup leaves it out, its new admin is the admin.
+ */
+export async function insertDemo(tx: Transaction, options: { withAdmin: boolean; now?: Date }): Promise<DemoRows> {
+  const now = options.now ?? new Date();
+  // One hash for every demo account: they share a published demo password anyway.
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const created: DemoRows = { userIds: [], locationIds: [], schedules: [] };
+  if (options.withAdmin) {
+    const [admin] = await tx.insert(users).values({ email: `admin@${DEMO_DOMAIN}`, name: 'Alex Admin', role: 'admin', passwordHash }).returning({ id: users.id });
+    created.userIds.push(admin!.id);
+  }
+  const crewIdsByVenue: number[][] = [];
+
+  for (const [index, venue] of VENUES.entries()) {
+    const [location] = await tx
+      .insert(locations)
+      .values({ name: venue.name, address: venue.address, timezone: venue.timezone })
+      .returning({ id: locations.id });
+    const locationId = location!.id;
+    created.locationIds.push(locationId);
+
+    const [manager] = await tx
+      .insert(users)
+      .values({ email: emailOf(venue.manager), name: venue.manager, role: 'manager', passwordHash, phone: `+1 555 01${index}0` })
+      .returning({ id: users.id });
+    created.userIds.push(manager!.id);
+    await tx.insert(locationMembers).values({ userId: manager!.id, locationId, position: 'Manager' });
+
+    const crew = await tx
+      .insert(users)
+      .values(
+        venue.crew.map((name, i) => ({
+          email: emailOf(name),
+          name,
+          role: 'crew' as const,
+          passwordHash,
+          phone: i % 3 === 0 ? null : `+1 555 1${index}${String(i).padStart(2, '0')}`,
+        })),
+      )
+      .returning({ id: users.id });
+    const crewIds = crew.map((c) => c.id);
+    created.userIds.push(...crewIds);
+    crewIdsByVenue.push(crewIds);
+    await tx.insert(locationMembers).values(
+      crewIds.map((userId, i) => ({ userId, locationId, position: venue.positions[i % venue.positions.length]! })),
+    );
+
+    const thisWeek = mondayOf(now, venue.timezone);
+    for (const [weekStart, published] of [
+      [thisWeek, true],
+      [addWeeks(thisWeek, 1), false],
+    ] as const) {
+      const status = published ? ('published' as const) : ('draft' as const);
+      const [schedule] = await tx
+        .insert(schedules)
+        .values({ locationId, weekStart, status, publishedAt: published ? now : null })
+        .returning({ id: schedules.id, version: schedules.version });
+      created.schedules.push({ schedule: { id: schedule!.id, locationId, weekStart, status, version: schedule!.version }, people: crewIds });
+      const rows = venue.days.flatMap((day, dayIndex) =>
+        venue.slots.map(([start, end, position], slot) => {
+          const overnight = minutes(end) <= minutes(start);
+          // Every third day's last slot is left open for crew to take.
+          const open = slot === venue.slots.length - 1 && dayIndex % 3 === 1;
+          return {
+            scheduleId: schedule!.id,
+            userId: open ? null : crewIds[(dayIndex * venue.slots.length + slot) % crewIds.length]!,
+            position: venue.positions[position]!,
+            startsAt: localInstant(weekStart, day, start, venue.timezone),
+            endsAt: localInstant(weekStart, overnight ? day + 1 : day, end, venue.timezone),
+            notes: open ? 'Open shift: take it in the app' : overnight ? 'Closing shift' : null,
+          };
+        }),
+      );
+      await tx.insert(shifts).values(rows);
+    }
+  }
+
+  // A few people work at two venues (members of both; their shifts stay at the first).
+  await tx.insert(locationMembers).values(
+    (crewIdsByVenue[1] ?? []).slice(0, 2).map((userId) => ({ userId, locationId: created.locationIds[0]!, position: 'Bartender' })),
+  );
+  return created;
 }
 
 /** SEED_DEMO=true: load the demo only into a database that has no users yet. */

@@ -15,9 +15,17 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 /** Paths whose next segment is a secret (a calendar feed's token): logged as `[secret]`. */
 const SECRET_SEGMENT = /^(\/api\/calendar\/)[^/?#]*/i;
 
-/** The URL as a log line may show it: with any secret in its path masked. */
+/**
+ * The URL as a log line may show it: a calendar feed's token, a one-time link's token (in the
+ * API's path, or in a page's query string: `/welcome?token=…`, `/setup?token=…`) never reach a
+ * log line. The one line that holds a token is the setup link the server logs at start
+ * (docs/decisions/012).
+ */
 export function loggableUrl(url: string): string {
-  return url.replace(SECRET_SEGMENT, '$1[secret]');
+  return url
+    .replace(SECRET_SEGMENT, '$1[secret]')
+    .replace(/^(\/api\/access-links\/)[^/?#]*/i, '$1[token]')
+    .replace(/([?&]token=)[^&#]*/gi, '$1[token]');
 }
 
 /**

@@ -8,6 +8,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   email_taken: 409,
+  setup_done: 409,
   schedule_exists: 409,
   schedule_published: 409,
   shift_overlap: 409,

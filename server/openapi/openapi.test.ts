@@ -5,6 +5,9 @@ import request from 'supertest';
 import { MAX_ID } from '../../shared/schemas/common.js';
 import { createApp, createRoutes } from '../app.js';
 import { InFlight } from '../http/in-flight.js';
+import { createAccountsRepository } from '../accounts/accounts.repository.js';
+import { newToken, tokenHash } from '../accounts/tokens.js';
+import { withFreshDatabase } from '../../test/support/fresh-database.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { MISSING_ID, PASSWORD, createApiTestApp, scenario } from '../../test/support/api.js';
 import { sessionCookieOf } from '../../test/support/accounts.js';
@@ -99,9 +102,11 @@ describe('GET /api/openapi.json', () => {
         const inPath = op.parameters.filter((p) => p.in === 'path');
         expect(inPath.map((p) => p.name).sort()).toEqual([...names].sort());
         expect(inPath.every((p) => p.required)).toBe(true);
-        // A calendar feed's address is its own credential (API.md): no session.
+        // A calendar feed's address and a one-time link are their own credentials (API.md): no session.
         const isPublic =
-          path === '/api/auth/login' || path === '/api/auth/session' || path === '/api/openapi.json' || path.startsWith('/api/health') || path === '/api/calendar/{token}.ics';
+          ['/api/auth/login', '/api/auth/session', '/api/openapi.json', '/api/setup', '/api/calendar/{token}.ics'].includes(path) ||
+          path.startsWith('/api/health') ||
+          path.startsWith('/api/access-links/');
         expect({ path, method, open: op.security.length === 0 }).toEqual({ path, method, open: isPublic });
       }
     }
@@ -166,7 +171,8 @@ describe('GET /api/openapi.json', () => {
       additionalProperties: boolean;
     };
     expect(createUser.additionalProperties).toBe(false);
-    expect(createUser.required.sort()).toEqual(['email', 'name', 'password', 'role']);
+    // Without a password the person is invited.
+    expect(createUser.required.sort()).toEqual(['email', 'name', 'role']);
     expect(createUser.properties.password).toMatchObject({ minLength: 12, maxLength: 256 });
     const user = doc.components.schemas.User as { properties: Record<string, unknown> };
     expect(Object.keys(user.properties)).not.toContain('passwordHash');
@@ -274,7 +280,7 @@ describe('what the document says of every operation', () => {
           limits += 1;
           expect({ path, method, schema: p.schema }).toEqual({ path, method, schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 200, default: 50 }) });
         }
-        // Path parameters are ids, but for the one secret token (a calendar feed's).
+        // Path parameters are ids, but for the secret tokens (a calendar feed's, a one-time link's).
         if ((p.in === 'path' && p.name !== 'token') || p.name === 'locationId') {
           ids += 1;
           expect({ path, method, name: p.name, schema: p.schema }).toEqual({
@@ -339,6 +345,7 @@ describe('real answers, held to the document', () => {
     c('post', '/api/auth/password', await crew.agent.post('/api/auth/password').send({ currentPassword: 'wrong', newPassword: 'another long password' }));
     const leaving = await s.crew([home]);
     c('post', '/api/auth/password', await leaving.agent.post('/api/auth/password').send({ currentPassword: PASSWORD, newPassword: 'another long password' }));
+    c('post', '/api/auth/logout-others', await leaving.agent.post('/api/auth/logout-others'));
     c('post', '/api/auth/logout', await leaving.agent.post('/api/auth/logout'));
 
     c('get', '/api/users', await manager.agent.get('/api/users').query({ limit: '2' }));
@@ -355,6 +362,29 @@ describe('real answers, held to the document', () => {
     c('delete', '/api/users/{id}', await manager.agent.delete(`/api/users/${hired.body.id}`));
     c('delete', '/api/users/{id}', await admin.agent.delete(`/api/users/${hired.body.id}`));
     c('get', '/api/users/{id}/shifts', await crew.agent.get(`/api/users/${crew.id}/shifts`).query({ from: '2020-01-01' }));
+
+    const invited = c('post', '/api/users', await manager.agent.post('/api/users').send({ ...hire, password: undefined, email: uniqueEmail('invited') }));
+    const inviteToken = new URL(invited.body.inviteUrl as string).searchParams.get('token')!;
+    c('post', '/api/users/{id}/access-link', await manager.agent.post(`/api/users/${crew.id}/access-link`));
+    c('post', '/api/users/{id}/access-link', await crew.agent.post(`/api/users/${manager.id}/access-link`));
+    c('get', '/api/access-links/{token}', await anon.get(`/api/access-links/${inviteToken}`));
+    c('get', '/api/access-links/{token}', await anon.get('/api/access-links/not-a-token'));
+    c('post', '/api/access-links/{token}', await request(t.app).post(`/api/access-links/${inviteToken}`).send({ password: 'a long enough password' }));
+    c('post', '/api/access-links/{token}', await anon.post(`/api/access-links/${inviteToken}`).send({ password: 'a long enough password' }));
+    c('get', '/api/setup', await anon.get('/api/setup'));
+    c('post', '/api/setup', await anon.post('/api/setup').send({ token: 'x', name: 'Late Owner', email: uniqueEmail('owner'), password: 'a long enough password' }));
+    await withFreshDatabase(async ({ db }, url) => {
+      const fresh = await createApiTestApp('openapi-setup', { DATABASE_URL: url });
+      try {
+        const token = newToken();
+        await createAccountsRepository(db).addSetupToken(tokenHash(token)!);
+        const setup = { token, name: 'First Owner', email: uniqueEmail('owner'), password: 'a long enough password' };
+        c('post', '/api/setup', await request(fresh.app).post('/api/setup').send({ ...setup, token: 'wrong' }));
+        c('post', '/api/setup', await request(fresh.app).post('/api/setup').send(setup));
+      } finally {
+        await fresh.close();
+      }
+    });
 
     c('get', '/api/locations', await crew.agent.get('/api/locations'));
     c('get', '/api/locations', await crew.agent.get('/api/locations').query({ limit: '0' }));
@@ -418,7 +448,11 @@ describe('real answers, held to the document', () => {
     }
     // And the errors this tour set out to provoke.
     expect(statuses('GET /api/users/{id}')).toEqual([200, 404, 400]);
-    expect(statuses('POST /api/users')).toEqual([201, 409]);
+    expect(statuses('POST /api/users')).toEqual([201, 409, 201]);
+    expect(statuses('POST /api/users/{id}/access-link')).toEqual([201, 404]);
+    expect(statuses('GET /api/access-links/{token}')).toEqual([200, 404]);
+    expect(statuses('POST /api/access-links/{token}')).toEqual([200, 410]);
+    expect(statuses('POST /api/setup')).toEqual([409, 403, 201]);
     expect(statuses('GET /api/locations')).toEqual([200, 400]);
     expect(statuses('POST /api/schedules/{id}/shifts')).toEqual([409, 201, 400]);
     expect(statuses('POST /api/schedules/{id}/shifts/{shiftId}/claim')).toEqual([200, 409]);

@@ -27,6 +27,7 @@ const WHEN: Record<ErrorCode, string> = {
   not_found: '`not_found`: no such resource, or one the caller may not see',
   conflict: '`conflict`: the request conflicts with the current state',
   email_taken: '`email_taken`: another user has this email (in any letter case)',
+  setup_done: '`setup_done`: the first admin exists already; sign in instead',
   schedule_exists: '`schedule_exists`: the location already has a schedule for that week',
   schedule_published: '`schedule_published`: a published schedule cannot be deleted',
   shift_overlap: "`shift_overlap`: the shift would overlap another of the person's shifts, listed in `conflicts`",

@@ -16,7 +16,7 @@ describe('first admin from ADMIN_EMAIL / ADMIN_PASSWORD', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ email: admin.email, role: 'admin', active: true });
       expect(rows[0]!.passwordHash).toMatch(/^\$argon2id\$/);
-      expect(await verifyPassword(rows[0]!.passwordHash, admin.password)).toBe(true);
+      expect(await verifyPassword(rows[0]!.passwordHash!, admin.password)).toBe(true);
     });
   });
 

@@ -1,8 +1,8 @@
-import { and, asc, eq, exists, gt, ilike, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, exists, gt, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import type { Role, User } from '../../shared/schemas/users.js';
 import type { Database, Transaction } from '../db/client.js';
 import { constraintViolation, SQLSTATE } from '../db/errors.js';
-import { locationMembers, locations, users, type UserRow } from '../db/schema.js';
+import { accessLinks, locationMembers, locations, users, type UserRow } from '../db/schema.js';
 import { AppError } from '../errors.js';
 
 export interface MembershipRow {
@@ -15,7 +15,8 @@ export interface Credentials {
   id: number;
   role: Role;
   active: boolean;
-  passwordHash: string;
+  /** Null while an invited person has not chosen a password: nothing signs them in. */
+  passwordHash: string | null;
   locationIds: number[];
 }
 
@@ -34,7 +35,7 @@ export interface UserValues {
   email: string;
   name: string;
   role: Role;
-  passwordHash: string;
+  passwordHash: string | null;
   phone: string | null;
 }
 
@@ -51,6 +52,7 @@ export function toUser(row: UserRow, memberships: MembershipRow[]): User {
     active: row.active,
     locationIds: sorted.map((m) => m.locationId),
     memberships: sorted.map((m) => ({ locationId: m.locationId, position: m.position })),
+    invitePending: row.passwordHash === null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -174,6 +176,10 @@ export function createUsersRepository(db: Database) {
           .where(eq(users.id, id))
           .returning();
         if (!row) return null;
+        // A one-time link dies with a new password and with a deactivation (API.md): from now on it answers 410.
+        if (changes.passwordHash !== undefined || changes.active === false) {
+          await tx.update(accessLinks).set({ spentAt: sql`now()` }).where(and(eq(accessLinks.userId, id), isNull(accessLinks.spentAt)));
+        }
         if (memberships) await replaceMemberships(tx, id, memberships);
         const current = memberships ?? (await tx.select().from(locationMembers).where(eq(locationMembers.userId, id)));
         return toUser(row, current);

@@ -1,5 +1,6 @@
 import { IdPath } from '../../shared/schemas/schedules.js';
-import { CreateUserBody, PatchUserBody, User, UserListQuery } from '../../shared/schemas/users.js';
+import { CreatedUser, CreateUserBody, PatchUserBody, User, UserListQuery } from '../../shared/schemas/users.js';
+import { requestOrigin } from '../http/origin.js';
 import { Page } from '../../shared/schemas/common.js';
 import { SIGNED_IN, created, defineRoute, noContent, rolesOnly } from '../http/route.js';
 import type { UsersService } from './users.service.js';
@@ -34,12 +35,12 @@ export function usersRoutes(users: UsersService) {
       path: '/users',
       summary: 'Create a user (admins: any role; managers: crew of their locations)',
       description:
-        'Creates a user with a password and their locations. Admins may create any role at any location; managers only crew of their own locations (403 otherwise).',
+        'Creates a user with their locations. Admins may create any role at any location; managers only crew of their own locations (403 otherwise). Without `password` the person is invited: they get no password, and the answer (only this one) carries `inviteUrl`, a one-time link valid for 7 days where they choose one.',
       access: rolesOnly('admin', 'manager'),
       body: CreateUserBody,
-      success: { status: 201, schema: User },
+      success: { status: 201, schema: CreatedUser },
       errors: ['forbidden', 'email_taken', 'unprocessable'],
-      handler: async ({ actor, body }) => created(await users.create(actor, body)),
+      handler: async ({ actor, body, req }) => created(await users.create(actor, body, requestOrigin(req))),
     }),
     defineRoute({
       method: 'patch',

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Id } from '../../shared/schemas/common.js';
-import type { CreateUserBody, PatchUserBody, User, UserListQuery } from '../../shared/schemas/users.js';
+import type { CreatedUser, CreateUserBody, PatchUserBody, User, UserListQuery } from '../../shared/schemas/users.js';
+import type { AccountsRepository } from '../accounts/accounts.repository.js';
+import { ACCESS_LINK_TTL_MS, newToken, tokenHash, welcomeUrl } from '../accounts/tokens.js';
 import { User as UserSchema } from '../../shared/schemas/users.js';
 import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureFieldsAllowed, ensureVisible, userPolicy } from '../access/policy.js';
@@ -22,6 +24,8 @@ export interface UsersServiceDeps {
   sessions: RedisSessionStore;
   logger: Logger;
   writes: WritePath;
+  /** Where an invite's one-time link is stored. */
+  links: Pick<AccountsRepository, 'issueLink'>;
 }
 
 /** Where the previous page of the user list ended. */
@@ -59,7 +63,7 @@ function dedupe(memberships: MembershipRow[]): MembershipRow[] {
   return [...new Map(memberships.map((m) => [m.locationId, m])).values()];
 }
 
-export function createUsersService({ repo, cache, sessions, logger, writes }: UsersServiceDeps) {
+export function createUsersService({ repo, cache, sessions, logger, writes, links }: UsersServiceDeps) {
   /** The cached user, or null. Every read of a user by id goes through here. */
   async function cached(id: number) {
     // A hit parses and validates the head (what access checks read); the rest when value() asks.
@@ -162,18 +166,29 @@ export function createUsersService({ repo, cache, sessions, logger, writes }: Us
       return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ id: last.id }) : null };
     },
 
-    async create(actor: Actor, body: CreateUserBody): Promise<User> {
+    /**
+     * Without a password the person is invited: created with none, plus a one-time link (on
+     * `origin`, the address the request came to) in the same transaction, answered as `inviteUrl`.
+     */
+    async create(actor: Actor, body: CreateUserBody, origin: string): Promise<CreatedUser> {
       const memberships = dedupe(membershipsFrom(body) ?? []);
       ensureAllowed(
         userPolicy.create(actor, { role: body.role, locationIds: memberships.map((m) => m.locationId) }),
         actor.role === 'manager' ? 'Managers add crew to locations they manage.' : undefined,
       );
       await assertLocationsExist(memberships);
-      const passwordHash = await hashPassword(body.password);
+      const passwordHash = body.password === undefined ? null : await hashPassword(body.password);
+      const invite = passwordHash === null ? newToken() : undefined;
       // Declared as a change: a 404 for this id may have been cached before the user existed.
-      return write(null, {}, (tx) =>
-        repo.insert(tx, { email: body.email, name: body.name, role: body.role, phone: body.phone ?? null, passwordHash }, memberships),
-      );
+      const user = await write(null, {}, async (tx) => {
+        const created = await repo.insert(tx, { email: body.email, name: body.name, role: body.role, phone: body.phone ?? null, passwordHash }, memberships);
+        if (invite) {
+          const expiresAt = new Date(Date.now() + ACCESS_LINK_TTL_MS);
+          await links.issueLink(tx, { userId: created.id, tokenHash: tokenHash(invite)!, expiresAt, createdBy: actor.userId });
+        }
+        return created;
+      });
+      return invite ? { ...user, inviteUrl: welcomeUrl(origin, invite) } : user;
     },
 
     /** `currentSid`: the caller's session, kept when they change their own password. */

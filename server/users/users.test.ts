@@ -62,6 +62,7 @@ describe('POST /api/users', () => {
         { locationId: cafe.id, position: 'Floor' },
         { locationId: bar.id, position: null },
       ]),
+      invitePending: false,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

@@ -12,7 +12,15 @@ export const Email = z
   .pipe(z.email('must be an email address'))
   .transform((v) => v.toLowerCase());
 
-export const Password = z.string().min(12, 'must be at least 12 characters').max(256, 'must be at most 256 characters');
+/** The password rules, as the API enforces them and the app shows them before anyone submits. */
+export const PASSWORD_MIN = 12;
+export const PASSWORD_MAX = 256;
+export const PASSWORD_RULES = `At least ${PASSWORD_MIN} characters (at most ${PASSWORD_MAX}). A few unrelated words make a strong one.`;
+export const Password = z
+  .string()
+  .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+  .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`)
+  .refine((v) => v.length < PASSWORD_MIN || v.trim().length >= PASSWORD_MIN, `must have at least ${PASSWORD_MIN} characters besides spaces`);
 
 export const Membership = z
   .strictObject({ locationId: Id, position: z.string().nullable() })
@@ -29,6 +37,7 @@ export const User = z
     active: z.boolean(),
     locationIds: z.array(Id),
     memberships: z.array(Membership),
+    invitePending: z.boolean().meta({ description: 'Invited and has not chosen a password yet' }),
     createdAt: Instant,
     updatedAt: Instant,
   })
@@ -49,13 +58,19 @@ export const CreateUserBody = z
     email: Email,
     name: Text(120),
     role: Role,
-    password: Password,
+    password: Password.optional().meta({ description: 'Leave out to invite the person: the answer carries `inviteUrl`' }),
     phone: Phone.optional(),
     ...membershipFields,
   })
   .refine(oneMembershipForm, { message: 'send locationIds or memberships, not both', path: ['memberships'] })
   .meta({ id: 'CreateUserBody' });
 export type CreateUserBody = z.infer<typeof CreateUserBody>;
+
+/** A new user; with `inviteUrl` (their one-time link to choose a password) when none was given. */
+export const CreatedUser = User.extend({
+  inviteUrl: z.string().optional().meta({ description: 'The one-time `/welcome?token=…` link, valid for 7 days; only in this answer' }),
+}).meta({ id: 'CreatedUser' });
+export type CreatedUser = z.infer<typeof CreatedUser>;
 
 export const PatchUserBody = z
   .strictObject({

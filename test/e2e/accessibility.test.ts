@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -9,6 +8,7 @@ import type { ServerProcess } from '../support/server-process.js';
 import { startBrowserScenario, type BrowserScenario } from './support/app-server.js';
 import { ApiSession } from './support/api.js';
 import { DESKTOP, logIn, openWindow, PHONE, screenshot } from './support/browser.js';
+import { audit, type Violation } from './support/axe.js';
 
 /**
  * axe-core over every screen and dialog of the app, as an admin, a manager and a crew member, on
@@ -17,7 +17,6 @@ import { DESKTOP, logIn, openWindow, PHONE, screenshot } from './support/browser
  * so every kind of chip and badge is checked in place.
  */
 
-const axeSource = (createRequire(import.meta.url)('axe-core') as { source: string }).source;
 const PASSWORD = 'correct-horse-battery-staple';
 const ZONE = 'Europe/Amsterdam';
 const suffix = randomBytes(3).toString('hex');
@@ -32,27 +31,6 @@ let browser: Browser;
 let location: Location;
 const emails = { admin: uniqueEmail('admin'), manager: '', crew: '' };
 let crew: User;
-
-interface Violation {
-  where: string;
-  rule: string;
-  impact: string;
-  targets: string[];
-}
-
-/** Runs axe on the page as it is now; returns the serious and critical violations, with where they were seen. */
-async function audit(page: Page, where: string): Promise<Violation[]> {
-  // Evaluated through DevTools, so the page's Content-Security-Policy (script-src 'self') allows it.
-  if (!(await page.evaluate(() => 'axe' in globalThis))) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run: (context: unknown, options: unknown) => Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    const result = await axe.run((globalThis as unknown as { document: unknown }).document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({ id: v.id, impact: v.impact, targets: v.nodes.map((n) => n.target.join(' ')) }));
-  });
-  return violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => ({ where, rule: v.id, impact: v.impact, targets: v.targets.slice(0, 5) }));
-}
 
 /** Opens a dialog with `opener`, audits it, and closes it with Escape. */
 async function auditDialog(page: Page, opener: Locator, name: string | RegExp, where: string): Promise<Violation[]> {
@@ -166,7 +144,13 @@ async function auditPeople(page: Page, who: string, name: string): Promise<Viola
   found.push(...(await auditDialog(page, page.getByRole('button', { name: 'Add person' }), 'Add a person', `${who}: add person dialog`)));
   found.push(...(await auditDialog(page, page.getByRole('button', { name: `Edit ${name}` }), `Edit ${name}`, `${who}: edit person dialog`)));
   found.push(...(await auditDialog(page, page.getByRole('button', { name: `Deactivate ${name}` }), `Deactivate ${name}?`, `${who}: deactivate dialog`)));
+  found.push(...(await auditDialog(page, page.getByRole('button', { name: `Copy reset link for ${name}` }), `Password reset link for ${name}`, `${who}: access link dialog`)));
   return found;
+}
+
+async function auditAccount(page: Page, who: string): Promise<Violation[]> {
+  await visit(page, '/account', 'Your account');
+  return audit(page, `${who}: account`);
 }
 
 async function auditLocations(page: Page, who: string): Promise<Violation[]> {
@@ -243,6 +227,29 @@ describe.each(devices)('on %s', (deviceName, device) => {
     expect(found).toEqual([]);
   }, 120_000);
 
+  it('the welcome page of an invite, a used-up link and a server already set up have no serious violation', async () => {
+    // The setup form itself (a server without users) is checked in first-run.test.ts.
+    const invited = await scenario!.admin.call<{ inviteUrl: string }>('POST', '/users', {
+      email: uniqueEmail('invited'),
+      name: `Ivo Invited ${suffix}`,
+      role: 'crew',
+      memberships: [{ locationId: location.id, position: 'Host' }],
+    });
+    const { context, page } = await openWindow(browser, server.url, device);
+    const found = [];
+    await visit(page, new URL(invited.inviteUrl).pathname + new URL(invited.inviteUrl).search, `Welcome, Ivo Invited ${suffix}`);
+    found.push(...(await audit(page, `${tag} welcome`)));
+    await page.getByRole('button', { name: 'Set password and continue' }).click();
+    await page.getByText('Must be at least 12 characters.').waitFor();
+    found.push(...(await audit(page, `${tag} welcome, refused password`)));
+    await visit(page, `/welcome?token=${'x'.repeat(43)}`, 'This link does not work');
+    found.push(...(await audit(page, `${tag} welcome, dead link`)));
+    await visit(page, '/setup?token=anything', 'Already set up');
+    found.push(...(await audit(page, `${tag} setup, done`)));
+    await context.close();
+    expect(found).toEqual([]);
+  }, 120_000);
+
   it('an admin’s screens and dialogs have no serious violation', async () => {
     const { context, page } = await openWindow(browser, server.url, device);
     await page.goto('/login');
@@ -253,6 +260,7 @@ describe.each(devices)('on %s', (deviceName, device) => {
       ...(await auditPeople(page, `${tag} admin`, crew.name)),
       ...(await auditLocations(page, `${tag} admin`)),
       ...(await auditNotifications(page, `${tag} admin`)),
+      ...(await auditAccount(page, `${tag} admin`)),
     ];
     await visit(page, `/planner?location=${location.id}&week=${thisWeek}`, 'Planner');
     await page.locator('.weekgrid .chip').first().waitFor();
@@ -271,6 +279,7 @@ describe.each(devices)('on %s', (deviceName, device) => {
       ...(await auditMyShifts(page, `${tag} manager`)),
       ...(await auditPeople(page, `${tag} manager`, crew.name)),
       ...(await auditNotifications(page, `${tag} manager`)),
+      ...(await auditAccount(page, `${tag} manager`)),
     ];
     await context.close();
     expect(found).toEqual([]);
@@ -286,6 +295,7 @@ describe.each(devices)('on %s', (deviceName, device) => {
       ...(await auditShiftRequests(page, `${tag} crew`)),
       ...(await auditNotifications(page, `${tag} crew`)),
       ...(await auditSchedules(page, `${tag} crew`)),
+      ...(await auditAccount(page, `${tag} crew`)),
     ];
     await visit(page, '/notifications', 'Notifications');
     await screenshot(page, `a11y-${tag}-crew-notifications`);

@@ -35,7 +35,7 @@ export function useSaveUser() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: ({ id, body }: { id: number | null; body: CreateUserInput | PatchUserInput }) =>
-      id === null ? http.post<User>('/users', body) : http.patch<User>(`/users/${id}`, body),
+      id === null ? http.post<User & { inviteUrl?: string }>('/users', body) : http.patch<User & { inviteUrl?: string }>(`/users/${id}`, body),
     onSuccess: (user) => {
       void queryClient.invalidateQueries({ queryKey: keys.users });
       // A renamed person appears under the new name in every schedule.

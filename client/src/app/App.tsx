@@ -5,11 +5,16 @@ import { setUnauthenticatedHandler } from '../api/http.js';
 import { useLiveUpdates } from '../api/live.js';
 import type { User } from '../api/types.js';
 import { LoginPage } from '../features/auth/LoginPage.js';
+import { SetupPage } from '../features/auth/SetupPage.js';
+import { WelcomePage } from '../features/auth/WelcomePage.js';
 import { NoticeProvider } from '../ui/notices.js';
 import { LoadError, Spinner } from '../ui/status.js';
 import { Shell } from './Shell.js';
 import { navigate, safeReturnPath, useLocation } from './router.js';
 import { homeFor, Routes, routesFor } from './routes.js';
+
+/** Pages for people without a session: they open whether or not someone is signed in here. */
+const PUBLIC_PAGES = ['/login', '/setup', '/welcome'];
 
 function loginHref(returnTo: string, reason?: 'expired'): string {
   const params = new URLSearchParams();
@@ -33,7 +38,7 @@ export function App() {
 
   useEffect(() => {
     setUnauthenticatedHandler(() => {
-      if (window.location.pathname === '/login') return;
+      if (PUBLIC_PAGES.includes(window.location.pathname)) return;
       const here = window.location.pathname + window.location.search;
       startSession(queryClient, null);
       navigate(loginHref(here, 'expired'), { replace: true });
@@ -43,12 +48,13 @@ export function App() {
 
   const user = me.data;
   const onLogin = place.path === '/login';
+  const onPublicPage = PUBLIC_PAGES.includes(place.path);
 
   useEffect(() => {
-    if (user === null && !onLogin) navigate(loginHref(place.href), { replace: true });
+    if (user === null && !onPublicPage) navigate(loginHref(place.href), { replace: true });
     if (user && onLogin) navigate(returnPathFor(user, place.params.get('next')), { replace: true });
     if (user && place.path === '/') navigate(homeFor(user), { replace: true });
-  }, [user, onLogin, place.href, place.path, place.params]);
+  }, [user, onLogin, onPublicPage, place.href, place.path, place.params]);
 
   if (me.isPending) return <Spinner label="Starting Crew Plots" />;
   if (me.isError) {
@@ -59,6 +65,9 @@ export function App() {
     );
   }
   if (onLogin) return <LoginPage />;
+  // Setup and welcome links sign someone in themselves, replacing any session this browser has.
+  if (place.path === '/setup') return <SetupPage />;
+  if (place.path === '/welcome') return <WelcomePage />;
   // Without a session the effect above is already on its way to the login page.
   if (!user) return <Spinner />;
   return <SignedIn user={user} />;

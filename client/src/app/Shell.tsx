@@ -43,10 +43,12 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
           </nav>
           <Bell current={path === '/notifications'} />
           <div className="account">
-            <span className="account-name">
+            <Link href="/account" className="account-name" aria-current={path === '/account' ? 'page' : undefined}>
+              <span className="sr-only">Your account: </span>
               {user.name}
+              {' '}
               <span className="account-role">{ROLE_NAMES[user.role]}</span>
-            </span>
+            </Link>
             <BusyButton className="button button-ghost button-small" onClick={signOut} busy={logout.isPending}>
               Log out
             </BusyButton>

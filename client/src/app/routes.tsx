@@ -11,6 +11,7 @@ const MyShiftsPage = lazy(() => import('../features/crew/MyShiftsPage.js').then(
 const RotaPage = lazy(() => import('../features/crew/RotaPage.js').then((m) => ({ default: m.RotaPage })));
 const PeoplePage = lazy(() => import('../features/users/PeoplePage.js').then((m) => ({ default: m.PeoplePage })));
 const NotificationsPage = lazy(() => import('../features/notifications/NotificationsPage.js').then((m) => ({ default: m.NotificationsPage })));
+const AccountPage = lazy(() => import('../features/account/AccountPage.js').then((m) => ({ default: m.AccountPage })));
 const LocationsPage = lazy(() => import('../features/locations/LocationsPage.js').then((m) => ({ default: m.LocationsPage })));
 
 interface Route {
@@ -18,7 +19,7 @@ interface Route {
   label: string;
   roles: readonly Role[];
   render: (user: User) => ReactNode;
-  /** Reached from the bell, not from the navigation. */
+  /** Reached from the bell or the account name in the top bar, not from the navigation. */
   hidden?: boolean;
 }
 
@@ -30,6 +31,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/people', label: 'People', roles: ['admin', 'manager'], render: (user) => <PeoplePage me={user} /> },
   { path: '/locations', label: 'Locations', roles: ['admin'], render: () => <LocationsPage /> },
   { path: '/notifications', label: 'Notifications', roles: ['admin', 'manager', 'crew'], render: () => <NotificationsPage />, hidden: true },
+  { path: '/account', label: 'Your account', roles: ['admin', 'manager', 'crew'], render: (user) => <AccountPage user={user} />, hidden: true },
 ];
 
 export const routesFor = (user: User) => ROUTES.filter((r) => r.roles.includes(user.role));

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useLogin } from '../../api/auth.js';
+import { useSetupStatus } from '../../api/accounts.js';
 import { describeError, isApiError, retryPhrase } from '../../api/errors.js';
 import { usePageTitle } from '../../app/PageHeader.js';
 import { useLocation } from '../../app/router.js';
@@ -21,6 +22,7 @@ export function LoginPage() {
   const [password, setPassword] = useState('');
   const [missing, setMissing] = useState(false);
   const expired = params.get('reason') === 'expired';
+  const setup = useSetupStatus();
   usePageTitle('Log in');
 
   const submit = (event: FormEvent) => {
@@ -41,6 +43,15 @@ export function LoginPage() {
         </div>
         <h1>Log in</h1>
         <p className="login-lede">Shifts and schedules for your crew.</p>
+        {setup.data?.needed && (
+          <div className="alert alert-info" role="status">
+            <p className="alert-title">This server has no accounts yet</p>
+            <p>
+              Create the first admin through the setup link in the server's log: it writes it at every start, on the line{' '}
+              <q>No account exists yet: open http://…/setup?token=…</q>
+            </p>
+          </div>
+        )}
         {expired && !login.isError && (
           <div className="alert alert-info" role="status">
             Your session has ended. Log in again to pick up where you left off.

@@ -7,10 +7,14 @@ import { useDebounced } from '../../lib/useDebounced.js';
 import { Field } from '../../ui/Field.js';
 import { EmptyState, LoadError, Spinner } from '../../ui/status.js';
 import { DeactivateDialog } from './DeactivateDialog.js';
+import { AccessLinkDialog } from './AccessLinkDialog.js';
+import { useIssueAccessLink } from '../../api/accounts.js';
+import { describeError } from '../../api/errors.js';
+import { useNotify } from '../../ui/notices.js';
 import { PeopleTable } from './PeopleTable.js';
 import { UserDialog } from './UserDialog.js';
 
-type Editing = { kind: 'edit'; user: User | null } | { kind: 'active'; user: User } | null;
+type Editing = { kind: 'edit'; user: User | null } | { kind: 'active'; user: User } | { kind: 'link'; user: User; url: string; linkKind: 'invite' | 'reset' } | null;
 
 /** Admins manage everyone; managers the crew of their locations. */
 export function PeoplePage({ me }: { me: User }) {
@@ -23,6 +27,13 @@ export function PeoplePage({ me }: { me: User }) {
   const filter: UserFilter = { q: q || undefined, role: role || undefined, active: status || undefined, locationId: locationId ? Number(locationId) : undefined };
   const list = useUserList(filter);
   const [editing, setEditing] = useState<Editing>(null);
+  const issueLink = useIssueAccessLink();
+  const notify = useNotify();
+  const makeLink = (user: User) =>
+    issueLink.mutate(user, {
+      onSuccess: ({ url }) => setEditing({ kind: 'link', user, url, linkKind: user.invitePending ? 'invite' : 'reset' }),
+      onError: (err) => notify(`No link for ${user.name}: ${describeError(err)}`, 'error'),
+    });
 
   const people = list.data?.pages.flatMap((p) => p.items) ?? [];
 
@@ -86,6 +97,8 @@ export function PeoplePage({ me }: { me: User }) {
             locations={locations.data ?? []}
             onEdit={(user) => setEditing({ kind: 'edit', user })}
             onToggleActive={(user) => setEditing({ kind: 'active', user })}
+            onAccessLink={makeLink}
+            linking={issueLink.isPending ? (issueLink.variables?.id ?? null) : null}
           />
           {list.hasNextPage && (
             <button type="button" className="button button-secondary load-more" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
@@ -95,7 +108,16 @@ export function PeoplePage({ me }: { me: User }) {
         </>
       )}
 
-      {editing?.kind === 'edit' && locations.data && <UserDialog user={editing.user} me={me} locations={locations.data} onClose={() => setEditing(null)} />}
+      {editing?.kind === 'edit' && locations.data && (
+        <UserDialog
+          user={editing.user}
+          me={me}
+          locations={locations.data}
+          onClose={() => setEditing(null)}
+          onInvited={(user, url) => setEditing({ kind: 'link', user, url, linkKind: 'invite' })}
+        />
+      )}
+      {editing?.kind === 'link' && <AccessLinkDialog user={editing.user} url={editing.url} kind={editing.linkKind} onClose={() => setEditing(null)} />}
       {editing?.kind === 'active' && <DeactivateDialog user={editing.user} me={me} onClose={() => setEditing(null)} />}
     </>
   );

@@ -8,12 +8,16 @@ interface Props {
   locations: Location[];
   onEdit: (user: User) => void;
   onToggleActive: (user: User) => void;
+  /** Makes a new invite or reset link for the person. */
+  onAccessLink: (user: User) => void;
+  /** The person a link is being made for, if any. */
+  linking: number | null;
 }
 
 const ROLE = { admin: 'Admin', manager: 'Manager', crew: 'Crew' } as const;
 
 /** A table on wide screens; each row folds into a card on a phone (see .people-table in CSS). */
-export function PeopleTable({ people, me, locations, onEdit, onToggleActive }: Props) {
+export function PeopleTable({ people, me, locations, onEdit, onToggleActive, onAccessLink, linking }: Props) {
   const nameOf = (id: number) => locations.find((l) => l.id === id)?.name ?? 'Another location';
   const mayEdit = (user: User) => me.role === 'admin' || user.role === 'crew';
 
@@ -56,13 +60,26 @@ export function PeopleTable({ people, me, locations, onEdit, onToggleActive }: P
                 </ul>
               )}
             </td>
-            <td data-label="Status">{user.active ? 'Active' : <Badge tone="inactive">Deactivated</Badge>}</td>
+            <td data-label="Status">
+              {!user.active ? <Badge tone="inactive">Deactivated</Badge> : user.invitePending ? <Badge tone="draft">Invited, not joined yet</Badge> : 'Active'}
+            </td>
             <td className="row-actions">
               {mayEdit(user) && (
                 <>
                   <button type="button" className="button button-secondary button-small" onClick={() => onEdit(user)} aria-label={`Edit ${user.name}`}>
                     Edit
                   </button>
+                  {user.active && user.id !== me.id && runsAccountOf(me, user) && (
+                    <button
+                      type="button"
+                      className="button button-ghost button-small"
+                      onClick={() => onAccessLink(user)}
+                      disabled={linking === user.id}
+                      aria-label={`${user.invitePending ? 'Copy invite link' : 'Copy reset link'} for ${user.name}`}
+                    >
+                      {user.invitePending ? 'Copy invite link' : 'Copy reset link'}
+                    </button>
+                  )}
                   {user.id !== me.id && runsAccountOf(me, user) && (
                     <button
                       type="button"

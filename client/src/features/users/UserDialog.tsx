@@ -19,9 +19,11 @@ interface Props {
   me: User;
   locations: Location[];
   onClose: () => void;
+  /** A new person was invited (no password given): their one-time link, to pass on. */
+  onInvited: (user: User, inviteUrl: string) => void;
 }
 
-export function UserDialog({ user, me, locations, onClose }: Props) {
+export function UserDialog({ user, me, locations, onClose, onInvited }: Props) {
   const asAdmin = me.role === 'admin';
   // A person who also works where `me` does not manage: only their places here are `me`'s to change.
   const placesOnly = user !== null && !runsAccountOf(me, user);
@@ -60,7 +62,8 @@ export function UserDialog({ user, me, locations, onClose }: Props) {
       {
         onSuccess: (saved) => {
           notify(user ? `Saved ${saved.name}` : `Added ${saved.name}`);
-          onClose();
+          if ('inviteUrl' in saved && typeof saved.inviteUrl === 'string') onInvited(saved, saved.inviteUrl);
+          else onClose();
         },
         onError: (err) => {
           if (isApiError(err, 'email_taken')) {
@@ -106,7 +109,11 @@ export function UserDialog({ user, me, locations, onClose }: Props) {
           <Field
             label={user ? 'New password' : 'Password'}
             error={errors.password}
-            hint={user ? 'Leave empty to keep the current password. Setting one logs them out everywhere.' : 'At least 12 characters. Share it with them privately.'}
+            hint={
+              user
+                ? 'Leave empty to keep the current password. Setting one logs them out everywhere.'
+                : 'Leave empty to invite them: you get a link to send them, where they choose their own. Or set one of at least 12 characters and share it privately.'
+            }
           >
             <input type="password" value={values.password} onChange={(e) => set('password', e.target.value)} autoComplete="new-password" />
           </Field>
@@ -118,7 +125,7 @@ export function UserDialog({ user, me, locations, onClose }: Props) {
             Cancel
           </button>
           <BusyButton type="submit" busy={save.isPending} busyLabel="Saving…">
-            {user ? 'Save changes' : 'Add person'}
+            {user ? 'Save changes' : values.password ? 'Add person' : 'Add and get invite link'}
           </BusyButton>
         </div>
       </form>

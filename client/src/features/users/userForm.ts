@@ -36,7 +36,8 @@ export function createBody(values: UserFormValues): CreateUserInput {
     name: values.name,
     email: values.email,
     role: values.role,
-    password: values.password,
+    // None: the person is invited and chooses their own.
+    password: values.password || undefined,
     phone: values.phone.trim() || null,
     memberships: memberships(values),
   };
