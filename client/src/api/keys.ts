@@ -11,4 +11,6 @@ export const keys = {
   schedules: ['schedules'] as const,
   scheduleList: (filter: Query) => ['schedules', 'list', filter] as const,
   schedule: (id: number) => ['schedules', 'one', id] as const,
+  /** A location's week (GET /locations/:id/weeks/:weekStart): the planner's one read of a week. */
+  week: (locationId: number, weekStart: string) => ['schedules', 'week', locationId, weekStart] as const,
 };
