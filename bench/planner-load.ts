@@ -20,7 +20,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import express from 'express';
 import { chromium, type Browser } from 'playwright-core';
@@ -38,7 +38,8 @@ const value = (name: string) => {
 const RUNS = Number(value('runs') ?? 5);
 const RUNS_3G = Number(value('runs-3g') ?? 3);
 const BASE = value('base') ?? 'main';
-const WORK = path.join(RESULTS, 'work', `planner-${RUN_ID}`);
+// Outside the repository: the old client's sources there would be type-checked as part of it.
+const WORK = path.join(tmpdir(), `crewplots-planner-load-${RUN_ID}`);
 const DB = `crewplots_bench_planner_${RUN_ID}`;
 const PASSWORD = 'planner-bench-password';
 const ZONE = 'Europe/Amsterdam';
