@@ -297,7 +297,8 @@ async function main(): Promise<void> {
   await sleep(3_000);
   const after = await Promise.all(servers.map((s) => steadyRss(s.proc.child.pid)));
   const perStream = servers.map((_, i) => (after[i]! - before[i]!) / opts.streams);
-  results.memory = { before, after, perStream };
+  const memoryLoad = loadavg()[0]!;
+  results.memory = { before, after, perStream, load: memoryLoad };
   if (retried > 0) log(`${retried} stream openings were answered 503 (session read timed out) and tried again`);
   results.openRetries = retried;
   log(`RSS per open stream: ${perStream.map((b) => `${(b / 1024).toFixed(1)} KB`).join(', ')}`);
@@ -364,11 +365,13 @@ async function main(): Promise<void> {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? NaN,
+    load: loadavg()[0]!,
   };
   results.delivery = delivery;
   results.writeRetries = writeRetries;
   if (writeRetries > 0) log(`${writeRetries} writes were answered 503 (session read timed out) and sent again`);
   results.cutStreams = cutStreams;
+  results.resets = { streams: streamResets, openings: openResets, requests: requestResets };
   if (cutStreams > 0) log(`${cutStreams} streams were ended by the server (dropped as too slow to read)`);
   log(`delivery to the other instance: p50 ${delivery.p50.toFixed(1)} ms, p99 ${delivery.p99.toFixed(1)} ms, max ${delivery.max.toFixed(1)} ms over ${delivery.deliveries} deliveries; ${missing} missing`);
 
@@ -428,9 +431,9 @@ async function main(): Promise<void> {
   results.storms = storms;
 
   // 4. cached reads with idle streams open and without (same instance, alternating rounds)
-  let overhead: { withStreams: WrkResult[]; without: WrkResult[]; ratios: number[] } | undefined;
+  let overhead: { withStreams: WrkResult[]; without: WrkResult[]; ratios: number[]; loads: number[] } | undefined;
   if (opts.wrk) {
-    overhead = { withStreams: [], without: [], ratios: [] };
+    overhead = { withStreams: [], without: [], ratios: [], loads: [] };
     const target = servers[0]!;
     const mine = streams.filter((s) => s.server === target);
     const others = streams.filter((s) => s.server !== target);
@@ -456,6 +459,7 @@ async function main(): Promise<void> {
       overhead.withStreams.push(pair.with!);
       overhead.without.push(pair.without!);
       overhead.ratios.push(pair.with!.cpuRps! / pair.without!.cpuRps!);
+      overhead.loads.push(loadavg()[0]!);
       log(
         `round ${r + 1}: cached GET with ${opts.streams} idle streams ${fmt.rps(pair.with!.cpuRps!)} rps per CPU-s, without ${fmt.rps(pair.without!.cpuRps!)} (${overhead.ratios.at(-1)!.toFixed(2)}×); errors ${errorCount(pair.with!)} + ${errorCount(pair.without!)}`,
       );
@@ -477,18 +481,18 @@ async function main(): Promise<void> {
     `Changes published by: ${mode}. ${opts.streams} streams per instance over ${stack.cookies.app.length} admin sessions.`,
     '',
     table(
-      ['measure', 'app', 'app2', 'target'],
+      ['measure', 'app', 'app2', 'target', 'load average (1 min)'],
       [
-        ['RSS per open stream', ...perStream.map((b) => `${(b / 1024).toFixed(1)} KB`), '≤ 20 KB'],
-        ['delivery p50 / p99 / max (ms)', `${delivery.p50.toFixed(1)} / ${delivery.p99.toFixed(1)} / ${delivery.max.toFixed(1)}`, `${delivery.deliveries} deliveries, ${delivery.missing} missing`, 'p99 ≤ 250 ms'],
-        ...storms.map((s, i) => [`storm ${i + 1}: Postgres loads`, String(s.loads[0]), String(s.loads[1]), '1 per instance']),
+        ['RSS per open stream', ...perStream.map((b) => `${(b / 1024).toFixed(1)} KB`), '≤ 20 KB', memoryLoad.toFixed(1)],
+        ['delivery p50 / p99 / max (ms)', `${delivery.p50.toFixed(1)} / ${delivery.p99.toFixed(1)} / ${delivery.max.toFixed(1)}`, `${delivery.deliveries} deliveries, ${delivery.missing} missing`, 'p99 ≤ 250 ms', delivery.load.toFixed(1)],
+        ...storms.map((s, i) => [`storm ${i + 1}: Postgres loads`, String(s.loads[0]), String(s.loads[1]), '1 per instance', s.load.toFixed(1)]),
         ...(overhead
-          ? [['cached GET, idle streams ÷ none (median of rounds)', `${median(overhead.ratios).toFixed(2)}× (${overhead.ratios.map((r) => r.toFixed(2)).join(', ')})`, '', '≥ 0.90×']]
+          ? [['cached GET, idle streams ÷ none (median of rounds)', `${median(overhead.ratios).toFixed(2)}× (${overhead.ratios.map((r) => r.toFixed(2)).join(', ')})`, '', '≥ 0.90×', overhead.loads.map((l) => l.toFixed(1)).join(', ')]]
           : []),
       ],
     ),
     '',
-    `Streams dropped by the server as too slow: ${cutStreams}; stream openings retried after a 503: ${retried}; writes retried after a 503: ${writeRetries}.`,
+    `Streams dropped by the server as too slow: ${cutStreams} (${streamResets} of them reset); stream openings retried after a 503: ${retried}, after a reset: ${openResets}; writes retried after a 503 or a reset: ${writeRetries}; requests reset by the server: ${requestResets}.`,
     `Storms: ${storms.map((s) => `${s.answers} refetches in ${s.ms.toFixed(0)} ms, ${s.non200} non-200, ${s.stale} stale`).join('; ')}.`,
     `Server logs: ${JSON.stringify(logs)}`,
     '',
