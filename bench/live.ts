@@ -140,7 +140,8 @@ function openStream(server: Server, cookie: string): Stream {
       }
     });
     res.on('error', (err) => {
-      if (isReset(err)) streamResets += 1;
+      // Our own close aborts the answer too; only a reset the server made counts.
+      if (isReset(err) && !stream.closing) streamResets += 1;
     });
     res.on('close', () => {
       ended = true;
