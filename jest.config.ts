@@ -5,7 +5,8 @@ import type { Config } from 'jest';
  * by swc. Every suite talks to the real Postgres and Redis; global setup prepares both.
  */
 const config: Config = {
-  testEnvironment: 'node',
+  // LEAK_CHECK=1: fail a file that leaves a timer, socket or child process behind (test/support/leak-check-environment.cjs).
+  testEnvironment: process.env.LEAK_CHECK ? '<rootDir>/test/support/leak-check-environment.cjs' : 'node',
   extensionsToTreatAsEsm: ['.ts'],
   transform: {
     '^.+\\.ts$': [

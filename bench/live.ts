@@ -15,6 +15,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { Registry } from 'prom-client';
 import { createLogger } from '../server/logger.js';
@@ -66,6 +67,8 @@ interface Stream {
   onSchedule?: (a: Arrival) => void;
   closing: boolean;
   close(): void;
+  /** Open and not ended by either side. */
+  alive(): boolean;
 }
 
 /** Tries again after a 503 (a session read that timed out on a saturated server), as a client library would. */
@@ -87,6 +90,7 @@ function openStream(server: Server, cookie: string): Stream {
       stream.closing = true;
       req.destroy();
     },
+    alive: () => live && !ended && !stream.closing,
   };
   const attempt = (n: number) => {
     req = http.get(`${server.url}/api/events`, { headers: { cookie, accept: 'text/event-stream' }, agent: false }, (res) => {
@@ -99,10 +103,22 @@ function openStream(server: Server, cookie: string): Stream {
       if (res.statusCode !== 200) return failed(new Error(`GET /api/events answered ${res.statusCode}`));
       listen(res);
     });
-    req.on('error', (err) => failed(err));
+    req.on('error', (err) => {
+      if (live) return; // an open stream reset by the server: counted when it closes, below
+      // Reset by the peer before the stream opened (a saturated server's accept queue, a dropped
+      // connection): tried again as a browser's EventSource would, and counted.
+      if (isReset(err) && n < OPEN_ATTEMPTS && !stream.closing) {
+        openResets += 1;
+        setTimeout(() => attempt(n + 1), 500);
+        return;
+      }
+      failed(err);
+    });
     // A stream the server drops (a client too slow to read) resets its socket: counted below, not fatal.
     req.on('socket', (socket) => socket.on('error', () => {}));
   };
+  let live = false;
+  let ended = false;
   const listen = (res: http.IncomingMessage) => {
     res.setEncoding('utf8');
     let buffer = '';
@@ -114,14 +130,21 @@ function openStream(server: Server, cookie: string): Stream {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
         // The first frame (retry and id) says the stream is registered and live.
-        if (block.startsWith('retry:') || block.startsWith('id:')) opened();
+        if (block.startsWith('retry:') || block.startsWith('id:')) {
+          live = true;
+          opened();
+        }
         if (!block.includes('event: schedule\n')) continue;
         const data = block.slice(block.indexOf('data: ') + 6);
         stream.onSchedule?.({ scheduleId: (JSON.parse(data) as { id: number }).id, at });
       }
     });
-    res.on('error', () => {});
+    res.on('error', (err) => {
+      // Our own close aborts the answer too; only a reset the server made counts.
+      if (isReset(err) && !stream.closing) streamResets += 1;
+    });
     res.on('close', () => {
+      ended = true;
       if (!stream.closing) cutStreams += 1;
     });
   };
@@ -131,6 +154,18 @@ function openStream(server: Server, cookie: string): Stream {
 
 /** Stream openings answered 503 and tried again. */
 let retried = 0;
+/** Stream openings whose connection was reset by the server before the stream opened, tried again. */
+let openResets = 0;
+/** Open streams whose connection was reset by the server (ECONNRESET), among the cut ones. */
+let streamResets = 0;
+/** Writes and refetches whose connection was reset by the server: writes are sent again, refetches counted. */
+let requestResets = 0;
+
+/** A connection the peer reset or closed mid-answer: ECONNRESET, EPIPE, or Node's "socket hang up". */
+const isReset = (err: unknown) => {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ECONNRESET' || code === 'EPIPE' || (err as Error | undefined)?.message === 'socket hang up';
+};
 /** Streams the server ended (it drops a client that reads too slowly). */
 let cutStreams = 0;
 
@@ -151,13 +186,28 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
  */
 let benchPublisher: LivePublisher | undefined;
 
+/**
+ * The PATCH, sent again after a 503 or a connection reset. A reset write may have gone through;
+ * the notes it sets are the same either way, and the stream counts its events by schedule, so a
+ * resent write that had landed shows up as one more event, not a lost one.
+ */
+async function patchOnce(stack: Stack, server: Server, scheduleId: number, shiftId: number, notes: string) {
+  try {
+    return await patchShift(stack, server, scheduleId, shiftId, notes);
+  } catch (err) {
+    if (!isReset(err)) throw err;
+    requestResets += 1;
+    return { status: 503, headers: {}, body: 'connection reset', ms: 0 };
+  }
+}
+
 async function write(stack: Stack, server: Server, scheduleId: number, shiftId: number, notes: string): Promise<number> {
-  let res = await patchShift(stack, server, scheduleId, shiftId, notes);
+  let res = await patchOnce(stack, server, scheduleId, shiftId, notes);
   // A saturated server answers 503 when a session read times out (bench/README.md, finding 5): send it again, as a client would.
   for (let attempt = 1; res.status === 503 && attempt < OPEN_ATTEMPTS; attempt++) {
     writeRetries += 1;
     await sleep(300);
-    res = await patchShift(stack, server, scheduleId, shiftId, notes);
+    res = await patchOnce(stack, server, scheduleId, shiftId, notes);
   }
   const answered = performance.now();
   if (res.status !== 200) throw new Error(`PATCH shift answered ${res.status}: ${res.body.slice(0, 200)}`);
@@ -248,7 +298,8 @@ async function main(): Promise<void> {
   await sleep(3_000);
   const after = await Promise.all(servers.map((s) => steadyRss(s.proc.child.pid)));
   const perStream = servers.map((_, i) => (after[i]! - before[i]!) / opts.streams);
-  results.memory = { before, after, perStream };
+  const memoryLoad = loadavg()[0]!;
+  results.memory = { before, after, perStream, load: memoryLoad };
   if (retried > 0) log(`${retried} stream openings were answered 503 (session read timed out) and tried again`);
   results.openRetries = retried;
   log(`RSS per open stream: ${perStream.map((b) => `${(b / 1024).toFixed(1)} KB`).join(', ')}`);
@@ -315,11 +366,13 @@ async function main(): Promise<void> {
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     max: latencies.at(-1) ?? NaN,
+    load: loadavg()[0]!,
   };
   results.delivery = delivery;
   results.writeRetries = writeRetries;
   if (writeRetries > 0) log(`${writeRetries} writes were answered 503 (session read timed out) and sent again`);
   results.cutStreams = cutStreams;
+  results.resets = { streams: streamResets, openings: openResets, requests: requestResets };
   if (cutStreams > 0) log(`${cutStreams} streams were ended by the server (dropped as too slow to read)`);
   log(`delivery to the other instance: p50 ${delivery.p50.toFixed(1)} ms, p99 ${delivery.p99.toFixed(1)} ms, max ${delivery.max.toFixed(1)} ms over ${delivery.deliveries} deliveries; ${missing} missing`);
 
@@ -327,13 +380,16 @@ async function main(): Promise<void> {
   const big = stack.seeded.bigScheduleId;
   const bigShift = stack.seeded.shifts.find(([sid]) => sid === big)![1];
   const agents = new Map(servers.map((s) => [s, new http.Agent({ keepAlive: true, maxSockets: 64 })]));
-  const storms: Array<{ loads: number[]; answers: number; non200: number; stale: number; ms: number }> = [];
+  const storms: Array<{ loads: number[]; answers: number; non200: number; stale: number; resets: number; ms: number; load: number }> = [];
   for (let k = 0; k < opts.storms; k++) {
     const notes = `storm ${k} ${Date.now()}`;
     const loadsBefore = await Promise.all(servers.map(async (s) => metric(await scrape(s.url, METRICS_TOKEN), 'crewplots_cache_loads_total', 'namespace="schedule"')));
     let answers = 0;
     let non200 = 0;
     let stale = 0;
+    let resets = 0;
+    // Streams the server has cut meanwhile hear nothing more: only the live ones are waited for.
+    const watching = streams.filter((s) => s.alive()).length;
     const refetches: Promise<void>[] = [];
     const allDone = new Promise<void>((resolve) => {
       for (const s of streams) {
@@ -341,12 +397,22 @@ async function main(): Promise<void> {
           if (a.scheduleId !== big) return;
           s.onSchedule = undefined;
           refetches.push(
-            request(`${s.server.url}/api/schedules/${big}`, { headers: { cookie: s.cookie }, agent: agents.get(s.server) }).then((res) => {
-              answers++;
-              if (res.status !== 200) non200++;
-              else if (!res.body.includes(notes)) stale++;
-              if (answers === streams.length) resolve();
-            }),
+            request(`${s.server.url}/api/schedules/${big}`, { headers: { cookie: s.cookie }, agent: agents.get(s.server) }).then(
+              (res) => {
+                answers++;
+                if (res.status !== 200) non200++;
+                else if (!res.body.includes(notes)) stale++;
+                if (answers === watching) resolve();
+              },
+              (err: unknown) => {
+                // Handled here, at once: a reset left for allSettled below would be an unhandled rejection first.
+                if (!isReset(err)) throw err;
+                answers++;
+                resets++;
+                requestResets += 1;
+                if (answers === watching) resolve();
+              },
+            ),
           );
         };
       }
@@ -358,17 +424,17 @@ async function main(): Promise<void> {
     const ms = performance.now() - t0;
     const loadsAfter = await Promise.all(servers.map(async (s) => metric(await scrape(s.url, METRICS_TOKEN), 'crewplots_cache_loads_total', 'namespace="schedule"')));
     const loads = loadsAfter.map((v, i) => v - loadsBefore[i]!);
-    storms.push({ loads, answers, non200, stale, ms });
-    log(`storm ${k + 1}: ${answers} refetches in ${ms.toFixed(0)} ms, Postgres loads per instance ${loads.join(', ')}, ${non200} non-200, ${stale} stale`);
+    storms.push({ loads, answers, non200, stale, resets, ms, load: loadavg()[0]! });
+    log(`storm ${k + 1}: ${answers} refetches in ${ms.toFixed(0)} ms, Postgres loads per instance ${loads.join(', ')}, ${non200} non-200, ${stale} stale, ${resets} reset (load ${loadavg()[0]!.toFixed(1)})`);
     await sleep(1_000);
   }
   for (const agent of agents.values()) agent.destroy();
   results.storms = storms;
 
   // 4. cached reads with idle streams open and without (same instance, alternating rounds)
-  let overhead: { withStreams: WrkResult[]; without: WrkResult[]; ratios: number[] } | undefined;
+  let overhead: { withStreams: WrkResult[]; without: WrkResult[]; ratios: number[]; loads: number[] } | undefined;
   if (opts.wrk) {
-    overhead = { withStreams: [], without: [], ratios: [] };
+    overhead = { withStreams: [], without: [], ratios: [], loads: [] };
     const target = servers[0]!;
     const mine = streams.filter((s) => s.server === target);
     const others = streams.filter((s) => s.server !== target);
@@ -394,6 +460,7 @@ async function main(): Promise<void> {
       overhead.withStreams.push(pair.with!);
       overhead.without.push(pair.without!);
       overhead.ratios.push(pair.with!.cpuRps! / pair.without!.cpuRps!);
+      overhead.loads.push(loadavg()[0]!);
       log(
         `round ${r + 1}: cached GET with ${opts.streams} idle streams ${fmt.rps(pair.with!.cpuRps!)} rps per CPU-s, without ${fmt.rps(pair.without!.cpuRps!)} (${overhead.ratios.at(-1)!.toFixed(2)}×); errors ${errorCount(pair.with!)} + ${errorCount(pair.without!)}`,
       );
@@ -415,18 +482,18 @@ async function main(): Promise<void> {
     `Changes published by: ${mode}. ${opts.streams} streams per instance over ${stack.cookies.app.length} admin sessions.`,
     '',
     table(
-      ['measure', 'app', 'app2', 'target'],
+      ['measure', 'app', 'app2', 'target', 'load average (1 min)'],
       [
-        ['RSS per open stream', ...perStream.map((b) => `${(b / 1024).toFixed(1)} KB`), '≤ 20 KB'],
-        ['delivery p50 / p99 / max (ms)', `${delivery.p50.toFixed(1)} / ${delivery.p99.toFixed(1)} / ${delivery.max.toFixed(1)}`, `${delivery.deliveries} deliveries, ${delivery.missing} missing`, 'p99 ≤ 250 ms'],
-        ...storms.map((s, i) => [`storm ${i + 1}: Postgres loads`, String(s.loads[0]), String(s.loads[1]), '1 per instance']),
+        ['RSS per open stream', ...perStream.map((b) => `${(b / 1024).toFixed(1)} KB`), '≤ 20 KB', memoryLoad.toFixed(1)],
+        ['delivery p50 / p99 / max (ms)', `${delivery.p50.toFixed(1)} / ${delivery.p99.toFixed(1)} / ${delivery.max.toFixed(1)}`, `${delivery.deliveries} deliveries, ${delivery.missing} missing`, 'p99 ≤ 250 ms', delivery.load.toFixed(1)],
+        ...storms.map((s, i) => [`storm ${i + 1}: Postgres loads`, String(s.loads[0]), String(s.loads[1]), '1 per instance', s.load.toFixed(1)]),
         ...(overhead
-          ? [['cached GET, idle streams ÷ none (median of rounds)', `${median(overhead.ratios).toFixed(2)}× (${overhead.ratios.map((r) => r.toFixed(2)).join(', ')})`, '', '≥ 0.90×']]
+          ? [['cached GET, idle streams ÷ none (median of rounds)', `${median(overhead.ratios).toFixed(2)}× (${overhead.ratios.map((r) => r.toFixed(2)).join(', ')})`, '', '≥ 0.90×', overhead.loads.map((l) => l.toFixed(1)).join(', ')]]
           : []),
       ],
     ),
     '',
-    `Streams dropped by the server as too slow: ${cutStreams}; stream openings retried after a 503: ${retried}; writes retried after a 503: ${writeRetries}.`,
+    `Streams dropped by the server as too slow: ${cutStreams} (${streamResets} of them reset); stream openings retried after a 503: ${retried}, after a reset: ${openResets}; writes retried after a 503 or a reset: ${writeRetries}; requests reset by the server: ${requestResets}.`,
     `Storms: ${storms.map((s) => `${s.answers} refetches in ${s.ms.toFixed(0)} ms, ${s.non200} non-200, ${s.stale} stale`).join('; ')}.`,
     `Server logs: ${JSON.stringify(logs)}`,
     '',

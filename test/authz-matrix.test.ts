@@ -79,6 +79,7 @@ async function freshOpenShift(scheduleId: number, weekStart: string): Promise<nu
 }
 
 let publishedWeek = '';
+let draftWeek = '';
 
 /** A fresh shift of "crew" in the published week of A, with (if asked) a pending drop request of it: the subject of the request rows. */
 async function freshCrewShift(w: World, withRequest = false): Promise<{ shiftId: number; requestId: number }> {
@@ -301,6 +302,21 @@ const ROWS: Row[] = [
     expected: { anonymous: 401, crew: 403, otherCrew: 404, crewOfBoth: 403, manager: 403, otherManager: 404, managerOfBoth: 403, admin: 409 },
     send: (a, w) => a.delete(`/api/locations/${w.locationA}`),
   },
+  {
+    route: 'GET /locations/:id/weeks/:weekStart',
+    label: "A's published week",
+    expected: { anonymous: 401, crew: 200, otherCrew: 404, crewOfBoth: 200, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
+    send: (a, w) => a.get(`/api/locations/${w.locationA}/weeks/${publishedWeek}`),
+    check: (res, w) => expect(res.body.schedule?.id).toBe(w.published),
+  },
+  {
+    route: 'GET /locations/:id/weeks/:weekStart',
+    label: "A's draft week",
+    expected: { anonymous: 401, crew: 200, otherCrew: 404, crewOfBoth: 200, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
+    send: (a, w) => a.get(`/api/locations/${w.locationA}/weeks/${draftWeek}`),
+    // Crew are told there is no week yet: the draft stays hidden, as GET /schedules/:id's 404 hides it.
+    check: (res, w, caller) => expect(res.body.schedule?.id ?? null).toBe(caller.includes('rew') ? null : w.draft),
+  },
   { route: 'GET /schedules', expected: signedIn(200), send: (a) => a.get('/api/schedules') },
   {
     route: 'POST /schedules',
@@ -434,6 +450,7 @@ beforeAll(async () => {
   };
   const published = await week(a.id, 'published', publishedWeek);
   const draft = await week(a.id, 'draft');
+  draftWeek = draft.weekStart;
   // Late on the Sunday, after every hour the open shifts of the claim rows use.
   const shiftOfBoth = async (schedule: { id: number; weekStart: string }) => {
     const start = new Date(Date.parse(`${schedule.weekStart}T22:30:00Z`) + 6 * 86_400_000);

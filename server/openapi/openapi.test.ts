@@ -280,8 +280,9 @@ describe('what the document says of every operation', () => {
           limits += 1;
           expect({ path, method, schema: p.schema }).toEqual({ path, method, schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 200, default: 50 }) });
         }
-        // Path parameters are ids, but for the secret tokens (a calendar feed's, a one-time link's).
-        if ((p.in === 'path' && p.name !== 'token') || p.name === 'locationId') {
+        // Ids by name (`id`, `shiftId`, `locationId`); other path parameters (a week's Monday, the
+        // secret token of a calendar feed or a one-time link) are typed by their own schema.
+        if (p.name === 'id' || p.name.endsWith('Id')) {
           ids += 1;
           expect({ path, method, name: p.name, schema: p.schema }).toEqual({
             path,
@@ -401,6 +402,10 @@ describe('real answers, held to the document', () => {
     const made = c('post', '/api/schedules', await manager.agent.post('/api/schedules').send({ locationId: home.id, weekStart: week }));
     c('post', '/api/schedules', await manager.agent.post('/api/schedules').send({ locationId: home.id, weekStart: week }));
     c('get', '/api/schedules/{id}', await crew.agent.get(`/api/schedules/${published.id}`));
+    c('get', '/api/locations/{id}/weeks/{weekStart}', await crew.agent.get(`/api/locations/${home.id}/weeks/${published.weekStart}`));
+    c('get', '/api/locations/{id}/weeks/{weekStart}', await manager.agent.get(`/api/locations/${home.id}/weeks/${draft.weekStart}`));
+    c('get', '/api/locations/{id}/weeks/{weekStart}', await manager.agent.get(`/api/locations/${home.id}/weeks/2031-03-04`));
+    c('get', '/api/locations/{id}/weeks/{weekStart}', await manager.agent.get(`/api/locations/${MISSING_ID}/weeks/${draft.weekStart}`));
     c('get', '/api/schedules/{id}', await crew.agent.get(`/api/schedules/${draft.id}`));
     c('patch', '/api/schedules/{id}', await manager.agent.patch(`/api/schedules/${draft.id}`).send({ status: 'published' }));
     c('patch', '/api/schedules/{id}', await manager.agent.patch(`/api/schedules/${draft.id}`).send({ status: 'draft' }));
@@ -509,7 +514,7 @@ describe('real answers, held to the document', () => {
       const [upper, path] = operation.split(' ') as [string, string];
       const method = upper.toLowerCase() as 'get' | 'post' | 'patch' | 'delete';
       if (doc.paths[path]![method]!.requestBody && !bodies[operation]) continue;
-      let req = request(draining)[method](path.replace(/\{[A-Za-z]+\}/g, '1')).set('Cookie', cookie);
+      let req = request(draining)[method](path.replace('{weekStart}', '2031-03-03').replace(/\{[A-Za-z]+\}/g, '1')).set('Cookie', cookie);
       if (bodies[operation]) req = req.send(bodies[operation]);
       const res = c(method, path, await req);
       expect({ operation, status: res.status, retryAfter: res.headers['retry-after'] }).toEqual({ operation, status: 503, retryAfter: '1' });

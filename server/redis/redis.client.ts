@@ -24,6 +24,10 @@ export function redisOptions(config: Pick<Config, 'redis'>): RedisOptions {
     connectTimeout: 10_000,
     retryStrategy: (times: number) => Math.min(times * 50, 2000),
     commandTimeout: config.redis.commandTimeoutMs * 2,
+    // A client closed while Redis is down or still connecting (quitRedis below) half-closes a socket
+    // that may never answer; ioredis destroys it after this long, on a timer that holds the process
+    // meanwhile (a shutting-down server, a test worker): 2 s by default. Nothing is left to flush then.
+    disconnectTimeout: 100,
     // Commands issued in one event-loop turn (the session reads and cache reads of concurrent
     // requests) go out in one write and come back in one read: fewer system calls per request,
     // which on a busy server cost more than the commands (bench/README.md).

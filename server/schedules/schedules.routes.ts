@@ -4,6 +4,7 @@ import {
   CreateShiftBody,
   CreatedSchedule,
   IdPath,
+  LocationWeek,
   PatchScheduleBody,
   PatchShiftBody,
   Schedule,
@@ -13,6 +14,7 @@ import {
   ShiftPath,
   UserShift,
   UserShiftsQuery,
+  WeekPath,
 } from '../../shared/schemas/schedules.js';
 import { ScheduleChanges } from '../../shared/schemas/publications.js';
 import { SIGNED_IN, created, defineRoute, noContent } from '../http/route.js';
@@ -57,6 +59,18 @@ export function schedulesRoutes(schedules: SchedulesService) {
       success: { status: 200, schema: Schedule },
       errors: ['not_found'],
       handler: ({ actor, params }) => schedules.get(actor, params.id),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/locations/:id/weeks/:weekStart',
+      summary: "A location's week: its schedule with shifts (or null) and the previous week's summary",
+      description:
+        'A location\'s week by its Monday, in one answer: the schedule with its shifts as `GET /schedules/{id}` answers it, or null while the week has none the caller may see (crew: a draft), and the previous week\'s summary (null without one), which a new week can be copied from. For the location\'s members and admins; anyone else gets a 404.',
+      access: SIGNED_IN,
+      params: WeekPath,
+      success: { status: 200, schema: LocationWeek },
+      errors: ['not_found'],
+      handler: ({ actor, params }) => schedules.week(actor, params.id, params.weekStart),
     }),
     defineRoute({
       method: 'patch',

@@ -12,7 +12,7 @@ import {
   type ScheduleSummary,
   type Shift,
 } from '../../shared/schemas/schedules.js';
-import { weekBounds } from '../../shared/time.js';
+import { addWeeks, weekBounds } from '../../shared/time.js';
 import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureVisible, managesLocation, memberOf, schedulePolicy, userPolicy } from '../access/policy.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
@@ -92,6 +92,12 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
     const entry = await cached(id);
     ensureVisible(entry !== null && schedulePolicy.view(actor, entry.head), 'schedule');
     return entry!;
+  }
+
+  /** Which weeks the actor lists: admins all; managers every week of theirs; crew published weeks of theirs. */
+  function listScope(actor: Actor) {
+    const mine = [...actor.locationIds];
+    return actor.role === 'admin' ? {} : actor.role === 'manager' ? { locationIds: mine } : { publishedOnlyLocationIds: mine };
   }
 
   async function editable(actor: Actor, id: number): Promise<Schedule> {
@@ -235,12 +241,8 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
 
     async list(actor: Actor, query: ScheduleListQuery): Promise<{ items: ScheduleSummary[]; nextCursor: string | null }> {
       const before = query.cursor ? decodeCursor(query.cursor, ScheduleCursor) : undefined;
-      // Admins see everything; managers every week of their locations; crew published weeks of theirs.
-      const mine = [...actor.locationIds];
-      const scope =
-        actor.role === 'admin' ? {} : actor.role === 'manager' ? { locationIds: mine } : { publishedOnlyLocationIds: mine };
       const rows = await repo.list({
-        ...scope,
+        ...listScope(actor),
         locationId: query.locationId,
         status: query.status,
         from: query.from,
@@ -251,6 +253,30 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       const items = rows.slice(0, query.limit);
       const last = items.at(-1);
       return { items, nextCursor: rows.length > query.limit && last ? encodeCursor({ weekStart: last.weekStart, id: last.id }) : null };
+    },
+
+    /**
+     * A location's week in one answer (LocationWeek): the week's schedule as cached, byte for byte
+     * what GET /schedules/:id answers, and the previous week's summary. One indexed lookup finds
+     * both weeks; the schedule itself comes through the cache.
+     */
+    async week(actor: Actor, locationId: number, weekStart: string): Promise<RawJson> {
+      const location = await locations.find(locationId);
+      ensureVisible(location !== null && memberOf(actor, locationId), 'location');
+      const previousStart = addWeeks(weekStart, -1);
+      const rows = await repo.list({ ...listScope(actor), locationId, from: previousStart, to: weekStart, limit: 2 });
+      const summary = rows.find((r) => r.weekStart === weekStart);
+      const previous = rows.find((r) => r.weekStart === previousStart) ?? null;
+      // Deleted or unpublished since the lookup: the week has no schedule this caller may see.
+      const entry = summary ? await cached(summary.id) : null;
+      const schedule = entry && schedulePolicy.view(actor, entry.head) ? entry.json : 'null';
+      return new RawJson(
+        Buffer.concat([
+          Buffer.from(`{"weekStart":${JSON.stringify(weekStart)},"schedule":`),
+          typeof schedule === 'string' ? Buffer.from(schedule) : schedule,
+          Buffer.from(`,"previous":${JSON.stringify(previous)}}`),
+        ]),
+      );
     },
 
     async create(actor: Actor, body: CreateScheduleBody): Promise<Schedule & { skipped: Skipped[] }> {

@@ -118,3 +118,19 @@ export type UserShiftsQuery = z.infer<typeof UserShiftsQuery>;
 
 export const IdPath = z.strictObject({ id: IdParam });
 export const ShiftPath = z.strictObject({ id: IdParam, shiftId: IdParam });
+/** A location's week: `/locations/:id/weeks/:weekStart`. */
+export const WeekPath = z.strictObject({ id: IdParam, weekStart: Monday });
+
+/**
+ * A location's week as the planner opens it: its schedule (null while there is none, or one the
+ * caller may not see yet: a draft, for crew) and the previous week's summary, which a new week
+ * can be copied from.
+ */
+export const LocationWeek = z
+  .strictObject({
+    weekStart: StoredDate,
+    schedule: Schedule.nullable(),
+    previous: ScheduleSummary.nullable(),
+  })
+  .meta({ id: 'LocationWeek' });
+export type LocationWeek = z.infer<typeof LocationWeek>;

@@ -11,9 +11,37 @@ import type { User } from './types.js';
 export function useMe() {
   return useQuery({
     queryKey: keys.me,
-    queryFn: async ({ signal }) => (await http.get<{ user: User | null }>('/auth/session', { signal, allowUnauthenticated: true })).user,
+    queryFn: async ({ signal }) => {
+      const { user } = await http.get<{ user: User | null }>('/auth/session', { signal, allowUnauthenticated: true });
+      rememberRole(user);
+      return user;
+    },
     staleTime: 60_000,
   });
+}
+
+const ROLE_KEY = 'crewplots.role';
+
+/**
+ * The role of whoever was signed in on this device when last seen: a guess, used only to start a
+ * screen's reads alongside the session probe (app/preload.ts). The session itself stays the cookie's.
+ */
+export function lastRole(): User['role'] | null {
+  try {
+    const role = localStorage.getItem(ROLE_KEY);
+    return role === 'admin' || role === 'manager' || role === 'crew' ? role : null;
+  } catch {
+    return null;
+  }
+}
+
+function rememberRole(user: User | null): void {
+  try {
+    if (user) localStorage.setItem(ROLE_KEY, user.role);
+    else localStorage.removeItem(ROLE_KEY);
+  } catch {
+    // Storage refused (private browsing): screens then load after the session probe, as they did.
+  }
 }
 
 /**
@@ -23,6 +51,7 @@ export function useMe() {
 export function startSession(queryClient: QueryClient, user: User | null): void {
   queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== keys.me[0] });
   queryClient.setQueryData(keys.me, user);
+  rememberRole(user);
 }
 
 export function useLogin() {

@@ -40,14 +40,52 @@ interface RequestOptions {
   ifMatch?: number;
 }
 
+/**
+ * GETs started before any screen asks for them (app/preload.ts), by address. A screen's first GET
+ * of the same address takes the answer instead of sending its own; each is taken once, and one
+ * nobody took within a few seconds is dropped, so a later read always goes to the server.
+ */
+const early = new Map<string, Promise<unknown>>();
+const EARLY_KEPT_MS = 10_000;
+
+/**
+ * Sends a GET now, for a screen about to ask for it. It is sent as if no session were needed: it is
+ * a guess made before the session is known, so a 401 must not send anyone to login (the session
+ * probe decides that), and a failed guess is simply sent again by the screen.
+ */
+export function preload(path: string, query?: Query): void {
+  const url = withQuery(`/api${path}`, query);
+  if (early.has(url)) return;
+  const answer = send<unknown>('GET', url, { allowUnauthenticated: true });
+  answer.catch(() => undefined);
+  early.set(url, answer);
+  setTimeout(() => {
+    if (early.get(url) === answer) early.delete(url);
+  }, EARLY_KEPT_MS);
+}
+
+function takeEarly<T>(url: string): Promise<T> | undefined {
+  const answer = early.get(url) as Promise<T> | undefined;
+  early.delete(url);
+  return answer;
+}
+
 async function request<T>(method: Method, path: string, options: RequestOptions = {}): Promise<T> {
+  const url = withQuery(`/api${path}`, options.query);
+  const answer = method === 'GET' ? takeEarly<T>(url) : undefined;
+  // A guess that failed (a session that had ended, a dropped connection) is asked again, as usual.
+  if (answer) return answer.catch(() => send<T>(method, url, options));
+  return send<T>(method, url, options);
+}
+
+async function send<T>(method: Method, url: string, options: RequestOptions): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   if (options.ifMatch !== undefined) headers['If-Match'] = `"${options.ifMatch}"`;
 
   let res: Response;
   try {
-    res = await fetch(withQuery(`/api${path}`, options.query), {
+    res = await fetch(url, {
       method,
       headers,
       credentials: 'same-origin',

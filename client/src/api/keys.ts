@@ -15,4 +15,6 @@ export const keys = {
   shiftRequests: ['shift-requests'] as const,
   shiftRequestList: (filter: Query) => ['shift-requests', 'list', filter] as const,
   notifications: ['notifications'] as const,
+  /** A location's week (GET /locations/:id/weeks/:weekStart): the planner's one read of a week. */
+  week: (locationId: number, weekStart: string) => ['schedules', 'week', locationId, weekStart] as const,
 };

@@ -2,7 +2,7 @@ import { useQueryClient, type Query, type QueryClient } from '@tanstack/react-qu
 import { useEffect } from 'react';
 import { reportUnauthenticated } from './http.js';
 import { keys } from './keys.js';
-import type { Schedule, ScheduleSummary, User } from './types.js';
+import type { LocationWeek, Schedule, ScheduleSummary, User } from './types.js';
 
 /** `schedule` event data (API.md, Live updates). */
 interface ScheduleEvent {
@@ -24,6 +24,11 @@ const REOPEN_MS = 3_000;
 
 const isScheduleList = (q: Query) => q.queryKey[0] === keys.schedules[0] && q.queryKey[1] === 'list';
 const listLocation = (q: Query) => (q.queryKey[2] as { locationId?: number } | undefined)?.locationId;
+/** The Monday after a week's (calendar dates: no time zone, so no daylight-saving step). */
+const weekAfter = (weekStart: string) => new Date(Date.parse(`${weekStart}T00:00:00Z`) + 7 * 86_400_000).toISOString().slice(0, 10);
+/** A location's week (keys.week): `['schedules', 'week', locationId, weekStart]`. */
+const isWeek = (q: Query) => q.queryKey[0] === keys.schedules[0] && q.queryKey[1] === 'week';
+const weekLocation = (q: Query) => q.queryKey[2] as number;
 
 /** What a burst of events asks to be loaded again. */
 class Pending {
@@ -50,7 +55,25 @@ function alreadyCurrent(queryClient: QueryClient, event: ScheduleEvent): boolean
     // A list without the week (just created or published) or with an older copy must load again.
     if (!entry || entry.version < event.version || entry.status !== event.status) return false;
   }
-  return Boolean(one) || lists.length > 0;
+  // The weeks that show it: as their schedule, or (the week after) as the one to copy from.
+  const shownAs = (q: Query) => (q.queryKey[3] === event.weekStart ? 'schedule' : q.queryKey[3] === weekAfter(event.weekStart) ? 'previous' : null);
+  const weeks = queryClient.getQueryCache().findAll({ predicate: (q) => isWeek(q) && weekLocation(q) === event.locationId && shownAs(q) !== null });
+  for (const week of weeks) {
+    const entry = (week.state.data as LocationWeek | undefined)?.[shownAs(week)!];
+    if (!entry || entry.id !== event.id || entry.version < event.version || entry.status !== event.status) return false;
+  }
+  return Boolean(one) || lists.length > 0 || weeks.length > 0;
+}
+
+/** The location of a schedule this tab holds, alone or in a week; undefined when it holds none. */
+function locationOf(queryClient: QueryClient, id: number): number | undefined {
+  const one = queryClient.getQueryData<Schedule>(keys.schedule(id));
+  if (one) return one.locationId;
+  for (const week of queryClient.getQueryCache().findAll({ predicate: isWeek })) {
+    const data = week.state.data as LocationWeek | undefined;
+    if (data?.schedule?.id === id || data?.previous?.id === id) return weekLocation(week);
+  }
+  return undefined;
 }
 
 function flush(queryClient: QueryClient, pending: Pending) {
@@ -63,6 +86,7 @@ function flush(queryClient: QueryClient, pending: Pending) {
   if (pending.locations.size > 0 || pending.allLists) {
     void queryClient.invalidateQueries({
       predicate: (q) => {
+        if (isWeek(q)) return pending.allLists || pending.locations.has(weekLocation(q));
         if (!isScheduleList(q)) return false;
         const at = listLocation(q);
         return pending.allLists || at === undefined || pending.locations.has(at);
@@ -129,8 +153,8 @@ export function useLiveUpdates(userId: number): void {
         if (!removed) return;
         // Whoever shows it (a crew member's week just unpublished) loses it with the list; the week
         // itself is not asked for again, since the caller may no longer see it.
+        const at = locationOf(queryClient, removed.id);
         void queryClient.invalidateQueries({ queryKey: keys.schedule(removed.id), exact: true, refetchType: 'none' });
-        const at = queryClient.getQueryData<Schedule>(keys.schedule(removed.id))?.locationId;
         schedule((p) => {
           // A week this tab never opened: any list may hold it.
           if (at === undefined) p.allLists = true;

@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { http } from './http.js';
 import { keys } from './keys.js';
-import { fetchAllPages } from './pages.js';
+import { fetchAllPages, preloadAllPages } from './pages.js';
 import type { CreateLocationInput, Location, PatchLocationInput } from './types.js';
 
 /** Admins get every location; everyone else their own. */
@@ -12,6 +12,8 @@ export function useLocations() {
     staleTime: 5 * 60_000,
   });
 }
+
+export const preloadLocations = () => preloadAllPages('/locations');
 
 export function useSaveLocation() {
   const queryClient = useQueryClient();

@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
 import { isApiError } from './errors.js';
-import { http } from './http.js';
+import { http, preload } from './http.js';
 import { keys } from './keys.js';
 import { fetchAllPages } from './pages.js';
-import type { CreatedSchedule, CreateScheduleInput, CreateShiftInput, PatchShiftInput, Schedule, ScheduleSummary, Shift } from './types.js';
+import type { CreatedSchedule, CreateScheduleInput, CreateShiftInput, LocationWeek, PatchShiftInput, Schedule, ScheduleSummary, Shift } from './types.js';
 
 /** The schedule summaries of a location, newest week first. */
 export function useScheduleList(locationId: number | null, status?: 'published' | 'draft') {
@@ -23,8 +23,31 @@ export function useSchedule(id: number | null) {
   });
 }
 
+const weekPath = (locationId: number, weekStart: string) => `/locations/${locationId}/weeks/${weekStart}`;
+
+/**
+ * A location's week as the planner shows it: the schedule with its shifts (null while there is
+ * none) and the previous week's summary, in one request.
+ */
+export function useLocationWeek(locationId: number, weekStart: string) {
+  return useQuery({
+    queryKey: keys.week(locationId, weekStart),
+    queryFn: ({ signal }) => http.get<LocationWeek>(weekPath(locationId, weekStart), { signal }),
+  });
+}
+
+export const preloadLocationWeek = (locationId: number, weekStart: string) => preload(weekPath(locationId, weekStart));
+
+/** Puts a schedule as it now is (or none) into its week, so the planner shows it at once. */
+function setWeekSchedule(queryClient: QueryClient, at: { locationId: number; weekStart: string }, schedule: Schedule | null) {
+  queryClient.setQueryData<LocationWeek>(keys.week(at.locationId, at.weekStart), (week) => week && { ...week, schedule });
+}
+
 function refreshSchedules(queryClient: QueryClient, schedule?: Schedule) {
-  if (schedule) queryClient.setQueryData(keys.schedule(schedule.id), schedule);
+  if (schedule) {
+    queryClient.setQueryData(keys.schedule(schedule.id), schedule);
+    setWeekSchedule(queryClient, schedule, schedule);
+  }
   void queryClient.invalidateQueries({ queryKey: keys.schedules });
   void queryClient.invalidateQueries({ queryKey: ['user-shifts'] });
 }
@@ -65,6 +88,8 @@ export function useDeleteSchedule() {
       if (isApiError(err, 'version_mismatch')) refreshSchedules(queryClient);
     },
     onSuccess: (_void, { id }) => {
+      const weeks = queryClient.getQueriesData<LocationWeek>({ queryKey: [keys.schedules[0], 'week'] });
+      for (const [, week] of weeks) if (week?.schedule?.id === id) setWeekSchedule(queryClient, week.schedule, null);
       queryClient.removeQueries({ queryKey: keys.schedule(id) });
       refreshSchedules(queryClient);
     },

@@ -1,7 +1,7 @@
 import { keepPreviousData, useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { http, type Query } from './http.js';
 import { keys } from './keys.js';
-import { fetchAllPages } from './pages.js';
+import { fetchAllPages, preloadAllPages } from './pages.js';
 import type { CreateUserInput, Page, PatchUserInput, User, UserShift } from './types.js';
 
 export interface UserFilter extends Query {
@@ -22,14 +22,18 @@ export function useUserList(filter: UserFilter) {
   });
 }
 
+const crewQuery = (locationId: number | null) => ({ locationId, active: true });
+
 /** Everyone active at a location: the rows of its week grid and the choices of the shift form. */
 export function useLocationCrew(locationId: number | null) {
   return useQuery({
     queryKey: keys.locationCrew(locationId ?? 0),
-    queryFn: ({ signal }) => fetchAllPages<User>('/users', { locationId, active: true }, signal),
+    queryFn: ({ signal }) => fetchAllPages<User>('/users', crewQuery(locationId), signal),
     enabled: locationId !== null,
   });
 }
+
+export const preloadLocationCrew = (locationId: number) => preloadAllPages('/users', crewQuery(locationId));
 
 export function useSaveUser() {
   const queryClient = useQueryClient();

@@ -1,18 +1,26 @@
 import { lazy, Suspense, type ReactNode } from 'react';
 import type { Role, User } from '../api/types.js';
+import { preloadPlanner } from '../features/schedule/preloadPlanner.js';
 import { ErrorBoundary } from '../ui/ErrorBoundary.js';
 import { Spinner } from '../ui/status.js';
 import { NotFoundPage } from './NotFoundPage.js';
 import { useLocation } from './router.js';
 
 // Each screen is its own chunk: a phone that only ever opens "My shifts" never downloads the planner.
-const PlannerPage = lazy(() => import('../features/schedule/PlannerPage.js').then((m) => ({ default: m.PlannerPage })));
-const MyShiftsPage = lazy(() => import('../features/crew/MyShiftsPage.js').then((m) => ({ default: m.MyShiftsPage })));
-const RotaPage = lazy(() => import('../features/crew/RotaPage.js').then((m) => ({ default: m.RotaPage })));
-const PeoplePage = lazy(() => import('../features/users/PeoplePage.js').then((m) => ({ default: m.PeoplePage })));
-const NotificationsPage = lazy(() => import('../features/notifications/NotificationsPage.js').then((m) => ({ default: m.NotificationsPage })));
-const AccountPage = lazy(() => import('../features/account/AccountPage.js').then((m) => ({ default: m.AccountPage })));
-const LocationsPage = lazy(() => import('../features/locations/LocationsPage.js').then((m) => ({ default: m.LocationsPage })));
+const loadPlanner = () => import('../features/schedule/PlannerPage.js');
+const loadMyShifts = () => import('../features/crew/MyShiftsPage.js');
+const loadRota = () => import('../features/crew/RotaPage.js');
+const loadPeople = () => import('../features/users/PeoplePage.js');
+const loadLocations = () => import('../features/locations/LocationsPage.js');
+const loadNotifications = () => import('../features/notifications/NotificationsPage.js');
+const loadAccount = () => import('../features/account/AccountPage.js');
+const PlannerPage = lazy(() => loadPlanner().then((m) => ({ default: m.PlannerPage })));
+const MyShiftsPage = lazy(() => loadMyShifts().then((m) => ({ default: m.MyShiftsPage })));
+const RotaPage = lazy(() => loadRota().then((m) => ({ default: m.RotaPage })));
+const PeoplePage = lazy(() => loadPeople().then((m) => ({ default: m.PeoplePage })));
+const LocationsPage = lazy(() => loadLocations().then((m) => ({ default: m.LocationsPage })));
+const NotificationsPage = lazy(() => loadNotifications().then((m) => ({ default: m.NotificationsPage })));
+const AccountPage = lazy(() => loadAccount().then((m) => ({ default: m.AccountPage })));
 
 interface Route {
   path: string;
@@ -21,17 +29,21 @@ interface Route {
   render: (user: User) => ReactNode;
   /** Reached from the bell or the account name in the top bar, not from the navigation. */
   hidden?: boolean;
+  /** Fetches the screen's code (app/preload.ts starts it with the session probe on a cold load). */
+  load: () => Promise<unknown>;
+  /** Starts the reads the screen opens with, for the address it is opened at. */
+  preloadData?: (params: URLSearchParams) => void;
 }
 
 /** Every screen, who may see it, and its place in the navigation (in this order). */
 export const ROUTES: readonly Route[] = [
-  { path: '/planner', label: 'Planner', roles: ['admin', 'manager'], render: () => <PlannerPage /> },
-  { path: '/my-shifts', label: 'My shifts', roles: ['crew', 'manager'], render: (user) => <MyShiftsPage user={user} /> },
-  { path: '/schedules', label: 'Schedules', roles: ['crew'], render: (user) => <RotaPage user={user} /> },
-  { path: '/people', label: 'People', roles: ['admin', 'manager'], render: (user) => <PeoplePage me={user} /> },
-  { path: '/locations', label: 'Locations', roles: ['admin'], render: () => <LocationsPage /> },
-  { path: '/notifications', label: 'Notifications', roles: ['admin', 'manager', 'crew'], render: () => <NotificationsPage />, hidden: true },
-  { path: '/account', label: 'Your account', roles: ['admin', 'manager', 'crew'], render: (user) => <AccountPage user={user} />, hidden: true },
+  { path: '/planner', label: 'Planner', roles: ['admin', 'manager'], render: () => <PlannerPage />, load: loadPlanner, preloadData: preloadPlanner },
+  { path: '/my-shifts', label: 'My shifts', roles: ['crew', 'manager'], render: (user) => <MyShiftsPage user={user} />, load: loadMyShifts },
+  { path: '/schedules', label: 'Schedules', roles: ['crew'], render: (user) => <RotaPage user={user} />, load: loadRota },
+  { path: '/people', label: 'People', roles: ['admin', 'manager'], render: (user) => <PeoplePage me={user} />, load: loadPeople },
+  { path: '/locations', label: 'Locations', roles: ['admin'], render: () => <LocationsPage />, load: loadLocations },
+  { path: '/notifications', label: 'Notifications', roles: ['admin', 'manager', 'crew'], render: () => <NotificationsPage />, load: loadNotifications, hidden: true },
+  { path: '/account', label: 'Your account', roles: ['admin', 'manager', 'crew'], render: (user) => <AccountPage user={user} />, load: loadAccount, hidden: true },
 ];
 
 export const routesFor = (user: User) => ROUTES.filter((r) => r.roles.includes(user.role));

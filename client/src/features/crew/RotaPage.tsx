@@ -19,7 +19,7 @@ export function RotaPage({ user }: { user: User }) {
   const location = locations.data ? chooseLocation(locations.data, params.get('location')) : undefined;
 
   useEffect(() => {
-    if (location) rememberLocation(location.id);
+    if (location) rememberLocation(location);
   }, [location]);
   useClearNoticesOn(`${location?.id}:${params.get('week')}`);
 

@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { describeError } from '../../api/errors.js';
-import { useCreateSchedule } from '../../api/schedules.js';
+import { useCreateSchedule, useScheduleList } from '../../api/schedules.js';
 import type { Location, ScheduleSummary } from '../../api/types.js';
 import { addWeeks, formatWeek } from '../../lib/time.js';
 import { useNotify } from '../../ui/notices.js';
@@ -11,8 +11,8 @@ import { BusyButton } from '../../ui/BusyButton.js';
 interface Props {
   location: Location;
   week: string;
-  /** The location's schedules of weeks before this one, newest first: what this week can be copied from. */
-  earlier: ScheduleSummary[];
+  /** The week before this one, if it has a schedule: offered first, while the other weeks load. */
+  previous: ScheduleSummary | null;
   onCreated: (id: number, copy: CopyResult | null) => void;
 }
 
@@ -25,8 +25,12 @@ function weekLabel(source: ScheduleSummary, week: string): string {
 }
 
 /** A week with no schedule yet: start it empty, or as a copy of any earlier week of the location. */
-export function NoSchedule({ location, week, earlier, onCreated }: Props) {
+export function NoSchedule({ location, week, previous, onCreated }: Props) {
   const create = useCreateSchedule();
+  // Every earlier week of the location, newest first: what this week can be copied from. Read only
+  // for an empty week; until it arrives, the week before (which came with the week) stands alone.
+  const schedules = useScheduleList(location.id);
+  const earlier = schedules.data?.filter((s) => s.weekStart < week) ?? (previous ? [previous] : []);
   const notify = useNotify();
   const pickerId = useId();
   const [chosen, setChosen] = useState<number | null>(earlier[0]?.id ?? null);

@@ -19,7 +19,7 @@ export function PlannerPage() {
   const week = weekParam && isMonday(weekParam) ? weekParam : location ? thisMonday(location.timezone) : null;
 
   useEffect(() => {
-    if (location) rememberLocation(location.id);
+    if (location) rememberLocation(location);
   }, [location]);
   useClearNoticesOn(`${location?.id}:${week}`);
 

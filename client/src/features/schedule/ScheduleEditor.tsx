@@ -1,7 +1,5 @@
 import { useState } from 'react';
-import { useSchedule } from '../../api/schedules.js';
-import type { Location, User } from '../../api/types.js';
-import { LoadError, Spinner } from '../../ui/status.js';
+import type { Location, Schedule, User } from '../../api/types.js';
 import { CopyReport } from './CopyReport.js';
 import { ScheduleBar } from './ScheduleBar.js';
 import { ShiftDialog, type ShiftDialogTarget } from './ShiftDialog.js';
@@ -11,7 +9,8 @@ import { PlannerRequests } from '../requests/PlannerRequests.js';
 import { useMe } from '../../api/auth.js';
 
 interface Props {
-  scheduleId: number;
+  /** As the week's request answered it (WeekPlan), kept current by writes and live updates. */
+  schedule: Schedule;
   location: Location;
   crew: User[];
   copy: CopyResult | null;
@@ -19,15 +18,10 @@ interface Props {
   onDeleted: () => void;
 }
 
-export function ScheduleEditor({ scheduleId, location, crew, copy, onDismissCopy, onDeleted }: Props) {
-  const schedule = useSchedule(scheduleId);
+export function ScheduleEditor({ schedule: data, location, crew, copy, onDismissCopy, onDeleted }: Props) {
   const [dialog, setDialog] = useState<ShiftDialogTarget | null>(null);
   const me = useMe().data;
 
-  if (schedule.isPending) return <Spinner label="Loading the schedule" />;
-  if (schedule.isError) return <LoadError error={schedule.error} what="the schedule" onRetry={() => void schedule.refetch()} />;
-
-  const data = schedule.data;
   return (
     <>
       <ScheduleBar schedule={data} zone={location.timezone} onAddShift={() => setDialog({ mode: 'create', userId: null, date: data.weekStart })} onDeleted={onDeleted} />

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useScheduleList } from '../../api/schedules.js';
+import { useLocationWeek } from '../../api/schedules.js';
 import type { Location, SkippedShift } from '../../api/types.js';
 import { useLocationCrew } from '../../api/users.js';
 import { LoadError, Spinner } from '../../ui/status.js';
@@ -13,44 +13,33 @@ export interface CopyResult {
   skipped: SkippedShift[];
 }
 
-/** One location's week: the schedule if there is one, else the ways to start it. */
+/**
+ * One location's week: the schedule if there is one, else the ways to start it. The week (schedule
+ * and shifts, the previous week) and the crew are two requests sent at once, both started before
+ * this screen's code has arrived when the address names the week (app/preload.ts).
+ */
 export function WeekPlan({ location, week }: { location: Location; week: string }) {
-  const schedules = useScheduleList(location.id);
+  const plan = useLocationWeek(location.id, week);
   const crew = useLocationCrew(location.id);
-  const [created, setCreated] = useState<number | null>(null);
   const [copy, setCopy] = useState<CopyResult | null>(null);
 
-  if (schedules.isPending || crew.isPending) return <Spinner label="Loading the week" />;
-  if (schedules.isError) return <LoadError error={schedules.error} what="the schedules" onRetry={() => void schedules.refetch()} />;
+  if (plan.isPending || crew.isPending) return <Spinner label="Loading the week" />;
+  if (plan.isError) return <LoadError error={plan.error} what="the week" onRetry={() => void plan.refetch()} />;
   if (crew.isError) return <LoadError error={crew.error} what="the crew" onRetry={() => void crew.refetch()} />;
 
-  const scheduleId = schedules.data.find((s) => s.weekStart === week)?.id ?? created;
-  if (scheduleId === null) {
-    // The list is newest week first, so the week before this one leads.
-    const earlier = schedules.data.filter((s) => s.weekStart < week);
-    return (
-      <NoSchedule
-        location={location}
-        week={week}
-        earlier={earlier}
-        onCreated={(id, copied) => {
-          setCreated(id);
-          setCopy(copied);
-        }}
-      />
-    );
+  const { schedule, previous } = plan.data;
+  if (!schedule) {
+    // The new week is put into this week's data by the create itself (api/schedules.ts).
+    return <NoSchedule location={location} week={week} previous={previous} onCreated={(_id, copied) => setCopy(copied)} />;
   }
   return (
     <ScheduleEditor
-      scheduleId={scheduleId}
+      schedule={schedule}
       location={location}
       crew={crew.data}
       copy={copy}
       onDismissCopy={() => setCopy(null)}
-      onDeleted={() => {
-        setCreated(null);
-        setCopy(null);
-      }}
+      onDeleted={() => setCopy(null)}
     />
   );
 }
