@@ -29,6 +29,9 @@ import { createHttpMetrics } from './metrics/http.metrics.js';
 import { requireMetricsAccess } from './metrics/metrics.access.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
 import { openApiRoutes } from './openapi/openapi.routes.js';
+import { createPlanningRepository } from './planning/planning.repository.js';
+import { createPlanningService } from './planning/planning.service.js';
+import { planningRoutes } from './planning/planning.routes.js';
 import { createSchedulesRepository } from './schedules/schedules.repository.js';
 import { createSchedulesService } from './schedules/schedules.service.js';
 import { schedulesRoutes } from './schedules/schedules.routes.js';
@@ -64,7 +67,9 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
   const usersRepo = createUsersRepository(db);
   const users = createUsersService({ repo: usersRepo, cache, sessions: sessions.store, logger, writes });
   const locations = createLocationsService({ repo: createLocationsRepository(db), cache, writes });
-  const schedules = createSchedulesService({ repo: createSchedulesRepository(db), cache, locations, users, writes, changes });
+  const planningRepo = createPlanningRepository(db);
+  const schedules = createSchedulesService({ repo: createSchedulesRepository(db), shiftWarnings: planningRepo.shiftWarningCodes, cache, locations, users, writes, changes });
+  const planning = createPlanningService({ repo: planningRepo, cache, users, writes, changes, currency: config.currency, scheduleHead: schedules.head });
   const auth = createAuthService({
     repo: usersRepo,
     users,
@@ -78,6 +83,7 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
     ...usersRoutes(users),
     ...locationsRoutes(locations),
     ...schedulesRoutes(schedules),
+    ...planningRoutes(planning),
     ...metricsRoutes(metrics.registry),
     ...liveRoutes(createLiveService({ live, sessionAccess: sessions.accessOf, loadUser: (id) => usersRepo.findById(id) })),
   ];

@@ -4,3 +4,4 @@ export * from './schemas/common.js';
 export * from './schemas/users.js';
 export * from './schemas/locations.js';
 export * from './schemas/schedules.js';
+export * from './schemas/planning.js';

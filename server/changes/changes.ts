@@ -16,7 +16,16 @@ export type Change =
   /** A person created or changed; `changed` says which of the facts others copy or check moved. */
   | { kind: 'user'; userId: number; changed: readonly UserFact[] }
   /** A location created, changed or deleted (its members' changes are declared as user changes). */
-  | { kind: 'location'; locationId: number };
+  | { kind: 'location'; locationId: number }
+  /**
+   * What a person's week is planned around moved: their shifts anywhere, time off, availability,
+   * weekly limit or rate. No entry is the person's plan itself; entries derived from it (a
+   * week's warnings and labor) declare that they copy it.
+   */
+  | { kind: 'plan'; userId: number; changed: readonly PlanFact[] };
+
+/** The inputs of a person's plan that entries derived from it read. */
+export type PlanFact = 'shifts' | 'timeOff' | 'availability' | 'limit' | 'rate';
 
 /**
  * What of a person changed. `name`, `role`, `locations` and `active` are what other entries copy
@@ -25,8 +34,11 @@ export type Change =
  */
 export type UserFact = 'name' | 'role' | 'locations' | 'active' | 'profile';
 
-/** Data one cache entry copies from another entity's row: `user.name` is copied into schedules. */
-export type CopiedData = `user.${Exclude<UserFact, 'profile'>}`;
+/**
+ * Data one cache entry copies from another entity: `user.name` is copied into schedules; a week's
+ * warnings read `plan.*` of its people, and `schedule` (its shifts) and `location` (its zone).
+ */
+export type CopiedData = `user.${Exclude<UserFact, 'profile'>}` | `plan.${PlanFact}` | 'schedule' | 'location';
 
 /** The entries that hold a copy of that data of entity `id` (looked up after the commit). */
 export type CopyHolders = (id: number) => Promise<readonly CacheKey[]>;
@@ -69,13 +81,24 @@ function ownKeys(change: Change): CacheKey[] {
       return [userKey(change.userId)];
     case 'location':
       return [locationKey(change.locationId)];
+    case 'plan':
+      return [];
   }
 }
 
 /** The copied data a change moved, by entity id. */
 function copiedData(change: Change): Array<{ data: CopiedData; id: number }> {
-  if (change.kind !== 'user') return [];
-  return change.changed.filter((fact) => fact !== 'profile').map((fact) => ({ data: `user.${fact}` as CopiedData, id: change.userId }));
+  switch (change.kind) {
+    case 'user':
+      return change.changed.filter((fact) => fact !== 'profile').map((fact) => ({ data: `user.${fact}` as CopiedData, id: change.userId }));
+    case 'plan':
+      return change.changed.map((fact) => ({ data: `plan.${fact}` as CopiedData, id: change.userId }));
+    case 'schedule':
+    case 'schedule.removed':
+      return [{ data: 'schedule', id: change.schedule.id }];
+    case 'location':
+      return [{ data: 'location', id: change.locationId }];
+  }
 }
 
 /** What open screens hear of a change (server/live/live.types.ts). */
@@ -94,6 +117,10 @@ export function liveChangesOf(changes: readonly Change[]): LiveChange[] {
         break;
       case 'location':
         // No screen shows a location's own fields live; its members' changes come as user changes.
+        break;
+      case 'plan':
+        // A shift change comes with its week's own `schedule` change; time off and availability
+        // are not shown live.
         break;
     }
   }

@@ -14,6 +14,7 @@ import {
   UserShift,
   UserShiftsQuery,
 } from '../../shared/schemas/schedules.js';
+import { SavedShift } from '../../shared/schemas/planning.js';
 import { SIGNED_IN, created, defineRoute, noContent } from '../http/route.js';
 import type { SchedulesService } from './schedules.service.js';
 
@@ -92,11 +93,11 @@ export function schedulesRoutes(schedules: SchedulesService) {
       path: '/schedules/:id/shifts',
       summary: 'Add a shift (no userId: an open shift)',
       description:
-        'Adds a shift to a schedule, assigned to a member of the location or open (no `userId`) for its crew to take. It ends after it starts and lasts at most 16 hours; one that would overlap another shift of the same person, anywhere, is a 409 listing the shifts in the way.',
+        'Adds a shift to a schedule, assigned to a member of the location or open (no `userId`) for its crew to take. It ends after it starts and lasts at most 16 hours; one that would overlap another shift of the same person, anywhere, is a 409 listing the shifts in the way. The answer carries the codes of the shift\'s warnings (time off, availability, rest, hours, other locations); a warning never stops a save.',
       access: SIGNED_IN,
       params: IdPath,
       body: CreateShiftBody,
-      success: { status: 201, schema: Shift },
+      success: { status: 201, schema: SavedShift },
       errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap', 'conflict'],
       handler: async ({ actor, params, body }) => created(await schedules.addShift(actor, params.id, body)),
     }),
@@ -109,7 +110,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
       access: SIGNED_IN,
       params: ShiftPath,
       body: PatchShiftBody,
-      success: { status: 200, schema: Shift },
+      success: { status: 200, schema: SavedShift },
       errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap', 'conflict'],
       ifMatch: true,
       handler: ({ actor, params, body, ifMatch }) => schedules.updateShift(actor, params.id, params.shiftId, body, ifMatch),

@@ -24,12 +24,15 @@ import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { AppError, notFound, preconditionHolds, versionMismatch, type Precondition } from '../errors.js';
 import { RawJson } from '../raw-json.js';
 import type { LocationsService } from '../locations/locations.service.js';
+import type { SavedShift, WarningCode } from '../../shared/schemas/planning.js';
 import type { User } from '../../shared/schemas/users.js';
 import type { UsersService } from '../users/users.service.js';
 import { scheduleRef, type SchedulesRepository, type ShiftValues } from './schedules.repository.js';
 
 export interface SchedulesServiceDeps {
   repo: SchedulesRepository;
+  /** The codes of one shift's warnings, read in the write's transaction (planning.repository.ts). */
+  shiftWarnings(tx: Transaction, scheduleId: number, shiftId: number): Promise<WarningCode[]>;
   cache: Cache;
   locations: LocationsService;
   users: UsersService;
@@ -62,7 +65,7 @@ interface ShiftContext {
 const fieldError = (path: string, message: string, detail: string) =>
   new AppError('validation_failed', detail, { errors: [{ path, message }] });
 
-export function createSchedulesService({ repo, cache, locations, users, writes, changes }: SchedulesServiceDeps) {
+export function createSchedulesService({ repo, shiftWarnings, cache, locations, users, writes, changes }: SchedulesServiceDeps) {
   function cached(id: number) {
     // A hit parses only the head (what access checks read); the 150 shifts behind it are sent as
     // stored, or parsed on demand and vouched for by the schema's fingerprint in the entry.
@@ -172,6 +175,20 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
   }
 
   /**
+   * The people whose shifts moved: every week whose warnings or labor read their plan (at any
+   * location) is stale too (planning.service.ts declares which).
+   */
+  function replanned(touched: Touched, ...userIds: Array<number | null>): void {
+    for (const userId of new Set(userIds)) if (userId !== null) touched.add({ kind: 'plan', userId, changed: ['shifts'] });
+  }
+
+  /** A written shift as its response shows it: with its warnings, read before the commit. */
+  async function saved(tx: Transaction, scheduleId: number, shiftId: number): Promise<SavedShift> {
+    const [shift, warnings] = [await repo.shiftWithName(tx, shiftId), await shiftWarnings(tx, scheduleId, shiftId)];
+    return { ...shift, warnings };
+  }
+
+  /**
    * Who of a schedule's people may still work there, looked up before the copy's transaction
    * opens: a lookup inside it would need a second connection, and the embedded Postgres has one.
    */
@@ -217,6 +234,11 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
   }
 
   return {
+    /** What access checks read of a schedule (through the cache), or null if there is none. */
+    async head(id: number) {
+      return (await cached(id))?.head ?? null;
+    },
+
     async get(actor: Actor, id: number): Promise<RawJson> {
       return new RawJson((await visible(actor, id)).json);
     },
@@ -260,7 +282,9 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         const row = await repo.insertSchedule(tx, body.locationId, body.weekStart, actor.userId);
         const skipped = from ? await copyShifts(tx, from, staff, row, location!.timezone, actor.userId) : [];
         touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: null });
-        return { ...(await repo.findWithShifts(row.id, tx))!, skipped };
+        const schedule = (await repo.findWithShifts(row.id, tx))!;
+        replanned(touched, ...schedule.shifts.map((s) => s.userId));
+        return { ...schedule, skipped };
       });
       await warm(created.id);
       return created;
@@ -286,12 +310,13 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       await writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, id, precondition);
         if (week.status === 'published') throw new AppError('schedule_published', 'A published schedule cannot be deleted; unpublish it first.');
+        replanned(touched, ...(await repo.findWithShifts(id, tx))!.shifts.map((s) => s.userId));
         await repo.deleteSchedule(tx, id);
         touched.add({ kind: 'schedule.removed', schedule: scheduleRef(week) });
       });
     },
 
-    async addShift(actor: Actor, scheduleId: number, body: CreateShiftBody): Promise<Shift> {
+    async addShift(actor: Actor, scheduleId: number, body: CreateShiftBody): Promise<SavedShift> {
       const values: ShiftValues = { userId: body.userId ?? null, position: body.position, startsAt: body.startsAt, endsAt: body.endsAt, notes: body.notes ?? null };
       const context = await shiftContext(await editable(actor, scheduleId), values.userId);
       checkShift(context, values, true);
@@ -299,11 +324,12 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         const week = await lockWeek(tx, scheduleId);
         const shiftId = await repo.insertShift(tx, scheduleId, values, actor.userId);
         await revise(tx, touched, week, actor.userId);
-        return repo.shiftWithName(tx, shiftId);
+        replanned(touched, values.userId);
+        return saved(tx, scheduleId, shiftId);
       });
     },
 
-    async updateShift(actor: Actor, scheduleId: number, shiftId: number, patch: PatchShiftBody, precondition?: Precondition): Promise<Shift> {
+    async updateShift(actor: Actor, scheduleId: number, shiftId: number, patch: PatchShiftBody, precondition?: Precondition): Promise<SavedShift> {
       const context = await shiftContext(await editable(actor, scheduleId), patch.userId);
       return writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, scheduleId);
@@ -319,7 +345,8 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         checkShift(context, values, values.userId !== current.userId);
         await repo.updateShift(tx, shiftId, values, actor.userId);
         await revise(tx, touched, week, actor.userId);
-        return repo.shiftWithName(tx, shiftId);
+        replanned(touched, current.userId, values.userId);
+        return saved(tx, scheduleId, shiftId);
       });
     },
 
@@ -327,9 +354,10 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       await editable(actor, scheduleId);
       await writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, scheduleId);
-        await lockShift(tx, scheduleId, shiftId, precondition);
+        const shift = await lockShift(tx, scheduleId, shiftId, precondition);
         await repo.deleteShift(tx, shiftId);
         await revise(tx, touched, week, actor.userId);
+        replanned(touched, shift.userId);
       });
     },
 
@@ -354,6 +382,7 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         const { position, startsAt, endsAt, notes } = shift;
         await repo.updateShift(tx, shiftId, { userId: actor.userId, position, startsAt, endsAt, notes }, actor.userId);
         await revise(tx, touched, week, actor.userId);
+        replanned(touched, actor.userId);
         return repo.shiftWithName(tx, shiftId);
       });
     },
