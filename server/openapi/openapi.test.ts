@@ -382,6 +382,22 @@ describe('real answers, held to the document', () => {
     c('post', '/api/schedules/{id}/shifts/{shiftId}/claim', await crew.agent.post(`/api/schedules/${published.id}/shifts/${open.id}/claim`));
     c('delete', '/api/schedules/{id}', await manager.agent.delete(`/api/schedules/${made.body.id}`));
 
+    c('get', '/api/users/{id}/availability', await crew.agent.get(`/api/users/${crew.id}/availability`));
+    const unavailable = [{ weekday: 3, from: '18:00', to: '24:00' }];
+    c('put', '/api/users/{id}/availability', await crew.agent.put(`/api/users/${crew.id}/availability`).send({ unavailable }));
+    c('put', '/api/users/{id}/availability', await crew.agent.put(`/api/users/${crew.id}/availability`).send({ unavailable: [{ weekday: 8, from: '18:00', to: '17:00' }] }));
+    const asked = c('post', '/api/time-off', await crew.agent.post('/api/time-off').send({ startsOn: draft.weekStart, endsOn: draft.weekStart }));
+    c('post', '/api/time-off', await crew.agent.post('/api/time-off').send({ startsOn: draft.weekStart, endsOn: '2020-01-01' }));
+    c('get', '/api/time-off', await manager.agent.get('/api/time-off').query({ status: 'pending' }));
+    c('patch', '/api/time-off/{id}', await crew.agent.patch(`/api/time-off/${asked.body.id}`).send({ status: 'approved' }));
+    c('patch', '/api/time-off/{id}', await manager.agent.patch(`/api/time-off/${asked.body.id}`).send({ status: 'approved' }));
+    c('delete', '/api/time-off/{id}', await crew.agent.delete(`/api/time-off/${asked.body.id}`));
+    c('delete', '/api/time-off/{id}', await manager.agent.delete(`/api/time-off/${asked.body.id}`));
+    c('get', '/api/schedules/{id}/warnings', await manager.agent.get(`/api/schedules/${draft.id}/warnings`));
+    c('get', '/api/schedules/{id}/warnings', await crew.agent.get(`/api/schedules/${published.id}/warnings`));
+    c('get', '/api/schedules/{id}/labor', await manager.agent.get(`/api/schedules/${draft.id}/labor`));
+    c('get', '/api/schedules/{id}/labor', await crew.agent.get(`/api/schedules/${published.id}/labor`));
+
     c('get', '/api/metrics', await admin.agent.get('/api/metrics'));
     c('get', '/api/metrics', await crew.agent.get('/api/metrics'));
     c('get', '/api/metrics', await anon.get('/api/metrics'));

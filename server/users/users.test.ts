@@ -62,6 +62,8 @@ describe('POST /api/users', () => {
         { locationId: cafe.id, position: 'Floor' },
         { locationId: bar.id, position: null },
       ]),
+      hourlyRate: null,
+      maxWeeklyHours: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
