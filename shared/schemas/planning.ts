@@ -15,6 +15,15 @@ export const MAX_TIME_OFF_DAYS = 366;
 
 const DECIMAL = /^\d{1,5}(\.\d{1,2})?$/;
 
+/** Why a rate as sent is refused, or undefined when it is one: one reason, the first that applies. */
+function rateProblem(v: string): string | undefined {
+  if (v.startsWith('-')) return 'must not be negative';
+  if (!/^\d+(\.\d+)?$/.test(v)) return 'must be a decimal such as "15.50"';
+  if (Number(v) > MAX_HOURLY_RATE) return `must be at most ${MAX_HOURLY_RATE} an hour`;
+  if (!DECIMAL.test(v)) return 'must have at most two decimals';
+  return undefined;
+}
+
 /** `"15.50"` (or 15.5): 0 to 10,000 with at most two decimals, answered as a two-decimal string. */
 export const HourlyRateInput = z
   .preprocess(
@@ -22,9 +31,10 @@ export const HourlyRateInput = z
     z
       .string({ error: 'must be a decimal such as "15.50"' })
       .trim()
-      .refine((v) => !v.startsWith('-'), 'must not be negative')
-      .refine((v) => DECIMAL.test(v), 'must be a decimal such as "15.50", with at most two decimals')
-      .refine((v) => Number(v) <= MAX_HOURLY_RATE, `must be at most ${MAX_HOURLY_RATE} an hour`)
+      .superRefine((v, ctx) => {
+        const problem = rateProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      })
       .transform((v) => Number(v).toFixed(2)),
   )
   .nullable()
@@ -100,6 +110,8 @@ export const CreateTimeOffBody = z
     note: NullableText(500).optional(),
   })
   .superRefine((v, ctx) => {
+    // Each date refused on its own says so already.
+    if (!CalendarDate.safeParse(v.startsOn).success || !CalendarDate.safeParse(v.endsOn).success) return;
     const days = daysBetween(v.startsOn, v.endsOn);
     if (days < 0) ctx.addIssue({ code: 'custom', path: ['endsOn'], message: 'must be on or after startsOn' });
     else if (days + 1 > MAX_TIME_OFF_DAYS) ctx.addIssue({ code: 'custom', path: ['endsOn'], message: `time off lasts at most ${MAX_TIME_OFF_DAYS} days` });
