@@ -68,18 +68,35 @@ const hhmm = (minutes: SQL) => sql`lpad((${minutes} / 60)::text, 2, '0') || ':' 
  * location's zone; an unavailable window is placed on each of those days in that zone, so it
  * keeps its wall-clock hours across a DST change.
  */
-function warningsQuery(scheduleId: number, shiftId?: number): SQL {
+export function warningsQuery(scheduleId: number, shiftId?: number): SQL {
   const oneShift = shiftId === undefined ? sql`` : sql`and x.id = ${shiftId}`;
   return sql`
     with week as (${weekOf(scheduleId)}),
-    sh as (
+    days as (
       select x.id, x.user_id, x.starts_at, x.ends_at, week.tz, week.location_id,
              (x.starts_at at time zone week.tz)::date as first_day,
              ((x.ends_at - interval '1 millisecond') at time zone week.tz)::date as last_day
       from shifts x join week on x.schedule_id = week.id
       where x.user_id is not null ${oneShift}
     ),
-    week_hours as (${hoursEverywhere}),
+    sh as (
+      select days.*, (first_day::timestamp at time zone tz) as day_from, ((last_day + 1)::timestamp at time zone tz) as day_to from days
+    ),
+    -- The people's shifts anywhere from a day before the week to a day after it: every shift the
+    -- rest and other-location checks can meet (a shift lasts at most 16 hours), read once
+    -- through the (user, start) index instead of once per shift of the week.
+    near as (
+      select o.id, o.user_id, o.schedule_id, o.starts_at, o.ends_at
+      from shifts o, week
+      where o.user_id in (select user_id from sh)
+        and o.starts_at > week.week_from - interval '26 hours' and o.starts_at < week.week_to + interval '26 hours'
+    ),
+    week_hours as (
+      select near.user_id, sum(extract(epoch from near.ends_at - near.starts_at)) / 3600 as hours
+      from near, week
+      where near.starts_at >= week.week_from and near.starts_at < week.week_to
+      group by near.user_id
+    ),
     found as (
       (select distinct on (sh.id, t.status) sh.id as shift_id, sh.user_id,
               case t.status when 'approved' then 'time_off' else 'time_off_pending' end as code,
@@ -103,9 +120,8 @@ function warningsQuery(scheduleId: number, shiftId?: number): SQL {
               'Only ' || to_char(gap, 'FMHH24 "h" MI "min"') || ' of rest ' ||
                 case when o.starts_at >= sh.ends_at then 'before their next shift' else 'after their previous shift' end
        from sh
-       join shifts o on o.user_id = sh.user_id and o.id <> sh.id
-            and o.starts_at > sh.starts_at - interval '26 hours' and o.starts_at < sh.ends_at + interval '10 hours'
-            and o.ends_at > sh.starts_at - interval '10 hours'
+       join near o on o.user_id = sh.user_id and o.id <> sh.id
+            and o.starts_at < sh.ends_at + interval '10 hours' and o.ends_at > sh.starts_at - interval '10 hours'
        cross join lateral (select case when o.starts_at >= sh.ends_at then o.starts_at - sh.ends_at else sh.starts_at - o.ends_at end as gap) g
        order by sh.id, gap)
       union all
@@ -116,16 +132,13 @@ function warningsQuery(scheduleId: number, shiftId?: number): SQL {
       union all
       (select distinct on (sh.id) sh.id, sh.user_id, 'other_location', 'Also works at ' || l.name || ' that day'
        from sh
-       join shifts o on o.user_id = sh.user_id
-            and o.starts_at > (sh.first_day::timestamp at time zone sh.tz) - interval '16 hours'
-            and o.starts_at < ((sh.last_day + 1)::timestamp at time zone sh.tz)
-            and o.ends_at > (sh.first_day::timestamp at time zone sh.tz)
+       join near o on o.user_id = sh.user_id and o.starts_at < sh.day_to and o.ends_at > sh.day_from
        join schedules os on os.id = o.schedule_id and os.location_id <> sh.location_id
        join locations l on l.id = os.location_id
        order by sh.id, o.starts_at)
     )
     select f.shift_id as "shiftId", f.user_id as "userId", f.code, f.detail
-    from found f join shifts x on x.id = f.shift_id
+    from found f join sh x on x.id = f.shift_id
     order by x.starts_at, x.id,
       array_position(array['time_off','time_off_pending','unavailable','short_rest','over_hours','other_location'], f.code)`;
 }
@@ -144,7 +157,7 @@ interface LaborRow {
  * week, above their limit), per local day (a shift counts on the day it starts), and in all.
  * Open shifts count in hours, not cost; a person without a rate costs nothing known.
  */
-function laborQuery(scheduleId: number): SQL {
+export function laborQuery(scheduleId: number): SQL {
   return sql`
     with week as (${weekOf(scheduleId)}),
     sh as (

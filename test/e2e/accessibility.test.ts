@@ -93,7 +93,14 @@ beforeAll(async () => {
     }
     if (publish) await admin.call('PATCH', `/schedules/${schedule.id}`, { status: 'published' });
   }
+  // What the planner shades and marks: approved time off on the day of a shift (a warning on its
+  // chip), hours the crew member cannot work, a rate and a limit for the labor bar.
+  await admin.call('POST', '/time-off', { userId: crew.id, startsOn: addDays(thisWeek, 5), endsOn: addDays(thisWeek, 5), note: 'Family visit' });
+  await admin.call('PUT', `/users/${crew.id}/availability`, { unavailable: [{ weekday: 7, from: '00:00', to: '12:00' }] });
+  await admin.call('PATCH', `/users/${crew.id}`, { hourlyRate: '16.50', maxWeeklyHours: 10 });
 }, 180_000);
+
+const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 afterAll(async () => {
   await scenario?.close();
@@ -111,7 +118,12 @@ async function auditPlanner(page: Page, who: string): Promise<Violation[]> {
   const found: Violation[] = [];
   await visit(page, planner(thisWeek), 'Planner');
   await page.locator('.weekgrid .chip').first().waitFor();
+  // The warnings, the shading and the labor bar are in place before the audit.
+  await page.locator('.weekgrid .chip-warned').first().waitFor();
+  await page.locator('.labor-bar').waitFor();
   found.push(...(await audit(page, `${who}: planner, published week`)));
+  await page.locator('.weekgrid .chip-warned').first().focus();
+  found.push(...(await audit(page, `${who}: planner, a warning's reason shown on focus`)));
   found.push(...(await auditDialog(page, page.locator('.weekgrid .cell-add').first(), 'Add shift', `${who}: add shift dialog`)));
   await page.locator('.weekgrid .chip').first().click();
   const edit = page.getByRole('dialog', { name: 'Edit shift' });
@@ -158,6 +170,12 @@ async function auditLocations(page: Page, who: string): Promise<Violation[]> {
 async function auditMyShifts(page: Page, who: string): Promise<Violation[]> {
   await visit(page, '/my-shifts', 'My shifts');
   return audit(page, `${who}: my shifts`);
+}
+
+async function auditAvailability(page: Page, who: string): Promise<Violation[]> {
+  await visit(page, '/availability', 'Availability and time off');
+  await page.getByRole('button', { name: 'Save availability' }).waitFor();
+  return audit(page, `${who}: availability and time off`);
 }
 
 async function auditSchedules(page: Page, who: string): Promise<Violation[]> {
@@ -217,6 +235,7 @@ describe.each(devices)('on %s', (deviceName, device) => {
     const found = [
       ...(await auditPlanner(page, `${tag} manager`)),
       ...(await auditMyShifts(page, `${tag} manager`)),
+      ...(await auditAvailability(page, `${tag} manager`)),
       ...(await auditPeople(page, `${tag} manager`, crew.name)),
     ];
     await context.close();
@@ -228,7 +247,7 @@ describe.each(devices)('on %s', (deviceName, device) => {
     await page.goto('/login');
     await logIn(page, emails.crew, PASSWORD);
     await page.waitForURL(/\/my-shifts/);
-    const found = [...(await auditMyShifts(page, `${tag} crew`)), ...(await auditSchedules(page, `${tag} crew`))];
+    const found = [...(await auditMyShifts(page, `${tag} crew`)), ...(await auditSchedules(page, `${tag} crew`)), ...(await auditAvailability(page, `${tag} crew`))];
     await screenshot(page, `a11y-${tag}-crew-schedules`);
     await context.close();
     expect(found).toEqual([]);

@@ -11,4 +11,10 @@ export const keys = {
   schedules: ['schedules'] as const,
   scheduleList: (filter: Query) => ['schedules', 'list', filter] as const,
   schedule: (id: number) => ['schedules', 'one', id] as const,
+  // Under `schedules`: every write that refreshes the weeks refreshes what is derived from them.
+  warnings: (scheduleId: number) => ['schedules', 'warnings', scheduleId] as const,
+  labor: (scheduleId: number) => ['schedules', 'labor', scheduleId] as const,
+  timeOff: ['time-off'] as const,
+  timeOffList: (filter: Query) => ['time-off', filter] as const,
+  availability: (userId: number) => ['availability', userId] as const,
 };

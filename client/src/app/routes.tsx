@@ -9,6 +9,7 @@ import { useLocation } from './router.js';
 const PlannerPage = lazy(() => import('../features/schedule/PlannerPage.js').then((m) => ({ default: m.PlannerPage })));
 const MyShiftsPage = lazy(() => import('../features/crew/MyShiftsPage.js').then((m) => ({ default: m.MyShiftsPage })));
 const RotaPage = lazy(() => import('../features/crew/RotaPage.js').then((m) => ({ default: m.RotaPage })));
+const AvailabilityPage = lazy(() => import('../features/crew/AvailabilityPage.js').then((m) => ({ default: m.AvailabilityPage })));
 const PeoplePage = lazy(() => import('../features/users/PeoplePage.js').then((m) => ({ default: m.PeoplePage })));
 const LocationsPage = lazy(() => import('../features/locations/LocationsPage.js').then((m) => ({ default: m.LocationsPage })));
 
@@ -24,6 +25,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/planner', label: 'Planner', roles: ['admin', 'manager'], render: () => <PlannerPage /> },
   { path: '/my-shifts', label: 'My shifts', roles: ['crew', 'manager'], render: (user) => <MyShiftsPage user={user} /> },
   { path: '/schedules', label: 'Schedules', roles: ['crew'], render: (user) => <RotaPage user={user} /> },
+  { path: '/availability', label: 'Availability', roles: ['crew', 'manager'], render: (user) => <AvailabilityPage user={user} /> },
   { path: '/people', label: 'People', roles: ['admin', 'manager'], render: (user) => <PeoplePage me={user} /> },
   { path: '/locations', label: 'Locations', roles: ['admin'], render: () => <LocationsPage /> },
 ];
