@@ -12,7 +12,7 @@ import type {
   SkippedShift,
 } from '../../../shared/index.js';
 
-export type { Availability, Labor, Location, Role, Schedule, ScheduleSummary, Shift, TimeOff, UnavailableWindow, User, UserShift, Warning } from '../../../shared/index.js';
+export type { Availability, Labor, Location, Role, Schedule, ScheduleSummary, Shift, TimeOff, UnavailableWindow, User, UserShift, Warning, WarningCode } from '../../../shared/index.js';
 
 /** What the client sends: the schemas' input side (instants as strings, before transforms). */
 export type CreateUserInput = z.input<typeof CreateUserBody>;
