@@ -110,8 +110,10 @@ export function warningsQuery(scheduleId: number, shiftId?: number): SQL {
               'Unavailable on ' || (array['Mondays','Tuesdays','Wednesdays','Thursdays','Fridays','Saturdays','Sundays'])[a.weekday]
                 || ' from ' || ${hhmm(sql`a.from_minute`)} || ' to ' || ${hhmm(sql`a.to_minute`)}
        from sh
-       cross join lateral generate_series(sh.first_day::timestamp, sh.last_day::timestamp, interval '1 day') as d(day)
-       join availability a on a.user_id = sh.user_id and a.weekday = extract(isodow from d.day)
+       join availability a on a.user_id = sh.user_id
+            and a.weekday in (extract(isodow from sh.first_day), extract(isodow from sh.last_day))
+       -- A shift touches at most two local days (16 hours), of different weekdays.
+       cross join lateral (select (case when a.weekday = extract(isodow from sh.first_day) then sh.first_day else sh.last_day end)::timestamp as day) d
        where ((d.day + a.from_minute * interval '1 minute') at time zone sh.tz) < sh.ends_at
          and ((d.day + a.to_minute * interval '1 minute') at time zone sh.tz) > sh.starts_at
        order by sh.id, a.weekday, a.from_minute)
