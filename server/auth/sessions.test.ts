@@ -425,14 +425,19 @@ describe('a login racing a change to the account', () => {
   it('a password change, whichever lands first, leaves no session signed in with the old password', async () => {
     const change = (agent: Agent, newPassword: string) =>
       agent.post('/api/auth/password').send({ currentPassword: ACCOUNT_PASSWORD, newPassword }).expect(204);
-    // The change hashes twice before it commits, the login once: the login is sent from the
-    // change's start to well after its end.
+    // The change hashes twice before it commits, the login once. The rounds move from the change
+    // sent a whole change's time after the login (the login surely first) to the login sent well
+    // after the change's end (the change surely first), through every overlap between.
     const span = 2 * (await timeOf(async () => change(await signIn(t.app, await crew()), 'the new password of the probe')));
     const orders = new Set<string>();
     for (let round = 0; round < ROUNDS; round++) {
       const account = await crew();
       const changer = await signIn(t.app, account);
-      const [res] = await Promise.all([pause((round * span) / (ROUNDS - 1)).then(() => login(account)), change(changer, 'the new password of the round')]);
+      const offset = -span / 2 + (round * (span * 1.5)) / (ROUNDS - 1);
+      const [res] = await Promise.all([
+        pause(Math.max(0, offset)).then(() => login(account)),
+        pause(Math.max(0, -offset)).then(() => change(changer, 'the new password of the round')),
+      ]);
       expect([200, 401]).toContain(res.status);
       orders.add(res.status === 200 ? 'login first' : 'change first');
       const cookie = cookieOf(res);

@@ -1,7 +1,7 @@
 import type { Express } from 'express';
 import { createApp } from '../../server/app.js';
 import { loadConfig } from '../../server/config.js';
-import { openRuntime, type Runtime } from '../../server/runtime.js';
+import { openRuntime, type Runtime, type RuntimeOptions } from '../../server/runtime.js';
 import { testLogger } from './logs.js';
 
 export interface TestApp {
@@ -29,9 +29,9 @@ export function testEnvironment(env: Record<string, string> = {}): NodeJS.Proces
  * The real app on the real services, configured from the test environment (global setup) plus
  * any overrides, e.g. `{ REDIS_PORT: '6390' }` to point it at a Redis the test controls.
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: Pick<RuntimeOptions, 'cacheTimings'> = {}): Promise<TestApp> {
   const config = loadConfig(testEnvironment(env));
-  const runtime = await openRuntime(config, testLogger(), { processMetrics: false });
+  const runtime = await openRuntime(config, testLogger(), { ...options, processMetrics: false });
   await runtime.cache.ready;
   return { app: createApp(runtime), deps: runtime, close: () => runtime.close() };
 }
