@@ -105,3 +105,32 @@ describe('labor', () => {
     });
   });
 });
+
+describe('the cached views', () => {
+  it('answer the same bytes from the cache as from Postgres', async () => {
+    const { location, manager, worker } = await setting('Australia/Sydney');
+    const week = await s.schedule(location, { weekStart: '2031-05-05' });
+    await manager.agent.post('/api/time-off').send({ userId: worker.id, startsOn: '2031-05-06', endsOn: '2031-05-06' }).expect(201);
+    await addShift(manager, week.id, { userId: worker.id, startsAt: localTime('2031-05-05', 1, '10:00', 'Australia/Sydney'), endsAt: localTime('2031-05-05', 1, '14:00', 'Australia/Sydney') }).expect(201);
+    for (const view of ['warnings', 'labor']) {
+      const miss = await manager.agent.get(`/api/schedules/${week.id}/${view}`).expect(200);
+      const hit = await manager.agent.get(`/api/schedules/${week.id}/${view}`).expect(200);
+      expect(hit.text).toBe(miss.text);
+      expect(hit.headers['cache-control']).toBe('no-store');
+    }
+  });
+
+  it('labor follows a new rate and a shift at another location at once', async () => {
+    const { location, other, manager, worker } = await setting('Europe/Amsterdam');
+    await manager.agent.patch(`/api/users/${worker.id}`).send({ hourlyRate: '10.00', maxWeeklyHours: 4 }).expect(200);
+    const [a, b] = [await s.schedule(location, { weekStart: '2031-06-02' }), await s.schedule(other, { weekStart: '2031-06-02' })];
+    await addShift(manager, a.id, { userId: worker.id, startsAt: localTime('2031-06-02', 0, '09:00'), endsAt: localTime('2031-06-02', 0, '13:00') }).expect(201);
+    const labor = async () => Labor.parse((await manager.agent.get(`/api/schedules/${a.id}/labor`).expect(200)).body);
+    expect(await labor()).toMatchObject({ cost: '40.00', byUser: [{ userId: worker.id, overtimeHours: 0 }] });
+    await manager.agent.patch(`/api/users/${worker.id}`).send({ hourlyRate: '12.50' }).expect(200);
+    expect((await labor()).cost).toBe('50.00');
+    await addShift(manager, b.id, { userId: worker.id, startsAt: localTime('2031-06-02', 2, '09:00'), endsAt: localTime('2031-06-02', 2, '12:00') }).expect(201);
+    expect((await labor()).byUser).toEqual([{ userId: worker.id, hours: 4, cost: '50.00', overtimeHours: 3 }]);
+  });
+});
+
