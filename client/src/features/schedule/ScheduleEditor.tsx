@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { useLocations } from '../../api/locations.js';
 import { useCrewAvailability, useLabor, useShiftsElsewhere, useTimeOff, useWarnings } from '../../api/planning.js';
 import { useSchedule } from '../../api/schedules.js';
-import type { Location, Schedule, User, Warning } from '../../api/types.js';
+import type { Labor, Location, Schedule, User, Warning } from '../../api/types.js';
 import { addWeeks, localInstant } from '../../lib/time.js';
 import { LoadError, Spinner } from '../../ui/status.js';
 import { CopyReport } from './CopyReport.js';
@@ -25,6 +25,7 @@ interface Props {
 
 export function ScheduleEditor({ scheduleId, location, crew, copy, onDismissCopy, onDeleted }: Props) {
   const schedule = useSchedule(scheduleId);
+  const labor = useLabor(scheduleId);
   const [dialog, setDialog] = useState<ShiftDialogTarget | null>(null);
 
   if (schedule.isPending) return <Spinner label="Loading the schedule" />;
@@ -33,10 +34,17 @@ export function ScheduleEditor({ scheduleId, location, crew, copy, onDismissCopy
   const data = schedule.data;
   return (
     <>
-      <ScheduleBar schedule={data} zone={location.timezone} onAddShift={() => setDialog({ mode: 'create', userId: null, date: data.weekStart })} onDeleted={onDeleted} />
+      <ScheduleBar
+        schedule={data}
+        zone={location.timezone}
+        onAddShift={() => setDialog({ mode: 'create', userId: null, date: data.weekStart })}
+        onDeleted={onDeleted}
+        labor={<LaborBar labor={labor.data} />}
+      />
       {copy && <CopyReport copy={copy} schedule={data} zone={location.timezone} onDismiss={onDismissCopy} />}
       <PlannedWeek
         schedule={data}
+        labor={labor.data}
         crew={crew}
         location={location}
         onAdd={(userId, date) => setDialog({ mode: 'create', userId, date })}
@@ -49,6 +57,7 @@ export function ScheduleEditor({ scheduleId, location, crew, copy, onDismissCopy
 
 interface PlannedWeekProps {
   schedule: Schedule;
+  labor: Labor | undefined;
   crew: User[];
   location: Location;
   onAdd: (userId: number | null, date: string) => void;
@@ -58,12 +67,11 @@ interface PlannedWeekProps {
 /**
  * The grid with what a manager plans around: warnings on the shifts, time off and unavailable
  * days shaded, shifts at other locations greyed, and the week's labor. Each part shows once it
- * has loaded; the grid never waits for them.
+ * has loaded; the grid never waits for them. (The labor figures sit in the week's bar above.)
  */
-function PlannedWeek({ schedule, crew, location, onAdd, onEdit }: PlannedWeekProps) {
+function PlannedWeek({ schedule, labor, crew, location, onAdd, onEdit }: PlannedWeekProps) {
   const zone = location.timezone;
   const warnings = useWarnings(schedule.id);
-  const labor = useLabor(schedule.id);
   const lastDay = addWeeks(schedule.weekStart, 1);
   const timeOff = useTimeOff({ locationId: location.id, from: schedule.weekStart, to: lastDay });
   const pending = useTimeOff({ locationId: location.id, status: 'pending' });
@@ -84,8 +92,7 @@ function PlannedWeek({ schedule, crew, location, onAdd, onEdit }: PlannedWeekPro
   return (
     <>
       <TimeOffRequests requests={pending.data ?? []} />
-      <LaborBar labor={labor.data} />
-      <WeekGrid schedule={schedule} crew={crew} locationId={location.id} zone={zone} plan={plan} labor={labor.data} onAdd={onAdd} onEdit={onEdit} />
+      <WeekGrid schedule={schedule} crew={crew} locationId={location.id} zone={zone} plan={plan} labor={labor} onAdd={onAdd} onEdit={onEdit} />
     </>
   );
 }

@@ -66,12 +66,11 @@ export function WeekGrid({ schedule, crew, locationId, zone, plan, labor, onAdd,
             {dates.map((date) => (
               <td key={date}>
                 {perDay.get(date) ? formatHours(perDay.get(date)!) : '–'}
-                {labor && costOf.get(date) && Number(costOf.get(date)) > 0 && <span className="day-cost">{formatMoney(costOf.get(date)!, labor.currency)}</span>}
+                {labor && costOf.get(date) && Number(costOf.get(date)) > 0 && <span className="day-cost"> · {formatMoney(costOf.get(date)!, labor.currency)}</span>}
               </td>
             ))}
             <td className="weekgrid-hours">
               {formatHours(total)}
-              {labor && <span className="day-cost">{formatMoney(labor.cost, labor.currency)}</span>}
             </td>
           </tr>
         </tfoot>
