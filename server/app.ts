@@ -14,6 +14,9 @@ import { createWritePath } from './changes/write-path.js';
 import { silentPublisher, type LivePublisher } from './live/live.types.js';
 import { createAttemptLimiter } from './auth/attempt-limiter.js';
 import { createAuthService } from './auth/auth.service.js';
+import { createCalendarRepository } from './calendar/calendar.repository.js';
+import { createCalendarService } from './calendar/calendar.service.js';
+import { calendarRoutes } from './calendar/calendar.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { createDeviceCookies } from './auth/device-cookie.js';
 import { createSessions } from './auth/sessions.js';
@@ -84,6 +87,16 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
     ...locationsRoutes(locations),
     ...schedulesRoutes(schedules),
     ...planningRoutes(planning),
+    ...calendarRoutes(
+      createCalendarService({
+        repo: createCalendarRepository(db),
+        cache,
+        users,
+        writes,
+        changes,
+        limiter: createAttemptLimiter(redis.main, config.redis.prefix, { timeoutMs: config.redis.commandTimeoutMs }),
+      }),
+    ),
     ...metricsRoutes(metrics.registry),
     ...liveRoutes(createLiveService({ live, sessionAccess: sessions.accessOf, loadUser: (id) => usersRepo.findById(id) })),
   ];

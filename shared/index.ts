@@ -5,3 +5,4 @@ export * from './schemas/users.js';
 export * from './schemas/locations.js';
 export * from './schemas/schedules.js';
 export * from './schemas/planning.js';
+export * from './schemas/calendar.js';

@@ -37,6 +37,9 @@ interface World {
   published: number;
   draft: number;
   openShift: number;
+  /** The subject's calendar feed, and the address it had before it was renewed. */
+  calendarFeed: string;
+  oldCalendarFeed: string;
 }
 
 interface Row {
@@ -393,6 +396,30 @@ const ROWS: Row[] = [
   { route: 'GET /schedules/:id/warnings', expected: managersOfA, send: (a, w) => a.get(`/api/schedules/${w.published}/warnings`) },
   { route: 'GET /schedules/:id/labor', expected: managersOfA, send: (a, w) => a.get(`/api/schedules/${w.published}/labor`) },
   {
+    route: 'POST /users/:id/calendar-feed',
+    label: 'one’s own',
+    expected: signedIn(201),
+    send: (a, w, caller) => a.post(`/api/users/${caller === 'anonymous' ? w.subject.id : w.accounts[caller].id}/calendar-feed`),
+  },
+  {
+    route: 'POST /users/:id/calendar-feed',
+    label: 'a crew member of A’s: the person only, never their manager or an admin',
+    expected: { anonymous: 401, crew: 404, otherCrew: 404, crewOfBoth: 404, manager: 403, otherManager: 404, managerOfBoth: 403, admin: 403 },
+    send: (a, w) => a.post(`/api/users/${w.subject.id}/calendar-feed`),
+  },
+  {
+    route: 'GET /calendar/:token.ics',
+    label: 'a live address: whoever holds it, with or without a session',
+    expected: all(200),
+    send: (a, w) => a.get(w.calendarFeed),
+  },
+  {
+    route: 'GET /calendar/:token.ics',
+    label: 'an address replaced since',
+    expected: all(404),
+    send: (a, w) => a.get(w.oldCalendarFeed),
+  },
+  {
     route: 'GET /metrics',
     expected: { anonymous: 401, crew: 403, otherCrew: 403, crewOfBoth: 403, manager: 403, otherManager: 403, managerOfBoth: 403, admin: 200 },
     send: (a) => a.get('/api/metrics'),
@@ -453,8 +480,13 @@ beforeAll(async () => {
     published: published.id,
     draft: draft.id,
     openShift: 0,
+    calendarFeed: '',
+    oldCalendarFeed: '',
   };
   world.openShift = await freshOpenShift(world.published, publishedWeek);
+  const subjectAgent = await signIn(t.app, world.subject);
+  world.oldCalendarFeed = (await subjectAgent.post(`/api/users/${world.subject.id}/calendar-feed`).expect(201)).body.url;
+  world.calendarFeed = (await subjectAgent.post(`/api/users/${world.subject.id}/calendar-feed`).expect(201)).body.url;
   agents.set('anonymous', request.agent(t.app));
   for (const caller of CALLERS.filter((c) => c !== 'anonymous')) {
     agents.set(caller, await signIn(t.app, accounts[caller as Exclude<Caller, 'anonymous'>]));

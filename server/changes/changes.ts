@@ -10,22 +10,32 @@ import type { WriteMetrics } from '../metrics/metrics.js';
  */
 export type Change =
   /** Created, published, unpublished, or one of its shifts added, changed, deleted or claimed. */
-  | { kind: 'schedule'; schedule: ScheduleRef; previousStatus: ScheduleStatus | null }
+  | { kind: 'schedule'; schedule: ScheduleRef; previousStatus: ScheduleStatus | null; people: readonly ShiftHolder[] }
   /** Deleted, with the state it had. */
-  | { kind: 'schedule.removed'; schedule: ScheduleRef }
+  | { kind: 'schedule.removed'; schedule: ScheduleRef; people: readonly ShiftHolder[] }
   /** A person created or changed; `changed` says which of the facts others copy or check moved. */
   | { kind: 'user'; userId: number; changed: readonly UserFact[] }
   /** A location created, changed or deleted (its members' changes are declared as user changes). */
   | { kind: 'location'; locationId: number }
+  /** A person's calendar feed made or given a new token: the old address stops answering at once. */
+  | { kind: 'calendar-feed'; userId: number }
   /**
-   * What a person's week is planned around moved: their shifts anywhere, time off, availability,
-   * weekly limit or rate. No entry is the person's plan itself; entries derived from it (a
-   * week's warnings and labor) declare that they copy it.
+   * What a person's week is planned around moved (besides their shifts, which schedule changes
+   * name in `people`): time off, availability, weekly limit or rate. No entry is the person's plan
+   * itself; entries derived from it (a week's warnings and labor) declare that they copy it.
    */
   | { kind: 'plan'; userId: number; changed: readonly PlanFact[] };
 
-/** The inputs of a person's plan that entries derived from it read. */
-export type PlanFact = 'shifts' | 'timeOff' | 'availability' | 'limit' | 'rate';
+/** The inputs of a person's plan, other than their shifts, that entries derived from it read. */
+export type PlanFact = 'timeOff' | 'availability' | 'limit' | 'rate';
+
+/**
+ * Whose shifts a schedule change touched, as `userId`s of shifts (null: an open shift, nobody's):
+ * a shift's person before and after the change (both ends of a move), or, when the week as a
+ * whole changed (published, unpublished, copied, deleted), everyone with a shift in it. What is
+ * built from a person's shifts across locations (their calendar feed) is found from these.
+ */
+export type ShiftHolder = number | null;
 
 /**
  * What of a person changed. `name`, `role`, `locations` and `active` are what other entries copy
@@ -35,10 +45,13 @@ export type PlanFact = 'shifts' | 'timeOff' | 'availability' | 'limit' | 'rate';
 export type UserFact = 'name' | 'role' | 'locations' | 'active' | 'profile';
 
 /**
- * Data one cache entry copies from another entity: `user.name` is copied into schedules; a week's
- * warnings read `plan.*` of its people, and `schedule` (its shifts) and `location` (its zone).
+ * Data one cache entry copies from another entity's row: `user.name` is copied into schedules;
+ * `user.shifts` (a person's shifts, at any location) into their calendar feed; `location.details`
+ * (name, address, zone) into the feeds that show the location's shifts; a week's warnings and
+ * labor read `schedule` (its own shifts), `user.shifts` and `plan.*` of its people, and its
+ * location's zone.
  */
-export type CopiedData = `user.${Exclude<UserFact, 'profile'>}` | `plan.${PlanFact}` | 'schedule' | 'location';
+export type CopiedData = `user.${Exclude<UserFact, 'profile'>}` | 'user.shifts' | 'location.details' | `plan.${PlanFact}` | 'schedule';
 
 /** The entries that hold a copy of that data of entity `id` (looked up after the commit). */
 export type CopyHolders = (id: number) => Promise<readonly CacheKey[]>;
@@ -70,6 +83,8 @@ export interface ChangeFeedDeps {
 const scheduleKey = (id: number): CacheKey => ({ namespace: 'schedule', id });
 const userKey = (id: number): CacheKey => ({ namespace: 'user', id });
 const locationKey = (id: number): CacheKey => ({ namespace: 'location', id });
+/** A person's calendar feed, by their id (server/calendar/). */
+export const calendarFeedKey = (userId: number): CacheKey => ({ namespace: 'calendar', id: userId });
 
 /** The entries that are the changed entities themselves. */
 function ownKeys(change: Change): CacheKey[] {
@@ -81,6 +96,8 @@ function ownKeys(change: Change): CacheKey[] {
       return [userKey(change.userId)];
     case 'location':
       return [locationKey(change.locationId)];
+    case 'calendar-feed':
+      return [calendarFeedKey(change.userId)];
     case 'plan':
       return [];
   }
@@ -91,13 +108,18 @@ function copiedData(change: Change): Array<{ data: CopiedData; id: number }> {
   switch (change.kind) {
     case 'user':
       return change.changed.filter((fact) => fact !== 'profile').map((fact) => ({ data: `user.${fact}` as CopiedData, id: change.userId }));
-    case 'plan':
-      return change.changed.map((fact) => ({ data: `plan.${fact}` as CopiedData, id: change.userId }));
     case 'schedule':
     case 'schedule.removed':
-      return [{ data: 'schedule', id: change.schedule.id }];
+      return [
+        { data: 'schedule' as const, id: change.schedule.id },
+        ...[...new Set(change.people)].flatMap((id) => (id === null ? [] : [{ data: 'user.shifts' as const, id }])),
+      ];
     case 'location':
-      return [{ data: 'location', id: change.locationId }];
+      return [{ data: 'location.details', id: change.locationId }];
+    case 'calendar-feed':
+      return [];
+    case 'plan':
+      return change.changed.map((fact) => ({ data: `plan.${fact}` as CopiedData, id: change.userId }));
   }
 }
 
@@ -118,9 +140,11 @@ export function liveChangesOf(changes: readonly Change[]): LiveChange[] {
       case 'location':
         // No screen shows a location's own fields live; its members' changes come as user changes.
         break;
+      case 'calendar-feed':
+        // Only calendar apps read it, and they poll.
+        break;
       case 'plan':
-        // A shift change comes with its week's own `schedule` change; time off and availability
-        // are not shown live.
+        // Time off, availability, limits and rates are not shown live.
         break;
     }
   }

@@ -187,6 +187,22 @@ export const timeOff = pgTable(
   ],
 );
 
+/**
+ * A person's calendar feed (API.md, "calendar"): the SHA-256 of its secret token, never the token.
+ * One per person; a new one replaces the old, which then answers 404.
+ */
+export const calendarFeeds = pgTable(
+  'calendar_feeds',
+  {
+    userId: integer('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check('calendar_feeds_token_hash_sha256', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 export type ScheduleRow = typeof schedules.$inferSelect;

@@ -99,7 +99,9 @@ describe('GET /api/openapi.json', () => {
         const inPath = op.parameters.filter((p) => p.in === 'path');
         expect(inPath.map((p) => p.name).sort()).toEqual([...names].sort());
         expect(inPath.every((p) => p.required)).toBe(true);
-        const isPublic = path === '/api/auth/login' || path === '/api/auth/session' || path === '/api/openapi.json' || path.startsWith('/api/health');
+        // A calendar feed's address is its own credential (API.md): no session.
+        const isPublic =
+          path === '/api/auth/login' || path === '/api/auth/session' || path === '/api/openapi.json' || path.startsWith('/api/health') || path === '/api/calendar/{token}.ics';
         expect({ path, method, open: op.security.length === 0 }).toEqual({ path, method, open: isPublic });
       }
     }
@@ -272,7 +274,8 @@ describe('what the document says of every operation', () => {
           limits += 1;
           expect({ path, method, schema: p.schema }).toEqual({ path, method, schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 200, default: 50 }) });
         }
-        if (p.in === 'path' || p.name === 'locationId') {
+        // Path parameters are ids, but for the one secret token (a calendar feed's).
+        if ((p.in === 'path' && p.name !== 'token') || p.name === 'locationId') {
           ids += 1;
           expect({ path, method, name: p.name, schema: p.schema }).toEqual({
             path,
@@ -397,6 +400,10 @@ describe('real answers, held to the document', () => {
     c('get', '/api/schedules/{id}/warnings', await crew.agent.get(`/api/schedules/${published.id}/warnings`));
     c('get', '/api/schedules/{id}/labor', await manager.agent.get(`/api/schedules/${draft.id}/labor`));
     c('get', '/api/schedules/{id}/labor', await crew.agent.get(`/api/schedules/${published.id}/labor`));
+    const feed = c('post', '/api/users/{id}/calendar-feed', await crew.agent.post(`/api/users/${crew.id}/calendar-feed`));
+    c('post', '/api/users/{id}/calendar-feed', await manager.agent.post(`/api/users/${crew.id}/calendar-feed`));
+    c('get', '/api/calendar/{token}.ics', await anon.get(feed.body.url));
+    c('get', '/api/calendar/{token}.ics', await anon.get('/api/calendar/not-a-token.ics'));
 
     c('get', '/api/metrics', await admin.agent.get('/api/metrics'));
     c('get', '/api/metrics', await crew.agent.get('/api/metrics'));

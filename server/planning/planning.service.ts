@@ -39,9 +39,9 @@ const TimeOffCursor = z.strictObject({ startsOn: StoredDate, id: Id });
 export const warningsKey = (scheduleId: number): CacheKey => ({ namespace: 'warnings', id: scheduleId });
 export const laborKey = (scheduleId: number): CacheKey => ({ namespace: 'labor', id: scheduleId });
 
-const PLAN_FACTS: readonly PlanFact[] = ['shifts', 'timeOff', 'availability', 'limit', 'rate'];
-const WARNING_INPUTS: readonly PlanFact[] = ['shifts', 'timeOff', 'availability', 'limit'];
-const LABOR_INPUTS: readonly PlanFact[] = ['shifts', 'limit', 'rate'];
+const PLAN_FACTS: readonly PlanFact[] = ['timeOff', 'availability', 'limit', 'rate'];
+const WARNING_INPUTS: readonly PlanFact[] = ['timeOff', 'availability', 'limit'];
+const LABOR_INPUTS: readonly PlanFact[] = ['limit', 'rate'];
 
 export function createPlanningService({ repo, cache, users, writes, changes, currency, scheduleHead }: PlanningServiceDeps) {
   // Warnings and labor are loaded by the statements in planning.repository.ts. Besides the
@@ -52,7 +52,9 @@ export function createPlanningService({ repo, cache, users, writes, changes, cur
   const both = [warningsKey, laborKey];
   const keysOf = (readers: readonly ((id: number) => CacheKey)[], scheduleIds: number[]) => scheduleIds.flatMap((id) => readers.map((key) => key(id)));
   changes.copies('schedule', async (id) => keysOf(both, [id]));
-  changes.copies('location', async (locationId) => keysOf(both, await repo.scheduleIdsAt(locationId)));
+  changes.copies('location.details', async (locationId) => keysOf(both, await repo.scheduleIdsAt(locationId)));
+  // A person's shifts anywhere (schedule changes name whose): other-location, rest and hours checks, overtime.
+  changes.copies('user.shifts', async (userId) => keysOf(both, await repo.scheduleIdsPlanning(userId)));
   for (const fact of PLAN_FACTS) {
     const readers = both.filter((key) => (key === warningsKey ? WARNING_INPUTS : LABOR_INPUTS).includes(fact));
     changes.copies(`plan.${fact}`, async (userId) => keysOf(readers, await repo.scheduleIdsPlanning(userId)));

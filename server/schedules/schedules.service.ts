@@ -16,7 +16,7 @@ import { weekBounds } from '../../shared/time.js';
 import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureVisible, managesLocation, memberOf, schedulePolicy, userPolicy } from '../access/policy.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
-import type { ChangeFeed } from '../changes/changes.js';
+import type { ChangeFeed, ShiftHolder } from '../changes/changes.js';
 import type { Touched, WritePath } from '../changes/write-path.js';
 import type { Transaction } from '../db/client.js';
 import type { ScheduleRow, ShiftRow } from '../db/schema.js';
@@ -168,18 +168,13 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
     return shift;
   }
 
-  /** A shift of the week changed: the week's next revision, declared for the cache and live screens. */
-  async function revise(tx: Transaction, touched: Touched, week: ScheduleRow, editorId: number): Promise<void> {
-    const row = await repo.bumpSchedule(tx, week.id, editorId);
-    touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status });
-  }
-
   /**
-   * The people whose shifts moved: every week whose warnings or labor read their plan (at any
-   * location) is stale too (planning.service.ts declares which).
+   * A shift of the week changed: the week's next revision, declared for the cache and live screens
+   * with whose shifts it touched (the shift's person before and after).
    */
-  function replanned(touched: Touched, ...userIds: Array<number | null>): void {
-    for (const userId of new Set(userIds)) if (userId !== null) touched.add({ kind: 'plan', userId, changed: ['shifts'] });
+  async function revise(tx: Transaction, touched: Touched, week: ScheduleRow, editorId: number, people: ShiftHolder[]): Promise<void> {
+    const row = await repo.bumpSchedule(tx, week.id, editorId);
+    touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status, people });
   }
 
   /** A written shift as its response shows it: with its warnings, read before the commit. */
@@ -281,9 +276,8 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
       const created = await writes.run(async (tx, touched) => {
         const row = await repo.insertSchedule(tx, body.locationId, body.weekStart, actor.userId);
         const skipped = from ? await copyShifts(tx, from, staff, row, location!.timezone, actor.userId) : [];
-        touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: null });
         const schedule = (await repo.findWithShifts(row.id, tx))!;
-        replanned(touched, ...schedule.shifts.map((s) => s.userId));
+        touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: null, people: schedule.shifts.map((s) => s.userId) });
         return { ...schedule, skipped };
       });
       await warm(created.id);
@@ -297,7 +291,7 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
         const week = await lockWeek(tx, id, precondition);
         if (week.status !== status) {
           const row = await repo.bumpSchedule(tx, id, actor.userId, { status });
-          touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status });
+          touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status, people: await repo.peopleIn(tx, id) });
         }
         return (await repo.findWithShifts(id, tx))!;
       });
@@ -310,9 +304,9 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
       await writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, id, precondition);
         if (week.status === 'published') throw new AppError('schedule_published', 'A published schedule cannot be deleted; unpublish it first.');
-        replanned(touched, ...(await repo.findWithShifts(id, tx))!.shifts.map((s) => s.userId));
+        const people = await repo.peopleIn(tx, id);
         await repo.deleteSchedule(tx, id);
-        touched.add({ kind: 'schedule.removed', schedule: scheduleRef(week) });
+        touched.add({ kind: 'schedule.removed', schedule: scheduleRef(week), people });
       });
     },
 
@@ -323,8 +317,7 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
       return writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, scheduleId);
         const shiftId = await repo.insertShift(tx, scheduleId, values, actor.userId);
-        await revise(tx, touched, week, actor.userId);
-        replanned(touched, values.userId);
+        await revise(tx, touched, week, actor.userId, [values.userId]);
         return saved(tx, scheduleId, shiftId);
       });
     },
@@ -344,8 +337,7 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
         };
         checkShift(context, values, values.userId !== current.userId);
         await repo.updateShift(tx, shiftId, values, actor.userId);
-        await revise(tx, touched, week, actor.userId);
-        replanned(touched, current.userId, values.userId);
+        await revise(tx, touched, week, actor.userId, [current.userId, values.userId]);
         return saved(tx, scheduleId, shiftId);
       });
     },
@@ -356,8 +348,7 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
         const week = await lockWeek(tx, scheduleId);
         const shift = await lockShift(tx, scheduleId, shiftId, precondition);
         await repo.deleteShift(tx, shiftId);
-        await revise(tx, touched, week, actor.userId);
-        replanned(touched, shift.userId);
+        await revise(tx, touched, week, actor.userId, [shift.userId]);
       });
     },
 
@@ -381,8 +372,7 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
         if (shift.userId !== null) throw new AppError('shift_taken', 'Someone else has taken this shift.');
         const { position, startsAt, endsAt, notes } = shift;
         await repo.updateShift(tx, shiftId, { userId: actor.userId, position, startsAt, endsAt, notes }, actor.userId);
-        await revise(tx, touched, week, actor.userId);
-        replanned(touched, actor.userId);
+        await revise(tx, touched, week, actor.userId, [actor.userId]);
         return repo.shiftWithName(tx, shiftId);
       });
     },

@@ -140,6 +140,8 @@ async function auditPlanner(page: Page, who: string): Promise<Violation[]> {
 
   await visit(page, planner(addWeeks(nextWeek, 1)), 'Planner');
   await page.getByRole('button', { name: 'Create week' }).waitFor();
+  // The earlier weeks to copy from, in their picker.
+  await page.getByLabel('Or copy an earlier week').waitFor();
   found.push(...(await audit(page, `${who}: planner, no schedule yet`)));
   return found;
 }
@@ -169,7 +171,18 @@ async function auditLocations(page: Page, who: string): Promise<Violation[]> {
 
 async function auditMyShifts(page: Page, who: string): Promise<Violation[]> {
   await visit(page, '/my-shifts', 'My shifts');
-  return audit(page, `${who}: my shifts`);
+  const found = await audit(page, `${who}: my shifts`);
+  // "Add to my calendar": the dialog before and after it made the link.
+  await page.getByRole('button', { name: 'Add to my calendar' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add your shifts to your calendar' });
+  await dialog.waitFor();
+  found.push(...(await audit(page, `${who}: add to calendar dialog`)));
+  await dialog.getByRole('button', { name: 'Make my calendar link' }).click();
+  await dialog.getByLabel('Your calendar link').waitFor();
+  found.push(...(await audit(page, `${who}: add to calendar dialog, link made`)));
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  return found;
 }
 
 async function auditAvailability(page: Page, who: string): Promise<Violation[]> {

@@ -7,6 +7,7 @@ import { PageHeader } from '../../app/PageHeader.js';
 import { Link } from '../../app/router.js';
 import { deviceZone, formatDayLong, formatHours, hoursBetween, localDate } from '../../lib/time.js';
 import { EmptyState, LoadError, Spinner } from '../../ui/status.js';
+import { AddToCalendar } from './CalendarFeed.js';
 import { ShiftCard } from './ShiftCard.js';
 
 interface Day {
@@ -21,7 +22,9 @@ export function MyShiftsPage({ user }: { user: User }) {
   const shifts = useUserShifts(user.id, from);
   const locations = useLocations();
 
-  const header = <PageHeader title="My shifts" subtitle={`Hello ${user.name.split(' ')[0]}. Here is what is coming up.`} />;
+  const header = (
+    <PageHeader title="My shifts" subtitle={`Hello ${user.name.split(' ')[0]}. Here is what is coming up.`} actions={<AddToCalendar userId={user.id} />} />
+  );
   if (shifts.isPending || locations.isPending) {
     return (
       <>
