@@ -67,6 +67,7 @@ const SCENARIOS: Scenario[] = [
   { id: '1c', label: 'as the integration guide writes it (connect-redis + touch, cacheUtils)', server: 'guide', script: 'get', args: (s) => [s.userPath, ...s.cookies.guide] },
   { id: '2', label: 'app: GET /api/users/:id, cached', server: 'app', script: 'get', args: (s) => [s.userPath, ...s.cookies.app] },
   { id: '3c', label: 'app: GET /api/schedules/:id (150 shifts), cached', server: 'app', script: 'get', args: (s) => [s.schedulePath, ...s.cookies.app] },
+  { id: '3w', label: 'app: GET /api/schedules/:id/warnings (the 150-shift week), cached', server: 'app', script: 'get', args: (s) => [`${s.schedulePath}/warnings`, ...s.cookies.app] },
   { id: '3d', label: 'app: GET /api/schedules/:id (150 shifts), CACHE_DISABLED', server: 'nocache', script: 'get', args: (s) => [s.schedulePath, ...s.cookies.app] },
   { id: '4', label: 'app: mixed 90 % reads / 10 % writes', server: 'app', script: 'mixed', args: () => [MIXED_DATA] },
 ];
@@ -306,6 +307,11 @@ function summarise(r: Report): string {
     if (ids.includes('3c') && ids.includes('3d')) {
       const v = ratioPerRound('3c', '3d', cpuRps);
       check('scenario 3 cached ÷ disabled (throughput)', v, both('3c', '3d'), '≥ 5', v >= 5);
+    }
+    if (ids.includes('3w') && ids.includes('3c')) {
+      // A cached warnings read costs an access check through the cached schedule's head, then its own entry.
+      const v = ratioPerRound('3c', '3w', cpuRps);
+      check('cost of a cached warnings read ÷ a cached schedule read (3c ÷ 3w throughput)', v, both('3c', '3w'), '≤ 1.20', v <= 1.2);
     }
     if (r.commands?.['2']) check('Redis commands per cached GET /api/users/:id', r.commands['2'].perRequest, r.commands['2'].perRequest.toFixed(2), '≤ 2', r.commands['2'].perRequest <= 2.05);
     if (r.memory) {

@@ -32,6 +32,9 @@ import { createHttpMetrics } from './metrics/http.metrics.js';
 import { requireMetricsAccess } from './metrics/metrics.access.js';
 import { metricsRoutes } from './metrics/metrics.routes.js';
 import { openApiRoutes } from './openapi/openapi.routes.js';
+import { createPlanningRepository } from './planning/planning.repository.js';
+import { createPlanningService } from './planning/planning.service.js';
+import { planningRoutes } from './planning/planning.routes.js';
 import { createSchedulesRepository } from './schedules/schedules.repository.js';
 import { createSchedulesService } from './schedules/schedules.service.js';
 import { schedulesRoutes } from './schedules/schedules.routes.js';
@@ -83,8 +86,10 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
   const notificationsRepo = createNotificationsRepository(db);
   const notifier = createNotifier(notificationsRepo);
   const schedulesRepo = createSchedulesRepository(db);
+  const planningRepo = createPlanningRepository(db);
   const schedules = createSchedulesService({
     repo: schedulesRepo,
+    shiftWarnings: planningRepo.shiftWarningCodes,
     cache,
     locations,
     users,
@@ -93,6 +98,7 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
     notices: createScheduleNotices(notifier),
     publications: createPublicationsRepository(db),
   });
+  const planning = createPlanningService({ repo: planningRepo, cache, users, writes, changes, currency: config.currency, scheduleHead: schedules.head });
   const shiftRequests = createShiftRequestsService({ repo: createShiftRequestsRepository(db), schedules: schedulesRepo, users, locations, notifier, writes });
   const limiter = createAttemptLimiter(redis.main, config.redis.prefix, { timeoutMs: config.redis.commandTimeoutMs });
   const auth = createAuthService({ repo: usersRepo, users, limiter, metrics: createAuthMetrics(metrics.registry) });
@@ -107,6 +113,7 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
     ...schedulesRoutes(schedules),
     ...shiftRequestsRoutes(shiftRequests),
     ...notificationsRoutes(createNotificationsService({ repo: notificationsRepo, writes })),
+    ...planningRoutes(planning),
     ...calendarRoutes(
       createCalendarService({
         repo: createCalendarRepository(db),

@@ -142,6 +142,7 @@ const envSchema = z
     METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
 
     CACHE_DISABLED: booleanString.default(false),
+    CURRENCY: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR').default('EUR'),
     SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).optional(),
 
     LIVE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(25_000).default(20_000),
@@ -198,6 +199,8 @@ export type Config = Readonly<{
   metricsToken: string | undefined;
   /** Every cache read goes straight to Postgres (benchmarks, diagnosis). */
   cacheDisabled: boolean;
+  /** ISO 4217 code of hourly rates and labor costs. */
+  currency: string;
   live: Readonly<{
     /** How often an idle event stream gets a comment line (API.md: at least every 25 s). */
     heartbeatMs: number;
@@ -254,6 +257,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     appOrigins: e.APP_ORIGINS,
     metricsToken: e.METRICS_TOKEN,
     cacheDisabled: e.CACHE_DISABLED,
+    currency: e.CURRENCY,
     live: { heartbeatMs: e.LIVE_HEARTBEAT_MS, bufferBytes: e.LIVE_BUFFER_BYTES },
     bootstrapAdmin: e.ADMIN_EMAIL && e.ADMIN_PASSWORD ? { email: e.ADMIN_EMAIL, password: e.ADMIN_PASSWORD } : undefined,
     seedDemo: e.SEED_DEMO,

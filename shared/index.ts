@@ -7,4 +7,5 @@ export * from './schemas/schedules.js';
 export * from './schemas/notifications.js';
 export * from './schemas/shift-requests.js';
 export * from './schemas/publications.js';
+export * from './schemas/planning.js';
 export * from './schemas/calendar.js';

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createRoutes } from '../server/app.js';
-import { accessLinks, schedules, shiftRequests, shifts } from '../server/db/schema.js';
+import { eq } from 'drizzle-orm';
+import { accessLinks, schedules, shiftRequests, shifts, timeOff, users } from '../server/db/schema.js';
 import { newToken, tokenHash } from '../server/accounts/tokens.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { ACCOUNT_PASSWORD, makeAccount, signIn, type Account, type Agent } from './support/accounts.js';
@@ -47,6 +48,8 @@ interface Row {
   label?: string;
   expected: Expected;
   send(agent: Agent | request.Agent, world: World, caller: Caller): Promise<request.Response>;
+  /** Who the answer is about when it is not the caller (login answers to the account signed in). */
+  answeredTo?(w: World, caller: Caller): Account;
   /** What a successful answer must hold for this caller, beyond its status. */
   check?(res: request.Response, world: World, caller: Caller): void;
 }
@@ -95,6 +98,44 @@ async function freshCrewShift(w: World, withRequest = false): Promise<{ shiftId:
   return { shiftId: shift!.id, requestId: request!.id };
 }
 
+/** Each account's hourly rate, by user id. */
+const rates = new Map<number, string>();
+
+/**
+ * API.md: `hourlyRate` reaches admins, managers who share a location with the person, and the
+ * person. Every answer of every row is searched for the rates of the people the caller may not see.
+ */
+function expectNoForeignRates(res: request.Response, w: World, caller: Caller, me = caller === 'anonymous' ? undefined : w.accounts[caller]): void {
+  const people = [...Object.values(w.accounts), w.subject];
+  const forbidden = people.filter((p) => {
+    if (!me) return true;
+    if (me.role === 'admin' || me.id === p.id) return false;
+    const mine = locationsOf(w, me.id);
+    return !(me.role === 'manager' && locationsOf(w, p.id).some((l) => mine.includes(l)));
+  });
+  const leaked = forbidden.filter((p) => res.text?.includes(`"hourlyRate":"${rates.get(p.id)}"`));
+  expect(leaked.map((p) => p.id)).toEqual([]);
+}
+
+function locationsOf(w: World, userId: number): number[] {
+  const a = w.accounts;
+  const inA = [a.crew.id, a.manager.id, w.subject.id].includes(userId);
+  const inB = [a.otherCrew.id, a.otherManager.id].includes(userId);
+  const inBoth = [a.crewOfBoth.id, a.managerOfBoth.id].includes(userId);
+  return inBoth ? [w.locationA, w.locationB] : inA ? [w.locationA] : inB ? [w.locationB] : [];
+}
+
+/** Fresh pending time off of the subject, for rows that decide or withdraw it. */
+async function freshTimeOff(w: World, userId = w.subject.id): Promise<number> {
+  const [row] = await t.deps.database.db.insert(timeOff).values({ userId, startsOn: '2031-01-06', endsOn: '2031-01-07' }).returning({ id: timeOff.id });
+  return row!.id;
+}
+
+/** Managers and admins of location A; crew who see its published week get 403, the rest 404. */
+const managersOfA: Expected = { anonymous: 401, crew: 403, otherCrew: 404, crewOfBoth: 403, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 };
+/** The subject (crew of A) as a person: seen by managers sharing a location and admins. */
+const aboutSubject = (status: number): Expected => ({ anonymous: 401, crew: 404, otherCrew: 404, crewOfBoth: 404, manager: status, otherManager: 404, managerOfBoth: status, admin: status });
+
 const ROWS: Row[] = [
   { route: 'GET /health/live', expected: all(200), send: (a) => a.get('/api/health/live') },
   { route: 'GET /health/redis', expected: all(200), send: (a) => a.get('/api/health/redis') },
@@ -103,6 +144,7 @@ const ROWS: Row[] = [
   {
     route: 'POST /auth/login',
     expected: all(200),
+    answeredTo: (w, caller) => (caller === 'anonymous' ? w.subject : w.accounts[caller]),
     // A browser of its own, so the caller's session stays as it is for the other rows.
     send: (_a, w, caller) => request(t.app).post('/api/auth/login').send({ email: (caller === 'anonymous' ? w.subject : w.accounts[caller]).email, password: ACCOUNT_PASSWORD }),
   },
@@ -369,6 +411,68 @@ const ROWS: Row[] = [
     expected: { anonymous: 401, crew: 200, otherCrew: 404, crewOfBoth: 200, manager: 403, otherManager: 404, managerOfBoth: 403, admin: 403 },
     send: async (a, w) => a.post(`/api/schedules/${w.published}/shifts/${await freshOpenShift(w.published, publishedWeek)}/claim`),
   },
+  { route: 'GET /users/:id/availability', expected: aboutSubject(200), send: (a, w) => a.get(`/api/users/${w.subject.id}/availability`) },
+  {
+    route: 'GET /users/:id/availability',
+    label: 'oneself',
+    expected: signedIn(200),
+    send: (a, w, caller) => a.get(`/api/users/${caller === 'anonymous' ? w.subject.id : w.accounts[caller].id}/availability`),
+  },
+  {
+    route: 'PUT /users/:id/availability',
+    expected: aboutSubject(200),
+    send: (a, w) => a.put(`/api/users/${w.subject.id}/availability`).send({ unavailable: [{ weekday: 2, from: '06:00', to: '12:00' }] }),
+  },
+  {
+    route: 'PUT /users/:id/availability',
+    label: 'oneself',
+    expected: signedIn(200),
+    send: (a, w, caller) =>
+      a.put(`/api/users/${caller === 'anonymous' ? w.subject.id : w.accounts[caller].id}/availability`).send({ unavailable: [{ weekday: 7, from: '00:00', to: '24:00' }] }),
+  },
+  {
+    route: 'GET /time-off',
+    expected: signedIn(200),
+    send: (a) => a.get('/api/time-off').query({ limit: '200' }),
+    check: (res, w, caller) => {
+      // Crew see their own time off only.
+      if (w.accounts[caller as Exclude<Caller, 'anonymous'>].role === 'crew') {
+        expect(res.body.items.every((x: { userId: number }) => x.userId === w.accounts[caller as Exclude<Caller, 'anonymous'>].id)).toBe(true);
+      }
+    },
+  },
+  {
+    route: 'POST /time-off',
+    label: 'oneself: pending, but approved when an admin enters it',
+    expected: signedIn(201),
+    send: (a) => a.post('/api/time-off').send({ startsOn: '2031-02-03', endsOn: '2031-02-04' }),
+    check: (res, _w, caller) => expect(res.body.status).toBe(caller === 'admin' ? 'approved' : 'pending'),
+  },
+  {
+    route: 'POST /time-off',
+    label: 'for crew of A: approved at once',
+    expected: aboutSubject(201),
+    send: (a, w) => a.post('/api/time-off').send({ userId: w.subject.id, startsOn: '2031-02-10', endsOn: '2031-02-10' }),
+    check: (res) => expect(res.body.status).toBe('approved'),
+  },
+  {
+    route: 'PATCH /time-off/:id',
+    expected: aboutSubject(200),
+    send: async (a, w) => a.patch(`/api/time-off/${await freshTimeOff(w)}`).send({ status: 'approved' }),
+  },
+  {
+    route: 'PATCH /time-off/:id',
+    label: 'one’s own: no one decides their own',
+    expected: signedIn(403),
+    send: async (a, w, caller) => a.patch(`/api/time-off/${await freshTimeOff(w, caller === 'anonymous' ? w.subject.id : w.accounts[caller].id)}`).send({ status: 'approved' }),
+  },
+  {
+    route: 'DELETE /time-off/:id',
+    expected: aboutSubject(204),
+    send: async (a, w) => a.delete(`/api/time-off/${await freshTimeOff(w)}`),
+  },
+  { route: 'GET /schedules/:id/warnings', expected: managersOfA, send: (a, w) => a.get(`/api/schedules/${w.published}/warnings`) },
+  { route: 'GET /schedules/:id/labor', expected: managersOfA, send: (a, w) => a.get(`/api/schedules/${w.published}/labor`) },
   {
     route: 'GET /schedules/:id/changes',
     expected: { anonymous: 401, crew: 403, otherCrew: 404, crewOfBoth: 403, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
@@ -440,6 +544,14 @@ beforeAll(async () => {
     managerOfBoth: await makeAccount(db, 'manager', [a.id, b.id]),
     admin: await makeAccount(db, 'admin'),
   };
+  // A rate of its own for everyone, so any answer that shows one can be told whose it is.
+  const subject = await makeAccount(db, 'crew', [a.id]);
+  for (const [i, account] of [...Object.values(accounts), subject].entries()) {
+    const rate = `${7301 + i}.17`;
+    rates.set(account.id, rate);
+    await db.update(users).set({ hourlyRate: rate }).where(eq(users.id, account.id));
+    await t.deps.cache.invalidate([{ namespace: 'user', id: account.id }]);
+  }
   publishedWeek = uniqueMonday();
   const week = async (locationId: number, status: 'draft' | 'published', weekStart = uniqueMonday()) => {
     const [row] = await db
@@ -464,7 +576,7 @@ beforeAll(async () => {
     locationA: a.id,
     locationB: b.id,
     accounts,
-    subject: await makeAccount(db, 'crew', [a.id]),
+    subject,
     sharedShifts: {
       publishedA: await shiftOfBoth(published),
       draftA: await shiftOfBoth(draft),
@@ -478,9 +590,9 @@ beforeAll(async () => {
     oldCalendarFeed: '',
   };
   world.openShift = await freshOpenShift(world.published, publishedWeek);
-  const subject = await signIn(t.app, world.subject);
-  world.oldCalendarFeed = (await subject.post(`/api/users/${world.subject.id}/calendar-feed`).expect(201)).body.url;
-  world.calendarFeed = (await subject.post(`/api/users/${world.subject.id}/calendar-feed`).expect(201)).body.url;
+  const subjectAgent = await signIn(t.app, world.subject);
+  world.oldCalendarFeed = (await subjectAgent.post(`/api/users/${world.subject.id}/calendar-feed`).expect(201)).body.url;
+  world.calendarFeed = (await subjectAgent.post(`/api/users/${world.subject.id}/calendar-feed`).expect(201)).body.url;
   agents.set('anonymous', request.agent(t.app));
   for (const caller of CALLERS.filter((c) => c !== 'anonymous')) {
     agents.set(caller, await signIn(t.app, accounts[caller as Exclude<Caller, 'anonymous'>]));
@@ -505,6 +617,12 @@ describe('authorization matrix', () => {
     expect([...covered].filter((route) => !served.includes(route))).toEqual([]);
   });
 
+  it('the rate check can fail: a crew member shown a colleague’s rate is caught', () => {
+    const colleague = { text: JSON.stringify({ id: world.subject.id, hourlyRate: rates.get(world.subject.id) }) } as request.Response;
+    expect(() => expectNoForeignRates(colleague, world, 'crew')).toThrow();
+    expect(() => expectNoForeignRates(colleague, world, 'manager')).not.toThrow();
+  });
+
   for (const row of ROWS) {
     it(`${row.route}${row.label ? ` (${row.label})` : ''}`, async () => {
       const actual: Partial<Expected> = {};
@@ -513,6 +631,7 @@ describe('authorization matrix', () => {
         actual[caller] = res.status;
         if (res.status >= 400) expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
         else checkAs(caller, () => row.check?.(res, world, caller));
+        checkAs(caller, () => expectNoForeignRates(res, world, caller, row.answeredTo?.(world, caller)));
       }
       expect(actual).toEqual(row.expected);
     });

@@ -42,6 +42,11 @@ const managesCrew = (a: Actor, u: UserTarget) => a.role === 'manager' && u.role 
 
 export const userPolicy = {
   list: (a: Actor) => a.role !== 'crew',
+  /**
+   * Also who may see a person's `hourlyRate` (API.md: admins, managers who share a location, the
+   * person): the same callers, so the cached User carries it. Any other response about a person
+   * must leave the rate out (decision 019).
+   */
   view: (a: Actor, u: UserTarget) => isAdmin(a) || a.userId === u.id || (a.role === 'manager' && shares(a, u.locationIds)),
   /** Managers create crew only, and only into locations they manage (at least one). */
   create: (a: Actor, input: { role: Role; locationIds: readonly number[] }) =>
@@ -75,8 +80,9 @@ export const userPolicy = {
   issueAccessLink: (a: Actor, u: UserTarget) => isAdmin(a) || (managesCrew(a, u) && runsEveryLocationOf(a, u)),
 };
 
-const ALL_USER_FIELDS = new Set(['email', 'name', 'role', 'phone', 'active', 'password', 'locationIds', 'memberships']);
-const MANAGER_FIELDS = new Set(['name', 'phone', 'active', 'locationIds', 'memberships']);
+const ALL_USER_FIELDS = new Set(['email', 'name', 'role', 'phone', 'active', 'password', 'locationIds', 'memberships', 'hourlyRate', 'maxWeeklyHours']);
+// A rate and a weekly limit belong to the person, like a name: a manager sets them for crew who work nowhere else (decision 019).
+const MANAGER_FIELDS = new Set(['name', 'phone', 'active', 'locationIds', 'memberships', 'hourlyRate', 'maxWeeklyHours']);
 const MEMBERSHIP_FIELDS = new Set(['locationIds', 'memberships']);
 const SELF_FIELDS = new Set(['name', 'phone']);
 const NO_FIELDS = new Set<string>();
@@ -101,6 +107,22 @@ export const schedulePolicy = {
   edit: (a: Actor, s: { locationId: number }) => managesLocation(a, s.locationId),
   /** Crew take open shifts of published weeks of their locations. */
   claim: (a: Actor, s: ScheduleTarget) => a.role === 'crew' && a.locationIds.has(s.locationId) && s.status === 'published',
+};
+
+/**
+ * A person's availability and time off (API.md). Whoever may see the person sees them (the person,
+ * managers who share a location, admins). The person sets their own availability and asks for
+ * time off; a manager of one of a crew member's locations, or an admin, sets availability for
+ * them, enters time off already approved, and approves or denies it. No one decides their own.
+ */
+export const planPolicy = {
+  view: (a: Actor, u: UserTarget) => userPolicy.view(a, u),
+  /** Acts as the person's manager: admin, or a manager of one of a crew member's locations. */
+  manage: (a: Actor, u: UserTarget) => a.userId !== u.id && (isAdmin(a) || managesCrew(a, u)),
+  setAvailability: (a: Actor, u: UserTarget) => a.userId === u.id || isAdmin(a) || managesCrew(a, u),
+  /** The person may withdraw a request while it is pending; their managers any. */
+  deleteTimeOff: (a: Actor, u: UserTarget, status: 'pending' | 'approved' | 'denied') =>
+    planPolicy.manage(a, u) || (a.userId === u.id && status === 'pending'),
 };
 
 /**

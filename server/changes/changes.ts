@@ -21,7 +21,16 @@ export type Change =
   /** A notification for one person, written in the same transaction; it reaches only their streams. */
   | { kind: 'notification'; userId: number; notification: Notification }
   /** A person's calendar feed made or given a new token: the old address stops answering at once. */
-  | { kind: 'calendar-feed'; userId: number };
+  | { kind: 'calendar-feed'; userId: number }
+  /**
+   * What a person's week is planned around moved (besides their shifts, which schedule changes
+   * name in `people`): time off, availability, weekly limit or rate. No entry is the person's plan
+   * itself; entries derived from it (a week's warnings and labor) declare that they copy it.
+   */
+  | { kind: 'plan'; userId: number; changed: readonly PlanFact[] };
+
+/** The inputs of a person's plan, other than their shifts, that entries derived from it read. */
+export type PlanFact = 'timeOff' | 'availability' | 'limit' | 'rate';
 
 /**
  * Whose shifts a schedule change touched, as `userId`s of shifts (null: an open shift, nobody's):
@@ -41,9 +50,11 @@ export type UserFact = 'name' | 'role' | 'locations' | 'active' | 'profile';
 /**
  * Data one cache entry copies from another entity's row: `user.name` is copied into schedules;
  * `user.shifts` (a person's shifts, at any location) into their calendar feed; `location.details`
- * (name, address, zone) into the feeds that show the location's shifts.
+ * (name, address, zone) into the feeds that show the location's shifts; a week's warnings and
+ * labor read `schedule` (its own shifts), `user.shifts` and `plan.*` of its people, and its
+ * location's zone.
  */
-export type CopiedData = `user.${Exclude<UserFact, 'profile'>}` | 'user.shifts' | 'location.details';
+export type CopiedData = `user.${Exclude<UserFact, 'profile'>}` | 'user.shifts' | 'location.details' | `plan.${PlanFact}` | 'schedule';
 
 /** The entries that hold a copy of that data of entity `id` (looked up after the commit). */
 export type CopyHolders = (id: number) => Promise<readonly CacheKey[]>;
@@ -93,6 +104,8 @@ function ownKeys(change: Change): CacheKey[] {
       return [];
     case 'calendar-feed':
       return [calendarFeedKey(change.userId)];
+    case 'plan':
+      return [];
   }
 }
 
@@ -103,12 +116,17 @@ function copiedData(change: Change): Array<{ data: CopiedData; id: number }> {
       return change.changed.filter((fact) => fact !== 'profile').map((fact) => ({ data: `user.${fact}` as CopiedData, id: change.userId }));
     case 'schedule':
     case 'schedule.removed':
-      return [...new Set(change.people)].flatMap((id) => (id === null ? [] : [{ data: 'user.shifts' as const, id }]));
+      return [
+        { data: 'schedule' as const, id: change.schedule.id },
+        ...[...new Set(change.people)].flatMap((id) => (id === null ? [] : [{ data: 'user.shifts' as const, id }])),
+      ];
     case 'location':
       return [{ data: 'location.details', id: change.locationId }];
     case 'calendar-feed':
     case 'notification':
       return [];
+    case 'plan':
+      return change.changed.map((fact) => ({ data: `plan.${fact}` as CopiedData, id: change.userId }));
   }
 }
 
@@ -134,6 +152,9 @@ export function liveChangesOf(changes: readonly Change[]): LiveChange[] {
         break;
       case 'calendar-feed':
         // Only calendar apps read it, and they poll.
+        break;
+      case 'plan':
+        // Time off, availability, limits and rates are not shown live.
         break;
     }
   }

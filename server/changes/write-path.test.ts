@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
-import { Schedule, Shift } from '../../shared/schemas/schedules.js';
+import { Schedule } from '../../shared/schemas/schedules.js';
 import { createApp } from '../app.js';
 import { entryKey } from '../cache/cache.keys.js';
 import { loadConfig } from '../config.js';
@@ -9,7 +9,7 @@ import { schedules, shifts } from '../db/schema.js';
 import { createChangeFeed } from './changes.js';
 import type { LiveChange, LivePublisher } from '../live/live.types.js';
 import { openRuntime, type Runtime } from '../runtime.js';
-import { expectProblem, localTime, scenario, type Person, type Scenario } from '../../test/support/api.js';
+import { expectProblem, localTime, savedShift, scenario, type Person, type Scenario } from '../../test/support/api.js';
 import { uniqueMonday } from '../../test/support/factories.js';
 import { expectErrorLog, logEntries, testLogger } from '../../test/support/logs.js';
 
@@ -117,7 +117,7 @@ describe('a shift write whose second step fails inside the transaction', () => {
     // The client's retry is not refused by its own shift (the overlap rule would answer 409 if the first had stayed).
     const retry = await manager.agent.post(`/api/schedules/${schedule.id}/shifts`).send(body).expect(201);
     const now = await read(schedule.id);
-    expect(now.shifts).toEqual([Shift.parse(retry.body)]);
+    expect(now.shifts).toEqual([savedShift(retry.body)]);
     expect(now.version).toBe(before.version + 1);
   });
 
@@ -201,7 +201,7 @@ describe('after the commit', () => {
     failing = true;
     const res = await manager.agent.post(`/api/schedules/${schedule.id}/shifts`).send({ position: 'Door', startsAt: at(4, '21:00'), endsAt: at(5, '03:00') });
     expect(res.status).toBe(201);
-    expect((await read(schedule.id)).shifts).toEqual([Shift.parse(res.body)]);
+    expect((await read(schedule.id)).shifts).toEqual([savedShift(res.body)]);
     expect(await counter('crewplots_write_follow_up_failures_total', { step: 'live' })).toBe(failuresBefore + 1);
     expect(logEntries().some((e) => e.msg === "a committed write's live step failed" && e.step === 'live')).toBe(true);
   });

@@ -7,9 +7,11 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgEnum,
   pgTable,
   primaryKey,
+  smallint,
   text,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
@@ -50,12 +52,17 @@ export const users = pgTable(
     passwordHash: text('password_hash'),
     phone: text('phone'),
     active: boolean('active').notNull().default(true),
+    /** What an hour of this person's work costs, in the deployment's CURRENCY (migration 0004). */
+    hourlyRate: numeric('hourly_rate', { precision: 7, scale: 2 }),
+    maxWeeklyHours: numeric('max_weekly_hours', { precision: 5, scale: 2 }),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
   (t) => [
     uniqueIndex('users_email_lower_key').on(sql`lower(${t.email})`),
     index('users_name_idx').on(t.name),
+    check('users_hourly_rate_range', sql`${t.hourlyRate} >= 0 and ${t.hourlyRate} <= 10000`),
+    check('users_max_weekly_hours_range', sql`${t.maxWeeklyHours} > 0 and ${t.maxWeeklyHours} <= 168`),
   ],
 );
 
@@ -131,6 +138,55 @@ export const shifts = pgTable(
     check('shifts_version_positive', sql`${t.version} > 0`),
     check('shifts_ends_after_starts', sql`${t.endsAt} > ${t.startsAt}`),
     check('shifts_at_most_16_hours', sql`${t.endsAt} - ${t.startsAt} <= interval '16 hours'`),
+  ],
+);
+
+export const timeOffStatus = pgEnum('time_off_status', ['pending', 'approved', 'denied']);
+
+/**
+ * The hours a person cannot work, each week: minutes after local midnight on an ISO weekday
+ * (Monday = 1), read in the zone of whichever location a shift is at.
+ */
+export const availability = pgTable(
+  'availability',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    weekday: smallint('weekday').notNull(),
+    fromMinute: smallint('from_minute').notNull(),
+    toMinute: smallint('to_minute').notNull(),
+  },
+  (t) => [
+    index('availability_user_idx').on(t.userId, t.weekday),
+    check('availability_weekday_range', sql`${t.weekday} between 1 and 7`),
+    check('availability_window', sql`${t.fromMinute} >= 0 and ${t.fromMinute} < ${t.toMinute} and ${t.toMinute} <= 1440`),
+  ],
+);
+
+/** Days off, inclusive, as calendar dates read in the zone of whichever location a shift is at. */
+export const timeOff = pgTable(
+  'time_off',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    startsOn: date('starts_on', { mode: 'string' }).notNull(),
+    endsOn: date('ends_on', { mode: 'string' }).notNull(),
+    status: timeOffStatus('status').notNull().default('pending'),
+    note: text('note'),
+    createdBy: integer('created_by').references((): AnyPgColumn => users.id, { onDelete: 'set null' }),
+    decidedBy: integer('decided_by').references((): AnyPgColumn => users.id, { onDelete: 'set null' }),
+    decidedAt: instant('decided_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('time_off_user_starts_idx').on(t.userId, t.startsOn),
+    index('time_off_status_starts_idx').on(t.status, t.startsOn),
+    check('time_off_dates', sql`${t.endsOn} >= ${t.startsOn} and ${t.endsOn} - ${t.startsOn} < 366`),
   ],
 );
 
@@ -259,3 +315,4 @@ export type ScheduleRow = typeof schedules.$inferSelect;
 export type ShiftRow = typeof shifts.$inferSelect;
 export type ShiftRequestRow = typeof shiftRequests.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
+export type TimeOffRow = typeof timeOff.$inferSelect;

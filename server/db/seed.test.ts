@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { DateTime } from 'luxon';
 import { withFreshDatabase } from '../../test/support/fresh-database.js';
 import { testLogger } from '../../test/support/logs.js';
-import { locationMembers, locations, schedules, shifts, users } from './schema.js';
+import { createPlanningRepository } from '../planning/planning.repository.js';
+import { locationMembers, locations, schedules, shifts, timeOff, users } from './schema.js';
 import { seedDemo } from './seed.js';
 import { weekBounds } from '../../shared/time.js';
 
@@ -43,6 +44,24 @@ describe('demo seed', () => {
         const { start, end } = weekBounds(week.weekStart, zoneOf.get(week.locationId)!);
         expect(s.startsAt >= start && s.startsAt < end).toBe(true);
       }
+    });
+  });
+
+  it('gives the crew rates, limits, availability and time off, so every week shows warnings and labor cost', async () => {
+    await withFreshDatabase(async ({ db }) => {
+      await seedDemo(db, testLogger(), new Date('2026-11-26T12:00:00Z'));
+      const crew = (await db.select().from(users)).filter((u) => u.role === 'crew');
+      expect(crew.every((u) => u.hourlyRate !== null && u.maxWeeklyHours !== null)).toBe(true);
+      const off = await db.select().from(timeOff);
+      expect(new Set(off.map((x) => x.status))).toEqual(new Set(['approved', 'pending']));
+      const planning = createPlanningRepository(db);
+      const codes = new Set<string>();
+      for (const week of await db.select().from(schedules)) {
+        for (const w of await planning.warnings(week.id)) codes.add(w.code);
+        const labor = await planning.labor(week.id);
+        expect(Number(labor!.week.cost)).toBeGreaterThan(0);
+      }
+      expect([...codes].sort()).toEqual(['other_location', 'over_hours', 'short_rest', 'time_off', 'time_off_pending', 'unavailable']);
     });
   });
 

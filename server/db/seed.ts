@@ -1,14 +1,17 @@
 import { count, eq } from 'drizzle-orm';
+import { DateTime } from 'luxon';
 import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
 import { hashPassword } from '../auth/password.js';
 import type { Logger } from '../logger.js';
 import type { Database, Transaction } from './client.js';
-import { locationMembers, locations, schedules, shifts, users } from './schema.js';
+import { availability, locationMembers, locations, schedules, shifts, timeOff, users } from './schema.js';
 
 /**
- * Demo data: three venues in three time zones, their managers and crew, this week's schedule
- * published and next week's as a draft. Loaded only on request (`npm run seed`, or SEED_DEMO=true
- * on an empty database); config refuses SEED_DEMO in production.
+ * Demo data: three venues in three time zones, their managers and crew (with hourly rates, weekly
+ * limits, hours they cannot work and time off), this week's schedule published and next week's
+ * as a draft, so that a new user sees warnings and labor cost at once. Loaded only on request
+ * (`npm run seed`, SEED_DEMO=true on an empty database, or first-run setup's demo option); config
+ * refuses SEED_DEMO in production.
  */
 
 export const DEMO_PASSWORD = 'crewplots-demo-password';
@@ -71,6 +74,19 @@ const emailOf = (name: string) =>
     .replace(/[^a-z ]/g, '')
     .trim()
     .replace(/\s+/g, '.')}@${DEMO_DOMAIN}`;
+
+/** Hours some of the crew cannot work: [crew index, weekday (Monday = 1), from minute, to minute]. */
+const UNAVAILABLE: Array<[number, number, number, number]> = [
+  [1, 1, 0, 1440],
+  [4, 2, 9 * 60, 17 * 60],
+  [4, 4, 9 * 60, 17 * 60],
+  [7, 7, 0, 12 * 60],
+  [8, 5, 18 * 60, 1440],
+];
+
+/** A rate for the i-th crew member of a venue: 14.50 to 19.50, part-timers (every fourth) with a 16-hour week. */
+const rateOf = (i: number) => (14.5 + (i % 5) * 1.25).toFixed(2);
+const limitOf = (i: number) => (i % 4 === 3 ? '16' : '40');
 
 function minutes(time: string): number {
   const [h, m] = time.split(':').map(Number);
@@ -136,6 +152,8 @@ export async function insertDemo(tx: Transaction, options: { withAdmin: boolean;
           role: 'crew' as const,
           passwordHash,
           phone: i % 3 === 0 ? null : `+1 555 1${index}${String(i).padStart(2, '0')}`,
+          hourlyRate: rateOf(i),
+          maxWeeklyHours: limitOf(i),
         })),
       )
       .returning({ id: users.id });
@@ -145,6 +163,9 @@ export async function insertDemo(tx: Transaction, options: { withAdmin: boolean;
     await tx.insert(locationMembers).values(
       crewIds.map((userId, i) => ({ userId, locationId, position: venue.positions[i % venue.positions.length]! })),
     );
+    await tx.insert(availability).values(UNAVAILABLE.map(([i, weekday, fromMinute, toMinute]) => ({ userId: crewIds[i]!, weekday, fromMinute, toMinute })));
+    /** The local date of a crew member's first shift in a week, for time off that shows as a warning. */
+    const workday = new Map<string, string>();
 
     const thisWeek = mondayOf(now, venue.timezone);
     for (const [weekStart, published] of [
@@ -173,13 +194,42 @@ export async function insertDemo(tx: Transaction, options: { withAdmin: boolean;
         }),
       );
       await tx.insert(shifts).values(rows);
+      for (const row of rows) {
+        const key = `${weekStart}:${row.userId}`;
+        if (row.userId !== null && !workday.has(key)) workday.set(key, DateTime.fromJSDate(row.startsAt, { zone: venue.timezone }).toISODate()!);
+      }
     }
+    // Approved time off on a day the third crew member is planned this week; a request waiting
+    // for the manager on a day the sixth works next week; an approved week away next month.
+    const away = (i: number, weekStart: string) => workday.get(`${weekStart}:${crewIds[i]}`) ?? weekStart;
+    const approvedDay = away(2, thisWeek);
+    const askedDay = away(5, addWeeks(thisWeek, 1));
+    const later = addWeeks(thisWeek, 4);
+    await tx.insert(timeOff).values([
+      { userId: crewIds[2]!, startsOn: approvedDay, endsOn: approvedDay, status: 'approved', note: 'Family visit', createdBy: crewIds[2]!, decidedBy: manager!.id, decidedAt: now },
+      { userId: crewIds[5]!, startsOn: askedDay, endsOn: askedDay, status: 'pending', note: 'Exam', createdBy: crewIds[5]! },
+      { userId: crewIds[9]!, startsOn: later, endsOn: addWeeks(later, 1), status: 'approved', note: 'Holiday', createdBy: manager!.id, decidedBy: manager!.id, decidedAt: now },
+    ]);
   }
 
-  // A few people work at two venues (members of both; their shifts stay at the first).
-  await tx.insert(locationMembers).values(
-    (crewIdsByVenue[1] ?? []).slice(0, 2).map((userId) => ({ userId, locationId: created.locationIds[0]!, position: 'Bartender' })),
+  // A few people work at two venues (members of both). The first also helps out at the Amsterdam
+  // bar on Monday mornings, before their New York shift that day: the Amsterdam week warns that
+  // they work elsewhere that day and rest too little in between.
+  const amsterdam = created.locationIds[0]!;
+  const [helper] = crewIdsByVenue[1] ?? [];
+  await tx.insert(locationMembers).values((crewIdsByVenue[1] ?? []).slice(0, 2).map((userId) => ({ userId, locationId: amsterdam, position: 'Bartender' })));
+  const amsterdamWeeks = created.schedules.filter((s) => s.schedule.locationId === amsterdam);
+  await tx.insert(shifts).values(
+    amsterdamWeeks.map(({ schedule }) => ({
+      scheduleId: schedule.id,
+      userId: helper!,
+      position: 'Bartender',
+      startsAt: localInstant(schedule.weekStart, 0, '10:00', VENUES[0]!.timezone),
+      endsAt: localInstant(schedule.weekStart, 0, '14:00', VENUES[0]!.timezone),
+      notes: 'Stock take',
+    })),
   );
+  for (const week of amsterdamWeeks) week.people = [...week.people, helper!];
   return created;
 }
 

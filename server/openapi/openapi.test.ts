@@ -435,6 +435,21 @@ describe('real answers, held to the document', () => {
     c('get', '/api/notifications', await taker.agent.get('/api/notifications').query({ limit: '1' }));
     c('post', '/api/notifications/read', await taker.agent.post('/api/notifications/read').send({}));
 
+    c('get', '/api/users/{id}/availability', await crew.agent.get(`/api/users/${crew.id}/availability`));
+    const unavailable = [{ weekday: 3, from: '18:00', to: '24:00' }];
+    c('put', '/api/users/{id}/availability', await crew.agent.put(`/api/users/${crew.id}/availability`).send({ unavailable }));
+    c('put', '/api/users/{id}/availability', await crew.agent.put(`/api/users/${crew.id}/availability`).send({ unavailable: [{ weekday: 8, from: '18:00', to: '17:00' }] }));
+    const timeOffAsked = c('post', '/api/time-off', await crew.agent.post('/api/time-off').send({ startsOn: draft.weekStart, endsOn: draft.weekStart }));
+    c('post', '/api/time-off', await crew.agent.post('/api/time-off').send({ startsOn: draft.weekStart, endsOn: '2020-01-01' }));
+    c('get', '/api/time-off', await manager.agent.get('/api/time-off').query({ status: 'pending' }));
+    c('patch', '/api/time-off/{id}', await crew.agent.patch(`/api/time-off/${timeOffAsked.body.id}`).send({ status: 'approved' }));
+    c('patch', '/api/time-off/{id}', await manager.agent.patch(`/api/time-off/${timeOffAsked.body.id}`).send({ status: 'approved' }));
+    c('delete', '/api/time-off/{id}', await crew.agent.delete(`/api/time-off/${timeOffAsked.body.id}`));
+    c('delete', '/api/time-off/{id}', await manager.agent.delete(`/api/time-off/${timeOffAsked.body.id}`));
+    c('get', '/api/schedules/{id}/warnings', await manager.agent.get(`/api/schedules/${draft.id}/warnings`));
+    c('get', '/api/schedules/{id}/warnings', await crew.agent.get(`/api/schedules/${published.id}/warnings`));
+    c('get', '/api/schedules/{id}/labor', await manager.agent.get(`/api/schedules/${draft.id}/labor`));
+    c('get', '/api/schedules/{id}/labor', await crew.agent.get(`/api/schedules/${published.id}/labor`));
     const feed = c('post', '/api/users/{id}/calendar-feed', await crew.agent.post(`/api/users/${crew.id}/calendar-feed`));
     c('post', '/api/users/{id}/calendar-feed', await manager.agent.post(`/api/users/${crew.id}/calendar-feed`));
     c('get', '/api/calendar/{token}.ics', await anon.get(feed.body.url));

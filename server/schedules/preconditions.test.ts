@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { eq } from 'drizzle-orm';
 import { Schedule, Shift } from '../../shared/schemas/schedules.js';
 import { schedules, shifts } from '../db/schema.js';
-import { createApiTestApp, expectProblem, localTime, scenario, type Person, type Scenario } from '../../test/support/api.js';
+import { createApiTestApp, expectProblem, savedShift, localTime, scenario, type Person, type Scenario } from '../../test/support/api.js';
 import { uniqueMonday } from '../../test/support/factories.js';
 import type { TestApp } from '../../test/support/test-app.js';
 
@@ -41,7 +41,7 @@ async function weekWithShift(by: Person = manager, status: 'draft' | 'published'
     .post(`/api/schedules/${schedule.id}/shifts`)
     .send({ userId: crew.id, position: 'Bar', startsAt: at(1, '18:00'), endsAt: at(1, '23:00') })
     .expect(201);
-  return { schedule, at, shift: Shift.parse(res.body) };
+  return { schedule, at, shift: savedShift(res.body) };
 }
 
 const shiftPath = (scheduleId: number, shiftId: number) => `/api/schedules/${scheduleId}/shifts/${shiftId}`;
@@ -97,11 +97,11 @@ describe('If-Match on PATCH and DELETE of a shift', () => {
 
     const res = await manager.agent.patch(shiftPath(schedule.id, shift.id)).set('If-Match', '"1"').send({ endsAt: localEnd(shift) });
     const problem = expectProblem(res, 412, 'version_mismatch');
-    expect(Shift.parse(problem.current)).toEqual(femkes.body);
+    expect(Shift.parse(problem.current)).toEqual(savedShift(femkes.body));
     expect(problem.changedBy).toEqual({ id: femke.id, name: 'Femke' });
     expect(await storedShift(shift.id)).toMatchObject({ version: 2, position: 'Bartender', notes: 'Cocktails', endsAt: new Date(shift.endsAt) });
     expect(await storedSchedule(schedule.id)).toEqual(weekBefore);
-    expect((await read(schedule.id)).shifts).toEqual([femkes.body]);
+    expect((await read(schedule.id)).shifts).toEqual([savedShift(femkes.body)]);
   });
 
   it('a stale DELETE: 412, and the shift stays', async () => {
@@ -214,7 +214,7 @@ describe('of N writers holding the same version, exactly one wins', () => {
     }
     expect(await storedShift(shift.id)).toMatchObject({ position: `Position ${winner}`, notes: `By writer ${winner}`, version: 2, updatedBy: writers[winner]!.id });
     expect((await storedSchedule(schedule.id)).version).toBe(3);
-    expect((await read(schedule.id)).shifts).toEqual([results[winner]!.body]);
+    expect((await read(schedule.id)).shifts).toEqual([savedShift(results[winner]!.body)]);
   });
 
   it('shift DELETE: one 204, the rest 412, and the shift is gone once', async () => {
@@ -242,7 +242,7 @@ describe('a rename', () => {
   it('changes the name every cached week shows, not any version', async () => {
     const person = await s.crew([venue]);
     const { schedule, at } = await week();
-    const shift = Shift.parse(
+    const shift = savedShift(
       (await manager.agent.post(`/api/schedules/${schedule.id}/shifts`).send({ userId: person.id, position: 'Bar', startsAt: at(4, '12:00'), endsAt: at(4, '18:00') }).expect(201)).body,
     );
     const before = await read(schedule.id);

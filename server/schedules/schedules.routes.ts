@@ -17,6 +17,7 @@ import {
   WeekPath,
 } from '../../shared/schemas/schedules.js';
 import { ScheduleChanges } from '../../shared/schemas/publications.js';
+import { SavedShift } from '../../shared/schemas/planning.js';
 import { SIGNED_IN, created, defineRoute, noContent } from '../http/route.js';
 import type { SchedulesService } from './schedules.service.js';
 
@@ -107,11 +108,11 @@ export function schedulesRoutes(schedules: SchedulesService) {
       path: '/schedules/:id/shifts',
       summary: 'Add a shift (no userId: an open shift)',
       description:
-        'Adds a shift to a schedule, assigned to a member of the location or open (no `userId`) for its crew to take. It ends after it starts and lasts at most 16 hours; one that would overlap another shift of the same person, anywhere, is a 409 listing the shifts in the way.',
+        'Adds a shift to a schedule, assigned to a member of the location or open (no `userId`) for its crew to take. It ends after it starts and lasts at most 16 hours; one that would overlap another shift of the same person, anywhere, is a 409 listing the shifts in the way. The answer carries the codes of the shift\'s warnings (time off, availability, rest, hours, other locations); a warning never stops a save.',
       access: SIGNED_IN,
       params: IdPath,
       body: CreateShiftBody,
-      success: { status: 201, schema: Shift },
+      success: { status: 201, schema: SavedShift },
       errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap', 'conflict'],
       handler: async ({ actor, params, body }) => created(await schedules.addShift(actor, params.id, body)),
     }),
@@ -124,7 +125,7 @@ export function schedulesRoutes(schedules: SchedulesService) {
       access: SIGNED_IN,
       params: ShiftPath,
       body: PatchShiftBody,
-      success: { status: 200, schema: Shift },
+      success: { status: 200, schema: SavedShift },
       errors: ['not_found', 'forbidden', 'unprocessable', 'shift_overlap', 'conflict'],
       ifMatch: true,
       handler: ({ actor, params, body, ifMatch }) => schedules.updateShift(actor, params.id, params.shiftId, body, ifMatch),

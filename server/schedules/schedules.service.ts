@@ -24,6 +24,7 @@ import { decodeCursor, encodeCursor } from '../http/cursor.js';
 import { AppError, notFound, preconditionHolds, versionMismatch, type Precondition } from '../errors.js';
 import { RawJson } from '../raw-json.js';
 import type { LocationsService } from '../locations/locations.service.js';
+import type { SavedShift, WarningCode } from '../../shared/schemas/planning.js';
 import type { User } from '../../shared/schemas/users.js';
 import type { UsersService } from '../users/users.service.js';
 import { scheduleRef, type SchedulesRepository, type ShiftValues } from './schedules.repository.js';
@@ -34,6 +35,8 @@ import type { ScheduleChanges } from '../../shared/schemas/publications.js';
 
 export interface SchedulesServiceDeps {
   repo: SchedulesRepository;
+  /** The codes of one shift's warnings, read in the write's transaction (planning.repository.ts). */
+  shiftWarnings(tx: Transaction, scheduleId: number, shiftId: number): Promise<WarningCode[]>;
   cache: Cache;
   locations: LocationsService;
   users: UsersService;
@@ -70,7 +73,7 @@ interface ShiftContext {
 const fieldError = (path: string, message: string, detail: string) =>
   new AppError('validation_failed', detail, { errors: [{ path, message }] });
 
-export function createSchedulesService({ repo, cache, locations, users, writes, changes, notices, publications }: SchedulesServiceDeps) {
+export function createSchedulesService({ repo, shiftWarnings, cache, locations, users, writes, changes, notices, publications }: SchedulesServiceDeps) {
   function cached(id: number) {
     // A hit parses only the head (what access checks read); the 150 shifts behind it are sent as
     // stored, or parsed on demand and vouched for by the schema's fingerprint in the entry.
@@ -189,6 +192,12 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
     touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status, people });
   }
 
+  /** A written shift as its response shows it: with its warnings, read before the commit. */
+  async function saved(tx: Transaction, scheduleId: number, shiftId: number): Promise<SavedShift> {
+    const [shift, warnings] = [await repo.shiftWithName(tx, shiftId), await shiftWarnings(tx, scheduleId, shiftId)];
+    return { ...shift, warnings };
+  }
+
   /**
    * Who of a schedule's people may still work there, looked up before the copy's transaction
    * opens: a lookup inside it would need a second connection, and the embedded Postgres has one.
@@ -235,6 +244,11 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
   }
 
   return {
+    /** What access checks read of a schedule (through the cache), or null if there is none. */
+    async head(id: number) {
+      return (await cached(id))?.head ?? null;
+    },
+
     async get(actor: Actor, id: number): Promise<RawJson> {
       return new RawJson((await visible(actor, id)).json);
     },
@@ -338,7 +352,7 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       });
     },
 
-    async addShift(actor: Actor, scheduleId: number, body: CreateShiftBody): Promise<Shift> {
+    async addShift(actor: Actor, scheduleId: number, body: CreateShiftBody): Promise<SavedShift> {
       const values: ShiftValues = { userId: body.userId ?? null, position: body.position, startsAt: body.startsAt, endsAt: body.endsAt, notes: body.notes ?? null };
       const context = await shiftContext(await editable(actor, scheduleId), values.userId);
       checkShift(context, values, true);
@@ -347,11 +361,11 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         const shiftId = await repo.insertShift(tx, scheduleId, values, actor.userId);
         await revise(tx, touched, week, actor.userId, [values.userId]);
         if (week.status === 'published') await notices.shiftEdited(tx, touched, context.place, null, values, actor.userId);
-        return repo.shiftWithName(tx, shiftId);
+        return saved(tx, scheduleId, shiftId);
       });
     },
 
-    async updateShift(actor: Actor, scheduleId: number, shiftId: number, patch: PatchShiftBody, precondition?: Precondition): Promise<Shift> {
+    async updateShift(actor: Actor, scheduleId: number, shiftId: number, patch: PatchShiftBody, precondition?: Precondition): Promise<SavedShift> {
       const context = await shiftContext(await editable(actor, scheduleId), patch.userId);
       return writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, scheduleId);
@@ -368,7 +382,7 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         await repo.updateShift(tx, shiftId, values, actor.userId);
         await revise(tx, touched, week, actor.userId, [current.userId, values.userId]);
         if (week.status === 'published') await notices.shiftEdited(tx, touched, context.place, current, values, actor.userId);
-        return repo.shiftWithName(tx, shiftId);
+        return saved(tx, scheduleId, shiftId);
       });
     },
 

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { and, eq, sql } from 'drizzle-orm';
 import pg from 'pg';
+import { SavedShift } from '../../shared/schemas/planning.js';
 import { Schedule, Shift } from '../../shared/schemas/schedules.js';
 import { createWrites } from '../app.js';
 import { schedules, shifts } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { createSchedulesRepository } from './schedules.repository.js';
-import { MISSING_ID, createApiTestApp, expectProblem, hoursAfter, localTime, scenario, type Person, type Scenario } from '../../test/support/api.js';
+import { MISSING_ID, createApiTestApp, expectProblem, savedShift, hoursAfter, localTime, scenario, type Person, type Scenario } from '../../test/support/api.js';
 import { uniqueMonday } from '../../test/support/factories.js';
 import type { TestApp } from '../../test/support/test-app.js';
 
@@ -46,7 +47,7 @@ describe('POST /api/schedules/:id/shifts', () => {
       .post(`/api/schedules/${schedule.id}/shifts`)
       .send({ userId: crew.id, position: ' Bar ', startsAt: at(1, '09:00'), endsAt: at(1, '17:00'), notes: 'Bring the keys' })
       .expect(201);
-    expect(Shift.parse(res.body)).toEqual({
+    expect(SavedShift.parse(res.body)).toEqual({
       id: expect.any(Number),
       scheduleId: schedule.id,
       userId: crew.id,
@@ -56,15 +57,16 @@ describe('POST /api/schedules/:id/shifts', () => {
       endsAt: at(1, '17:00'),
       notes: 'Bring the keys',
       version: 1,
+      warnings: [],
     });
     const read = Schedule.parse((await manager.agent.get(`/api/schedules/${schedule.id}`).expect(200)).body);
-    expect(read.shifts).toEqual([res.body]);
+    expect(read.shifts).toEqual([savedShift(res.body)]);
   });
 
   it('without a userId the shift is open', async () => {
     const { schedule, at } = await week();
     const res = await manager.agent.post(`/api/schedules/${schedule.id}/shifts`).send({ position: 'Door', startsAt: at(4, '22:00'), endsAt: at(5, '04:00') }).expect(201);
-    expect(Shift.parse(res.body)).toMatchObject({ userId: null, userName: null, notes: null });
+    expect(savedShift(res.body)).toMatchObject({ userId: null, userName: null, notes: null });
   });
 
   it('instants with an offset are accepted and answered in UTC with milliseconds', async () => {
@@ -149,7 +151,7 @@ describe('POST /api/schedules/:id/shifts', () => {
     );
     const won = results.filter((r) => r.status === 201);
     expect(won).toHaveLength(1);
-    const winner = Shift.parse(won[0]!.body);
+    const winner = savedShift(won[0]!.body);
     for (const lost of results.filter((r) => r.status !== 201)) {
       expect(expectProblem(lost, 409, 'shift_overlap').conflicts).toEqual([winner.id]);
     }
@@ -205,13 +207,13 @@ describe('PATCH /api/schedules/:id/shifts/:shiftId', () => {
     await manager.agent.get(`/api/schedules/${schedule.id}`).expect(200);
 
     const moved = await manager.agent.patch(`/api/schedules/${schedule.id}/shifts/${shift.id}`).send({ startsAt: at(1, '10:00'), endsAt: at(1, '18:00') }).expect(200);
-    expect(Shift.parse(moved.body)).toMatchObject({ id: shift.id, userId: crew.id, startsAt: at(1, '10:00'), endsAt: at(1, '18:00') });
+    expect(savedShift(moved.body)).toMatchObject({ id: shift.id, userId: crew.id, startsAt: at(1, '10:00'), endsAt: at(1, '18:00') });
     const given = await manager.agent.patch(`/api/schedules/${schedule.id}/shifts/${shift.id}`).send({ userId: colleague.id, notes: 'swap' }).expect(200);
-    expect(Shift.parse(given.body)).toMatchObject({ userId: colleague.id, userName: colleague.name, notes: 'swap' });
+    expect(savedShift(given.body)).toMatchObject({ userId: colleague.id, userName: colleague.name, notes: 'swap' });
     const opened = await manager.agent.patch(`/api/schedules/${schedule.id}/shifts/${shift.id}`).send({ userId: null, notes: null }).expect(200);
-    expect(Shift.parse(opened.body)).toMatchObject({ userId: null, userName: null, notes: null });
+    expect(savedShift(opened.body)).toMatchObject({ userId: null, userName: null, notes: null });
 
-    expect(Schedule.parse((await manager.agent.get(`/api/schedules/${schedule.id}`).expect(200)).body).shifts).toEqual([opened.body]);
+    expect(Schedule.parse((await manager.agent.get(`/api/schedules/${schedule.id}`).expect(200)).body).shifts).toEqual([savedShift(opened.body)]);
   });
 
   it('the same rules as for a new shift: order, length, week, person, overlap', async () => {

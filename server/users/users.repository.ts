@@ -39,7 +39,7 @@ export interface UserValues {
   phone: string | null;
 }
 
-export type UserChanges = Partial<UserValues & { active: boolean }>;
+export type UserChanges = Partial<UserValues & { active: boolean; hourlyRate: string | null; maxWeeklyHours: string | null }>;
 
 export function toUser(row: UserRow, memberships: MembershipRow[]): User {
   const sorted = [...memberships].sort((a, b) => a.locationId - b.locationId);
@@ -53,6 +53,8 @@ export function toUser(row: UserRow, memberships: MembershipRow[]): User {
     locationIds: sorted.map((m) => m.locationId),
     memberships: sorted.map((m) => ({ locationId: m.locationId, position: m.position })),
     invitePending: row.passwordHash === null,
+    hourlyRate: row.hourlyRate,
+    maxWeeklyHours: row.maxWeeklyHours === null ? null : Number(row.maxWeeklyHours),
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };

@@ -9,7 +9,7 @@ import { ensureAllowed, ensureFieldsAllowed, ensureVisible, userPolicy } from '.
 import { hashPassword } from '../auth/password.js';
 import type { RedisSessionStore } from '../auth/session.store.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
-import type { UserFact } from '../changes/changes.js';
+import type { PlanFact, UserFact } from '../changes/changes.js';
 import type { WritePath } from '../changes/write-path.js';
 import type { Transaction } from '../db/client.js';
 import { AppError } from '../errors.js';
@@ -35,7 +35,15 @@ const userKey = (id: number): CacheKey => ({ namespace: 'user', id });
 /** What access checks read of a user, stored ahead of the profile in the cache entry. */
 const UserHead = UserSchema.pick({ id: true, role: true, locationIds: true });
 
-type FactsPatch = Partial<Record<'name' | 'role' | 'active', unknown>> & { locations?: boolean };
+type FactsPatch = Partial<Record<'name' | 'role' | 'active' | 'hourlyRate' | 'maxWeeklyHours', unknown>> & { locations?: boolean };
+
+/** What of the person's plan a change moved: the weeks whose labor and warnings read it go stale. */
+function planChanged(patch: FactsPatch): PlanFact[] {
+  const facts: PlanFact[] = [];
+  if (patch.hourlyRate !== undefined) facts.push('rate');
+  if (patch.maxWeeklyHours !== undefined) facts.push('limit');
+  return facts;
+}
 
 /**
  * Which facts about a person a change moved: those the request set (so a retry that finds nothing
@@ -96,6 +104,8 @@ export function createUsersService({ repo, cache, sessions, logger, writes, link
     const after = await writes.run(async (tx, touched) => {
       const user = await run(tx);
       if (user) touched.add({ kind: 'user', userId: user.id, changed: factsChanged(before, user, patch) });
+      const plan = planChanged(patch);
+      if (user && plan.length > 0) touched.add({ kind: 'plan', userId: user.id, changed: plan });
       return user;
     });
     if (!after) throw new AppError('not_found', 'No such user.');
@@ -195,8 +205,9 @@ export function createUsersService({ repo, cache, sessions, logger, writes, link
     async update(actor: Actor, id: number, patch: PatchUserBody, currentSid?: string): Promise<User> {
       const before = (await visibleUser(actor, id)).value();
       ensureFieldsAllowed(patch, userPolicy.editableFields(actor, before), userPolicy.membershipOnlyReason(actor, before));
-      const { locationIds: _ids, memberships: _m, password, ...fields } = patch;
+      const { locationIds: _ids, memberships: _m, password, maxWeeklyHours, ...fields } = patch;
       const changes: UserChanges = { ...fields };
+      if (maxWeeklyHours !== undefined) changes.maxWeeklyHours = maxWeeklyHours === null ? null : String(maxWeeklyHours);
       if (password) changes.passwordHash = await hashPassword(password);
       if (actor.userId === id && (patch.active === false || (patch.role && patch.role !== 'admin' && before.role === 'admin'))) {
         throw new AppError('unprocessable', 'You cannot deactivate yourself or give up your own admin role.');
@@ -214,7 +225,7 @@ export function createUsersService({ repo, cache, sessions, logger, writes, link
         memberships = dedupe(memberships);
         await assertLocationsExist(memberships);
       }
-      const after = await write(before, { ...fields, locations: memberships !== undefined }, (tx) => repo.update(tx, id, changes, memberships));
+      const after = await write(before, { ...fields, maxWeeklyHours, locations: memberships !== undefined }, (tx) => repo.update(tx, id, changes, memberships));
       await afterChange(before, after, {
         password: Boolean(password),
         access: patch.role !== undefined || memberships !== undefined,

@@ -63,6 +63,8 @@ describe('POST /api/users', () => {
         { locationId: bar.id, position: null },
       ]),
       invitePending: false,
+      hourlyRate: null,
+      maxWeeklyHours: null,
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });

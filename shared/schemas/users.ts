@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HourlyRateInput, MaxWeeklyHoursInput } from './planning.js';
 import { BooleanParam, Cursor, Id, IdParam, Instant, Limit, NullableText, Text, storableText } from './common.js';
 
 export const ROLES = ['admin', 'manager', 'crew'] as const;
@@ -38,6 +39,11 @@ export const User = z
     locationIds: z.array(Id),
     memberships: z.array(Membership),
     invitePending: z.boolean().meta({ description: 'Invited and has not chosen a password yet' }),
+    hourlyRate: z
+      .string()
+      .nullable()
+      .meta({ description: "A decimal in the deployment's CURRENCY (\"15.50\"); shown only to admins, to managers who share a location with the user, and to the user" }),
+    maxWeeklyHours: z.number().nullable().meta({ description: 'Hours a week above which the person works overtime; null: no limit' }),
     createdAt: Instant,
     updatedAt: Instant,
   })
@@ -80,6 +86,8 @@ export const PatchUserBody = z
     phone: Phone.optional(),
     active: z.boolean().optional(),
     password: Password.optional(),
+    hourlyRate: HourlyRateInput.optional(),
+    maxWeeklyHours: MaxWeeklyHoursInput.optional(),
     ...membershipFields,
   })
   .refine(oneMembershipForm, { message: 'send locationIds or memberships, not both', path: ['memberships'] })

@@ -89,7 +89,15 @@ beforeAll(async () => {
   const asCrew = new ApiSession(server.url);
   await asCrew.login(crew.email, PASSWORD);
   await asCrew.call('POST', '/shift-requests', { shiftId: dropped!.id, kind: 'drop', note: 'Exam week' });
+
+  // What the planner shades and marks: approved time off on the day of a shift (a warning on its
+  // chip), hours the crew member cannot work, a rate and a limit for the labor bar.
+  await admin.call('POST', '/time-off', { userId: crew.id, startsOn: addDays(thisWeek, 5), endsOn: addDays(thisWeek, 5), note: 'Family visit' });
+  await admin.call('PUT', `/users/${crew.id}/availability`, { unavailable: [{ weekday: 7, from: '00:00', to: '12:00' }] });
+  await admin.call('PATCH', `/users/${crew.id}`, { hourlyRate: '16.50', maxWeeklyHours: 10 });
 }, 180_000);
+
+const addDays = (date: string, days: number) => new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 
 afterAll(async () => {
   await scenario?.close();
@@ -107,7 +115,12 @@ async function auditPlanner(page: Page, who: string): Promise<Violation[]> {
   const found: Violation[] = [];
   await visit(page, planner(thisWeek), 'Planner');
   await page.locator('.weekgrid .chip').first().waitFor();
+  // The warnings, the shading and the labor bar are in place before the audit.
+  await page.locator('.weekgrid .chip-warned').first().waitFor();
+  await page.locator('.labor-bar').waitFor();
   found.push(...(await audit(page, `${who}: planner, published week`)));
+  await page.locator('.weekgrid .chip-warned').first().focus();
+  found.push(...(await audit(page, `${who}: planner, a warning's reason shown on focus`)));
   found.push(...(await auditDialog(page, page.locator('.weekgrid .cell-add').first(), 'Add shift', `${who}: add shift dialog`)));
   await page.locator('.weekgrid .chip').first().click();
   const edit = page.getByRole('dialog', { name: 'Edit shift' });
@@ -195,6 +208,12 @@ async function auditNotifications(page: Page, who: string): Promise<Violation[]>
   return audit(page, `${who}: notifications`);
 }
 
+async function auditAvailability(page: Page, who: string): Promise<Violation[]> {
+  await visit(page, '/availability', 'Availability and time off');
+  await page.getByRole('button', { name: 'Save availability' }).waitFor();
+  return audit(page, `${who}: availability and time off`);
+}
+
 async function auditSchedules(page: Page, who: string): Promise<Violation[]> {
   await visit(page, `/schedules?location=${location.id}&week=${thisWeek}`, 'Schedules');
   await page.getByRole('button', { name: /^Take this shift/ }).first().waitFor();
@@ -277,6 +296,7 @@ describe.each(devices)('on %s', (deviceName, device) => {
     const found = [
       ...(await auditPlanner(page, `${tag} manager`)),
       ...(await auditMyShifts(page, `${tag} manager`)),
+      ...(await auditAvailability(page, `${tag} manager`)),
       ...(await auditPeople(page, `${tag} manager`, crew.name)),
       ...(await auditNotifications(page, `${tag} manager`)),
       ...(await auditAccount(page, `${tag} manager`)),
@@ -295,6 +315,7 @@ describe.each(devices)('on %s', (deviceName, device) => {
       ...(await auditShiftRequests(page, `${tag} crew`)),
       ...(await auditNotifications(page, `${tag} crew`)),
       ...(await auditSchedules(page, `${tag} crew`)),
+      ...(await auditAvailability(page, `${tag} crew`)),
       ...(await auditAccount(page, `${tag} crew`)),
     ];
     await visit(page, '/notifications', 'Notifications');

@@ -3,6 +3,8 @@ import type { Express } from 'express';
 import request, { type Response } from 'supertest';
 import { z } from 'zod';
 import { ERROR_CODES, type ErrorCode } from '../../shared/errors.js';
+import { SavedShift } from '../../shared/schemas/planning.js';
+import type { Shift } from '../../shared/schemas/schedules.js';
 import type { Role } from '../../shared/schemas/users.js';
 import { localInstant } from '../../shared/time.js';
 import { hashPassword } from '../../server/auth/password.js';
@@ -188,3 +190,9 @@ export const INVALID_IDS = ['abc', '0', '-1', '2147483648', '9999999999999999999
 
 /** A well-formed id no row will ever have in a test run. */
 export const MISSING_ID = 2_147_483_000;
+
+/** The answer to a created or changed shift (a SavedShift), as the Shift it is, without its warnings. */
+export function savedShift(body: unknown): Shift {
+  const { warnings: _warnings, ...shift } = SavedShift.parse(body);
+  return shift;
+}

@@ -17,4 +17,10 @@ export const keys = {
   notifications: ['notifications'] as const,
   /** A location's week (GET /locations/:id/weeks/:weekStart): the planner's one read of a week. */
   week: (locationId: number, weekStart: string) => ['schedules', 'week', locationId, weekStart] as const,
+  // Under `schedules`: every write that refreshes the weeks refreshes what is derived from them.
+  warnings: (scheduleId: number) => ['schedules', 'warnings', scheduleId] as const,
+  labor: (scheduleId: number) => ['schedules', 'labor', scheduleId] as const,
+  timeOff: ['time-off'] as const,
+  timeOffList: (filter: Query) => ['time-off', filter] as const,
+  availability: (userId: number) => ['availability', userId] as const,
 };

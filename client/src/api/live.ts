@@ -82,7 +82,9 @@ function flush(queryClient: QueryClient, pending: Pending) {
     void queryClient.invalidateQueries();
     return;
   }
-  for (const id of pending.schedules) void queryClient.invalidateQueries({ queryKey: keys.schedule(id), exact: true });
+  for (const id of pending.schedules) {
+    for (const key of [keys.schedule(id), keys.warnings(id), keys.labor(id)]) void queryClient.invalidateQueries({ queryKey: key, exact: true });
+  }
   if (pending.locations.size > 0 || pending.allLists) {
     void queryClient.invalidateQueries({
       predicate: (q) => {

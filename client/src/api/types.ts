@@ -12,7 +12,7 @@ import type {
   SkippedShift,
 } from '../../../shared/index.js';
 
-export type { Location, LocationWeek, Role, Schedule, ScheduleSummary, Shift, User, UserShift } from '../../../shared/index.js';
+export type { Availability, Labor, Location, LocationWeek, Role, Schedule, ScheduleSummary, Shift, TimeOff, UnavailableWindow, User, UserShift, Warning, WarningCode } from '../../../shared/index.js';
 export type { Notification, NotificationPage, ScheduleChanges, PublishedShift, ShiftRequest, ShiftRequestAction, ShiftRequestStatus } from '../../../shared/index.js';
 
 /** What the client sends: the schemas' input side (instants as strings, before transforms). */

@@ -10,6 +10,7 @@ import { useLocation } from './router.js';
 const loadPlanner = () => import('../features/schedule/PlannerPage.js');
 const loadMyShifts = () => import('../features/crew/MyShiftsPage.js');
 const loadRota = () => import('../features/crew/RotaPage.js');
+const loadAvailability = () => import('../features/crew/AvailabilityPage.js');
 const loadPeople = () => import('../features/users/PeoplePage.js');
 const loadLocations = () => import('../features/locations/LocationsPage.js');
 const loadNotifications = () => import('../features/notifications/NotificationsPage.js');
@@ -17,6 +18,7 @@ const loadAccount = () => import('../features/account/AccountPage.js');
 const PlannerPage = lazy(() => loadPlanner().then((m) => ({ default: m.PlannerPage })));
 const MyShiftsPage = lazy(() => loadMyShifts().then((m) => ({ default: m.MyShiftsPage })));
 const RotaPage = lazy(() => loadRota().then((m) => ({ default: m.RotaPage })));
+const AvailabilityPage = lazy(() => loadAvailability().then((m) => ({ default: m.AvailabilityPage })));
 const PeoplePage = lazy(() => loadPeople().then((m) => ({ default: m.PeoplePage })));
 const LocationsPage = lazy(() => loadLocations().then((m) => ({ default: m.LocationsPage })));
 const NotificationsPage = lazy(() => loadNotifications().then((m) => ({ default: m.NotificationsPage })));
@@ -40,6 +42,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/planner', label: 'Planner', roles: ['admin', 'manager'], render: () => <PlannerPage />, load: loadPlanner, preloadData: preloadPlanner },
   { path: '/my-shifts', label: 'My shifts', roles: ['crew', 'manager'], render: (user) => <MyShiftsPage user={user} />, load: loadMyShifts },
   { path: '/schedules', label: 'Schedules', roles: ['crew'], render: (user) => <RotaPage user={user} />, load: loadRota },
+  { path: '/availability', label: 'Availability', roles: ['crew', 'manager'], render: (user) => <AvailabilityPage user={user} />, load: loadAvailability },
   { path: '/people', label: 'People', roles: ['admin', 'manager'], render: (user) => <PeoplePage me={user} />, load: loadPeople },
   { path: '/locations', label: 'Locations', roles: ['admin'], render: () => <LocationsPage />, load: loadLocations },
   { path: '/notifications', label: 'Notifications', roles: ['admin', 'manager', 'crew'], render: () => <NotificationsPage />, load: loadNotifications, hidden: true },

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { describeError } from '../../api/errors.js';
 import { useDeleteSchedule, useSetScheduleStatus } from '../../api/schedules.js';
 import type { Schedule } from '../../api/types.js';
@@ -15,9 +15,11 @@ interface Props {
   zone: string;
   onAddShift: () => void;
   onDeleted: () => void;
+  /** The week's labor figures, beside its facts. */
+  labor?: ReactNode;
 }
 
-export function ScheduleBar({ schedule, zone, onAddShift, onDeleted }: Props) {
+export function ScheduleBar({ schedule, zone, onAddShift, onDeleted, labor }: Props) {
   const setStatus = useSetScheduleStatus();
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [confirmPublish, setConfirmPublish] = useState(false);
@@ -41,6 +43,7 @@ export function ScheduleBar({ schedule, zone, onAddShift, onDeleted }: Props) {
           {open > 0 && ` · ${open} open`}
         </span>
         {published && schedule.publishedAt && <span className="muted">since {formatInstant(schedule.publishedAt, zone)}</span>}
+        {labor}
       </div>
       <div className="button-row">
         <button type="button" className="button button-secondary" onClick={onAddShift}>

@@ -1,7 +1,7 @@
 import { useId, useRef, useState, type FormEvent } from 'react';
 import { describeError, isApiError } from '../../api/errors.js';
 import { useWriteShift } from '../../api/schedules.js';
-import type { Location, Schedule, Shift, User } from '../../api/types.js';
+import type { Location, Schedule, Shift, User, WarningCode } from '../../api/types.js';
 import { formatDayLong, formatHours, weekDates } from '../../lib/time.js';
 import { Dialog } from '../../ui/Dialog.js';
 import { Field } from '../../ui/Field.js';
@@ -105,8 +105,9 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
     setErrors(found);
     if (Object.keys(found).length > 0) return focusFirstInvalid();
     const body = toBody(values, schedule.weekStart, zone);
-    const done = () => {
-      notify(editing ? 'Shift updated' : 'Shift added');
+    const done = (saved: unknown) => {
+      const warned = warningsIn(saved);
+      notify(`${editing ? 'Shift updated' : 'Shift added'}${warned ? `, with a warning: ${warned}` : ''}`);
       onClose();
     };
     const fail = (err: unknown) => void showServerError(err, body);
@@ -257,3 +258,19 @@ export function ShiftDialog({ target, schedule, location, crew, onClose }: Props
     </Dialog>
   );
 }
+
+const WARNING_WORDS: Record<WarningCode, string> = {
+  time_off: 'time off that day',
+  time_off_pending: 'time off asked for that day',
+  unavailable: 'outside their availability',
+  short_rest: 'less than 10 hours of rest',
+  over_hours: 'over their weekly hours',
+  other_location: 'works at another location that day',
+};
+
+/** What a saved shift's answer warns about, in words (the grid's chip shows the details). */
+function warningsIn(saved: unknown): string {
+  const codes = (saved as { warnings?: WarningCode[] } | undefined)?.warnings ?? [];
+  return codes.map((code) => WARNING_WORDS[code]).join('; ');
+}
+
