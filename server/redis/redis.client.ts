@@ -190,14 +190,17 @@ export function createRedisClients(config: Pick<Config, 'redis'>, logger: Logger
   };
 }
 
-/** QUIT when connected (lets pending replies arrive), otherwise just drop the socket. */
+/**
+ * QUIT when connected (lets pending replies arrive), then disconnect: on Sentinel only
+ * `disconnect()` closes the connections to the sentinels that listen for failovers
+ * (`failoverDetector`), which a QUIT leaves open, keeping the process alive.
+ */
 export async function quitRedis(client: Redis): Promise<void> {
   if (client.status === 'ready') {
     try {
       await client.quit();
-      return;
     } catch {
-      // fall through to disconnect
+      // disconnect below
     }
   }
   client.disconnect();
