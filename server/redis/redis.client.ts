@@ -184,8 +184,7 @@ export function createRedisClients(config: Pick<Config, 'redis'>, logger: Logger
     cache,
     replicaAck,
     close: async () => {
-      replicaAck.close();
-      await Promise.all([...new Set([main, cache])].map((c) => quitRedis(c)));
+      await Promise.all([replicaAck.close(), ...[...new Set([main, cache])].map((c) => quitRedis(c))]);
     },
   };
 }
