@@ -117,6 +117,21 @@ export function duplicateClient(client: Redis, overrides: RedisOptions): Redis {
   return client.duplicate(overrides);
 }
 
+/**
+ * Calls `resync` whenever a subscriber connection may have come back without its messages: on
+ * 'ready', and on a Cluster also when a node leaves or joins. ioredis's Cluster keeps its one
+ * subscriber connection on some node and, when that node goes, moves it and its subscriptions
+ * elsewhere without a new 'ready'; whatever was published meanwhile is lost, so the caller
+ * subscribes and re-reads then rather than at its next periodic read.
+ */
+export function onSubscriberResumed(subscriber: Redis, resync: () => void): void {
+  subscriber.on('ready', resync);
+  if (isCluster(subscriber)) {
+    subscriber.on('-node', resync);
+    subscriber.on('+node', resync);
+  }
+}
+
 export interface CreateRedisOptions {
   /** Which connection this is, in every log line ("main", "cache", "subscriber"). */
   role: string;
