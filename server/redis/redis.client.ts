@@ -205,11 +205,34 @@ export function createRedisClients(config: Pick<Config, 'redis'>, logger: Logger
 }
 
 /**
+ * A Sentinel client that is still connecting sets up its failover detector (three more
+ * connections) once its socket connects, even after a `disconnect()`; closing it half-way leaves
+ * those open. So a close first lets a connection under way finish (or fail), briefly.
+ */
+async function settled(client: Redis): Promise<void> {
+  if (isCluster(client) || !['connecting', 'connect'].includes(client.status)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      client.off('end', done);
+      client.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, 2_000);
+    client.once('ready', done);
+    client.once('end', done);
+    client.once('error', done);
+  });
+}
+
+/**
  * QUIT when connected (lets pending replies arrive), then disconnect: on Sentinel only
  * `disconnect()` closes the connections to the sentinels that listen for failovers
  * (`failoverDetector`), which a QUIT leaves open, keeping the process alive.
  */
 export async function quitRedis(client: Redis): Promise<void> {
+  await settled(client);
   if (client.status === 'ready') {
     try {
       await client.quit();
