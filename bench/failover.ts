@@ -77,6 +77,8 @@ interface Result {
   failedByOp: Record<string, number>;
   non503: number;
   longest503Ms: number;
+  /** From the first 503 after the fault to the last one, in ms: how long anything was refused (0 without 503s). */
+  window503Ms: number;
   logins: number;
   loginsLost: number;
   writes: number;
@@ -360,6 +362,7 @@ async function runScenario(name: Scenario, setup: Setup, seeded: Seeded, dbUrl: 
     failedByOp,
     non503: samples.filter((s) => s.status >= 500 && s.status !== 503).length,
     longest503Ms: longestSpan(samples, 503),
+    window503Ms: windowOf(samples.filter((x) => x.t >= faultAt), 503),
     logins: logins.length,
     loginsLost,
     writes: ackedWrites,
@@ -370,6 +373,12 @@ async function runScenario(name: Scenario, setup: Setup, seeded: Seeded, dbUrl: 
     haproxyDown,
     loadAverage: load,
   };
+}
+
+/** From the first `status` answer to the last, in ms. */
+function windowOf(samples: Sample[], status: number): number {
+  const times = samples.filter((s) => s.status === status).map((s) => s.t);
+  return times.length === 0 ? 0 : Math.round((Math.max(...times) - Math.min(...times)) * 1000);
 }
 
 /** The longest time between the first and last of an unbroken run of `status` answers, in ms. */
@@ -434,6 +443,7 @@ async function main(): Promise<void> {
     r.scenario === 'sigterm' ? '0' : r.scenario === 'kill9' ? '≤ 0.1 %' : '—',
     String(r.non503),
     `${r.longest503Ms} ms${r.target503Ms === undefined ? '' : ` (≤ ${r.target503Ms} ms)`}`,
+    `${r.window503Ms} ms`,
     `${r.loginsLost} / ${r.logins}`,
     `${r.writesMissing} / ${r.writes}`,
     r.recovered ? 'yes' : '**no**',
@@ -444,7 +454,7 @@ async function main(): Promise<void> {
     '',
     `${INSTANCES} instances behind HAProxy (deploy/haproxy.cfg), ${WORKERS} closed-loop clients: 10 % logins, 40 % GET user, 40 % GET schedule, 10 % PATCH shift notes; ${WARM_S} s before the fault, ${AFTER_S} s after it (kill -9 of an instance: and until ${MIN_REQUESTS} requests). SHUTDOWN_DELAY_MS=${SHUTDOWN_DELAY_MS}; Sentinel down-after-milliseconds and Cluster node timeout ${DETECT_MS} ms.`,
     '',
-    table(['scenario', 'requests', 'failed (no answer or 5xx)', 'target', '5xx other than 503', 'longest run of 503s (target)', 'logins lost / acknowledged', 'writes missing / acknowledged', 'recovered without restart', 'load average at the fault'], rows),
+    table(['scenario', 'requests', 'failed (no answer or 5xx)', 'target', '5xx other than 503', 'longest run of 503s (target)', 'first to last 503 after the fault', 'logins lost / acknowledged', 'writes missing / acknowledged', 'recovered without restart', 'load average at the fault'], rows),
     '',
     ...results.map((r) => `- ${r.scenario}: ${r.fault}; failures ${JSON.stringify(r.failedByOp)}; HAProxy: ${r.haproxyDown.join('; ') || 'no server marked down'}`),
     '',
