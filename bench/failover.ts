@@ -318,6 +318,8 @@ async function runScenario(name: Scenario, setup: Setup, seeded: Seeded, dbUrl: 
     await until(async () => (await Promise.all(alive.map(async (inst) => (await request(`http://127.0.0.1:${inst.port}/api/health`)).status === 200))).every(Boolean), 30_000);
   } catch {
     recovered = false;
+    // The instances' logs say why: keep them (bench/results/work/<run>/logs).
+    keepWork();
   }
   let loginsLost = 0;
   for (const l of logins) {

@@ -129,6 +129,9 @@ export function createReplicaAck(main: Redis, logger: Logger, options: { waitMs:
       );
       if (acked.every(Boolean)) return;
       // A replica went away or lags: learn which, and say so once in a while rather than per request.
+      // On a Cluster a master that failed stays in the client's node list (and is waited on, so
+      // logins answer 503) until its next slot refresh; ask for one now.
+      if (isCluster(client)) (client as unknown as { refreshSlotsCache(): void }).refreshSlotsCache();
       refresh().catch(() => {});
       if (Date.now() - lastShort > 30_000) {
         lastShort = Date.now();
