@@ -103,6 +103,27 @@ export function isCluster(client: Redis): boolean {
   return (client as unknown as { isCluster?: boolean }).isCluster === true;
 }
 
+/** Connections this process closed on purpose (quitRedis): the only ones that may stay closed. */
+const closing = new WeakSet<Redis>();
+
+/**
+ * On Sentinel, ioredis gives up on a connection for good (status `end`) when its attempt to
+ * reach the master is cut short: the failover detector hears `+switch-master` and drops the
+ * connection while it is still asking the sentinels where the master is, which is what a killed
+ * master leads to (bench:failover, kill -9 of the Sentinel master: instances stayed unhealthy).
+ * Such a connection is started again; one closed by quitRedis is not.
+ */
+function keepConnecting(client: Redis): Redis {
+  if (isCluster(client) || !client.options.sentinels?.length) return client;
+  client.on('end', () => {
+    const timer = setTimeout(() => {
+      if (!closing.has(client) && client.status === 'end') client.connect().catch(() => {});
+    }, 100);
+    timer.unref();
+  });
+  return client;
+}
+
 /** A second connection like `client` (to the same server, master or cluster), with `overrides`. */
 export function duplicateClient(client: Redis, overrides: RedisOptions): Redis {
   if (isCluster(client)) {
@@ -114,7 +135,7 @@ export function duplicateClient(client: Redis, overrides: RedisOptions): Redis {
       redisOptions: { ...cluster.options.redisOptions, ...perNode },
     }) as unknown as Redis;
   }
-  return client.duplicate(overrides);
+  return keepConnecting(client.duplicate(overrides));
 }
 
 /**
@@ -147,7 +168,7 @@ export interface CreateRedisOptions {
  */
 export function createRedis(config: Pick<Config, 'redis'>, logger: Logger, options: CreateRedisOptions): Redis {
   const connection = options.connection ?? config.redis.main;
-  const client = clientFor(connection, { ...redisOptions(config), ...options.extra });
+  const client = keepConnecting(clientFor(connection, { ...redisOptions(config), ...options.extra }));
   const where = describeConnection(connection);
   const log = logger.child({ redis: options.role });
   const startCommand =
@@ -232,6 +253,7 @@ async function settled(client: Redis): Promise<void> {
  * (`failoverDetector`), which a QUIT leaves open, keeping the process alive.
  */
 export async function quitRedis(client: Redis): Promise<void> {
+  closing.add(client);
   await settled(client);
   if (client.status === 'ready') {
     try {
