@@ -14,6 +14,9 @@ import { createWritePath } from './changes/write-path.js';
 import { silentPublisher, type LivePublisher } from './live/live.types.js';
 import { createAttemptLimiter } from './auth/attempt-limiter.js';
 import { createAuthService } from './auth/auth.service.js';
+import { createCalendarRepository } from './calendar/calendar.repository.js';
+import { createCalendarService } from './calendar/calendar.service.js';
+import { calendarRoutes } from './calendar/calendar.routes.js';
 import { authRoutes } from './auth/auth.routes.js';
 import { createDeviceCookies } from './auth/device-cookie.js';
 import { createSessions } from './auth/sessions.js';
@@ -35,6 +38,15 @@ import { schedulesRoutes } from './schedules/schedules.routes.js';
 import { createUsersRepository } from './users/users.repository.js';
 import { createUsersService } from './users/users.service.js';
 import { usersRoutes } from './users/users.routes.js';
+import { createNotificationsRepository } from './notifications/notifications.repository.js';
+import { createNotificationsService } from './notifications/notifications.service.js';
+import { notificationsRoutes } from './notifications/notifications.routes.js';
+import { createNotifier } from './notifications/notifier.js';
+import { createScheduleNotices } from './notifications/schedule-notices.js';
+import { createPublicationsRepository } from './schedules/publications.js';
+import { createShiftRequestsRepository } from './shift-requests/shift-requests.repository.js';
+import { createShiftRequestsService } from './shift-requests/shift-requests.service.js';
+import { shiftRequestsRoutes } from './shift-requests/shift-requests.routes.js';
 
 export type AppDeps = Omit<Runtime, 'close'> & {
   /** Where committed changes go instead of `live.publisher` (tests that watch what is published). */
@@ -64,7 +76,20 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
   const usersRepo = createUsersRepository(db);
   const users = createUsersService({ repo: usersRepo, cache, sessions: sessions.store, logger, writes });
   const locations = createLocationsService({ repo: createLocationsRepository(db), cache, writes });
-  const schedules = createSchedulesService({ repo: createSchedulesRepository(db), cache, locations, users, writes, changes });
+  const notificationsRepo = createNotificationsRepository(db);
+  const notifier = createNotifier(notificationsRepo);
+  const schedulesRepo = createSchedulesRepository(db);
+  const schedules = createSchedulesService({
+    repo: schedulesRepo,
+    cache,
+    locations,
+    users,
+    writes,
+    changes,
+    notices: createScheduleNotices(notifier),
+    publications: createPublicationsRepository(db),
+  });
+  const shiftRequests = createShiftRequestsService({ repo: createShiftRequestsRepository(db), schedules: schedulesRepo, users, locations, notifier, writes });
   const auth = createAuthService({
     repo: usersRepo,
     users,
@@ -78,6 +103,18 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
     ...usersRoutes(users),
     ...locationsRoutes(locations),
     ...schedulesRoutes(schedules),
+    ...shiftRequestsRoutes(shiftRequests),
+    ...notificationsRoutes(createNotificationsService({ repo: notificationsRepo, writes })),
+    ...calendarRoutes(
+      createCalendarService({
+        repo: createCalendarRepository(db),
+        cache,
+        users,
+        writes,
+        changes,
+        limiter: createAttemptLimiter(redis.main, config.redis.prefix, { timeoutMs: config.redis.commandTimeoutMs }),
+      }),
+    ),
     ...metricsRoutes(metrics.registry),
     ...liveRoutes(createLiveService({ live, sessionAccess: sessions.accessOf, loadUser: (id) => usersRepo.findById(id) })),
   ];

@@ -8,6 +8,9 @@ import { createApp } from './app.js';
 import { Connections } from './http/connections.js';
 import { startupFailure } from './startup-error.js';
 import { InFlight } from './http/in-flight.js';
+import { createNotificationsRepository } from './notifications/notifications.repository.js';
+import { createSweeper } from './notifications/notifications.sweep.js';
+import { createShiftRequestsRepository } from './shift-requests/shift-requests.repository.js';
 
 /** How long in-flight requests get to finish after SIGTERM before their sockets are cut. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -53,7 +56,19 @@ async function main(): Promise<void> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ port }, `Crew Plots Pro listening on http://localhost:${port}`);
 
-  installShutdown(connections, inFlight, shutdown, config.shutdownDelayMs, runtime);
+  // Old notifications and expired shift requests are tidied by every instance, safely side by side.
+  const sweeper = createSweeper(
+    { notifications: createNotificationsRepository(database.db), settleRequests: () => createShiftRequestsRepository(database.db).settle() },
+    logger,
+  );
+  sweeper.start();
+  installShutdown(connections, inFlight, shutdown, config.shutdownDelayMs, {
+    ...runtime,
+    close: async () => {
+      sweeper.stop();
+      await runtime.close();
+    },
+  });
 }
 
 function installShutdown(

@@ -4,3 +4,7 @@ export * from './schemas/common.js';
 export * from './schemas/users.js';
 export * from './schemas/locations.js';
 export * from './schemas/schedules.js';
+export * from './schemas/notifications.js';
+export * from './schemas/shift-requests.js';
+export * from './schemas/publications.js';
+export * from './schemas/calendar.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createRoutes } from '../server/app.js';
-import { schedules, shifts } from '../server/db/schema.js';
+import { schedules, shiftRequests, shifts } from '../server/db/schema.js';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { ACCOUNT_PASSWORD, makeAccount, signIn, type Account, type Agent } from './support/accounts.js';
 import { insertLocation, insertSchedule, uniqueEmail, uniqueMonday } from './support/factories.js';
@@ -36,6 +36,9 @@ interface World {
   published: number;
   draft: number;
   openShift: number;
+  /** The subject's calendar feed, and the address it had before it was renewed. */
+  calendarFeed: string;
+  oldCalendarFeed: string;
 }
 
 interface Row {
@@ -67,6 +70,20 @@ async function freshOpenShift(scheduleId: number, weekStart: string): Promise<nu
 }
 
 let publishedWeek = '';
+
+/** A fresh shift of "crew" in the published week of A, with (if asked) a pending drop request of it: the subject of the request rows. */
+async function freshCrewShift(w: World, withRequest = false): Promise<{ shiftId: number; requestId: number }> {
+  const start = new Date(Date.parse(`${publishedWeek}T02:00:00Z`) + (hourCursor++ % 140) * 3600_000);
+  const db = t.deps.database.db;
+  const [shift] = await db
+    .insert(shifts)
+    .values({ scheduleId: w.published, userId: w.accounts.crew.id, position: 'Runner', startsAt: start, endsAt: new Date(start.getTime() + 3600_000) })
+    .returning({ id: shifts.id });
+  await t.deps.cache.invalidate([{ namespace: 'schedule', id: w.published }]);
+  if (!withRequest) return { shiftId: shift!.id, requestId: 0 };
+  const [request] = await db.insert(shiftRequests).values({ shiftId: shift!.id, kind: 'drop', requesterId: w.accounts.crew.id }).returning({ id: shiftRequests.id });
+  return { shiftId: shift!.id, requestId: request!.id };
+}
 
 const ROWS: Row[] = [
   { route: 'GET /health/live', expected: all(200), send: (a) => a.get('/api/health/live') },
@@ -290,6 +307,57 @@ const ROWS: Row[] = [
     send: async (a, w) => a.post(`/api/schedules/${w.published}/shifts/${await freshOpenShift(w.published, publishedWeek)}/claim`),
   },
   {
+    route: 'GET /schedules/:id/changes',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, crewOfBoth: 403, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
+    send: (a, w) => a.get(`/api/schedules/${w.published}/changes`),
+  },
+  { route: 'GET /shift-requests', expected: signedIn(200), send: (a) => a.get('/api/shift-requests') },
+  {
+    route: 'POST /shift-requests',
+    label: 'a drop of a shift of "crew" (someone else’s shift is a 403 to whoever sees it)',
+    expected: { anonymous: 401, crew: 201, otherCrew: 404, crewOfBoth: 403, manager: 403, otherManager: 404, managerOfBoth: 403, admin: 403 },
+    send: async (a, w) => a.post('/api/shift-requests').send({ shiftId: (await freshCrewShift(w)).shiftId, kind: 'drop' }),
+  },
+  {
+    route: 'GET /shift-requests/:id',
+    label: 'a drop asked by "crew"',
+    expected: { anonymous: 401, crew: 200, otherCrew: 404, crewOfBoth: 404, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
+    send: async (a, w) => a.get(`/api/shift-requests/${(await freshCrewShift(w, true)).requestId}`),
+  },
+  {
+    route: 'PATCH /shift-requests/:id',
+    label: 'approving a drop asked by "crew"',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, crewOfBoth: 404, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
+    send: async (a, w) => a.patch(`/api/shift-requests/${(await freshCrewShift(w, true)).requestId}`).send({ action: 'approve' }),
+    check: (res) => expect(res.body.status).toBe('approved'),
+  },
+  { route: 'GET /notifications', expected: signedIn(200), send: (a) => a.get('/api/notifications') },
+  { route: 'POST /notifications/read', expected: signedIn(204), send: (a) => a.post('/api/notifications/read').send({}) },
+  {
+    route: 'POST /users/:id/calendar-feed',
+    label: 'one’s own',
+    expected: signedIn(201),
+    send: (a, w, caller) => a.post(`/api/users/${caller === 'anonymous' ? w.subject.id : w.accounts[caller].id}/calendar-feed`),
+  },
+  {
+    route: 'POST /users/:id/calendar-feed',
+    label: 'a crew member of A’s: the person only, never their manager or an admin',
+    expected: { anonymous: 401, crew: 404, otherCrew: 404, crewOfBoth: 404, manager: 403, otherManager: 404, managerOfBoth: 403, admin: 403 },
+    send: (a, w) => a.post(`/api/users/${w.subject.id}/calendar-feed`),
+  },
+  {
+    route: 'GET /calendar/:token.ics',
+    label: 'a live address: whoever holds it, with or without a session',
+    expected: all(200),
+    send: (a, w) => a.get(w.calendarFeed),
+  },
+  {
+    route: 'GET /calendar/:token.ics',
+    label: 'an address replaced since',
+    expected: all(404),
+    send: (a, w) => a.get(w.oldCalendarFeed),
+  },
+  {
     route: 'GET /metrics',
     expected: { anonymous: 401, crew: 403, otherCrew: 403, crewOfBoth: 403, manager: 403, otherManager: 403, managerOfBoth: 403, admin: 200 },
     send: (a) => a.get('/api/metrics'),
@@ -342,8 +410,13 @@ beforeAll(async () => {
     published: published.id,
     draft: draft.id,
     openShift: 0,
+    calendarFeed: '',
+    oldCalendarFeed: '',
   };
   world.openShift = await freshOpenShift(world.published, publishedWeek);
+  const subject = await signIn(t.app, world.subject);
+  world.oldCalendarFeed = (await subject.post(`/api/users/${world.subject.id}/calendar-feed`).expect(201)).body.url;
+  world.calendarFeed = (await subject.post(`/api/users/${world.subject.id}/calendar-feed`).expect(201)).body.url;
   agents.set('anonymous', request.agent(t.app));
   for (const caller of CALLERS.filter((c) => c !== 'anonymous')) {
     agents.set(caller, await signIn(t.app, accounts[caller as Exclude<Caller, 'anonymous'>]));

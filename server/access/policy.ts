@@ -97,6 +97,14 @@ export const schedulePolicy = {
   claim: (a: Actor, s: ScheduleTarget) => a.role === 'crew' && a.locationIds.has(s.locationId) && s.status === 'published',
 };
 
+/**
+ * A calendar feed shows a person's shifts to whoever holds its address, so only the person makes
+ * one (API.md): not their manager, not an admin. Who may see the person and is not them gets a 403.
+ */
+export const calendarPolicy = {
+  makeFeed: (a: Actor, userId: number) => a.userId === userId,
+};
+
 /** Throws 404 when the actor may not see the resource. */
 export function ensureVisible(visible: boolean, what: string): void {
   if (!visible) throw notFound(what);

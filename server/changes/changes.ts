@@ -1,3 +1,4 @@
+import type { Notification } from '../../shared/schemas/notifications.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
 import type { LiveChange, LivePublisher, ScheduleRef, ScheduleStatus } from '../live/live.types.js';
 import type { Logger } from '../logger.js';
@@ -10,13 +11,25 @@ import type { WriteMetrics } from '../metrics/metrics.js';
  */
 export type Change =
   /** Created, published, unpublished, or one of its shifts added, changed, deleted or claimed. */
-  | { kind: 'schedule'; schedule: ScheduleRef; previousStatus: ScheduleStatus | null }
+  | { kind: 'schedule'; schedule: ScheduleRef; previousStatus: ScheduleStatus | null; people: readonly ShiftHolder[] }
   /** Deleted, with the state it had. */
-  | { kind: 'schedule.removed'; schedule: ScheduleRef }
+  | { kind: 'schedule.removed'; schedule: ScheduleRef; people: readonly ShiftHolder[] }
   /** A person created or changed; `changed` says which of the facts others copy or check moved. */
   | { kind: 'user'; userId: number; changed: readonly UserFact[] }
   /** A location created, changed or deleted (its members' changes are declared as user changes). */
-  | { kind: 'location'; locationId: number };
+  | { kind: 'location'; locationId: number }
+  /** A notification for one person, written in the same transaction; it reaches only their streams. */
+  | { kind: 'notification'; userId: number; notification: Notification }
+  /** A person's calendar feed made or given a new token: the old address stops answering at once. */
+  | { kind: 'calendar-feed'; userId: number };
+
+/**
+ * Whose shifts a schedule change touched, as `userId`s of shifts (null: an open shift, nobody's):
+ * a shift's person before and after the change (both ends of a move), or, when the week as a
+ * whole changed (published, unpublished, copied, deleted), everyone with a shift in it. What is
+ * built from a person's shifts across locations (their calendar feed) is found from these.
+ */
+export type ShiftHolder = number | null;
 
 /**
  * What of a person changed. `name`, `role`, `locations` and `active` are what other entries copy
@@ -25,8 +38,12 @@ export type Change =
  */
 export type UserFact = 'name' | 'role' | 'locations' | 'active' | 'profile';
 
-/** Data one cache entry copies from another entity's row: `user.name` is copied into schedules. */
-export type CopiedData = `user.${Exclude<UserFact, 'profile'>}`;
+/**
+ * Data one cache entry copies from another entity's row: `user.name` is copied into schedules;
+ * `user.shifts` (a person's shifts, at any location) into their calendar feed; `location.details`
+ * (name, address, zone) into the feeds that show the location's shifts.
+ */
+export type CopiedData = `user.${Exclude<UserFact, 'profile'>}` | 'user.shifts' | 'location.details';
 
 /** The entries that hold a copy of that data of entity `id` (looked up after the commit). */
 export type CopyHolders = (id: number) => Promise<readonly CacheKey[]>;
@@ -58,6 +75,8 @@ export interface ChangeFeedDeps {
 const scheduleKey = (id: number): CacheKey => ({ namespace: 'schedule', id });
 const userKey = (id: number): CacheKey => ({ namespace: 'user', id });
 const locationKey = (id: number): CacheKey => ({ namespace: 'location', id });
+/** A person's calendar feed, by their id (server/calendar/). */
+export const calendarFeedKey = (userId: number): CacheKey => ({ namespace: 'calendar', id: userId });
 
 /** The entries that are the changed entities themselves. */
 function ownKeys(change: Change): CacheKey[] {
@@ -69,13 +88,28 @@ function ownKeys(change: Change): CacheKey[] {
       return [userKey(change.userId)];
     case 'location':
       return [locationKey(change.locationId)];
+    case 'notification':
+      // The inbox is read from Postgres, never cached.
+      return [];
+    case 'calendar-feed':
+      return [calendarFeedKey(change.userId)];
   }
 }
 
 /** The copied data a change moved, by entity id. */
 function copiedData(change: Change): Array<{ data: CopiedData; id: number }> {
-  if (change.kind !== 'user') return [];
-  return change.changed.filter((fact) => fact !== 'profile').map((fact) => ({ data: `user.${fact}` as CopiedData, id: change.userId }));
+  switch (change.kind) {
+    case 'user':
+      return change.changed.filter((fact) => fact !== 'profile').map((fact) => ({ data: `user.${fact}` as CopiedData, id: change.userId }));
+    case 'schedule':
+    case 'schedule.removed':
+      return [...new Set(change.people)].flatMap((id) => (id === null ? [] : [{ data: 'user.shifts' as const, id }]));
+    case 'location':
+      return [{ data: 'location.details', id: change.locationId }];
+    case 'calendar-feed':
+    case 'notification':
+      return [];
+  }
 }
 
 /** What open screens hear of a change (server/live/live.types.ts). */
@@ -94,6 +128,12 @@ export function liveChangesOf(changes: readonly Change[]): LiveChange[] {
         break;
       case 'location':
         // No screen shows a location's own fields live; its members' changes come as user changes.
+        break;
+      case 'notification':
+        out.push({ kind: 'notification', userId: change.userId, notification: change.notification });
+        break;
+      case 'calendar-feed':
+        // Only calendar apps read it, and they poll.
         break;
     }
   }

@@ -6,6 +6,7 @@ import {
   date,
   index,
   integer,
+  jsonb,
   pgEnum,
   pgTable,
   primaryKey,
@@ -131,7 +132,92 @@ export const shifts = pgTable(
   ],
 );
 
+export const shiftRequestKind = pgEnum('shift_request_kind', ['drop', 'swap']);
+export const shiftRequestStatus = pgEnum('shift_request_status', ['pending', 'accepted', 'approved', 'denied', 'declined', 'cancelled', 'expired']);
+
+/**
+ * A crew member's request to drop a shift (it becomes open) or to hand it to a colleague (a swap),
+ * decided by a manager (migration 0005, docs/decisions/027). At most one undecided request per shift.
+ */
+export const shiftRequests = pgTable(
+  'shift_requests',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    shiftId: integer('shift_id')
+      .notNull()
+      .references(() => shifts.id, { onDelete: 'cascade' }),
+    kind: shiftRequestKind('kind').notNull(),
+    status: shiftRequestStatus('status').notNull().default('pending'),
+    requesterId: integer('requester_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    toUserId: integer('to_user_id').references(() => users.id, { onDelete: 'cascade' }),
+    note: text('note'),
+    decidedBy: integer('decided_by').references(() => users.id, { onDelete: 'set null' }),
+    decidedAt: instant('decided_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('shift_requests_one_open_per_shift').on(t.shiftId).where(sql`${t.status} in ('pending', 'accepted')`),
+    index('shift_requests_requester_idx').on(t.requesterId),
+    index('shift_requests_to_user_idx').on(t.toUserId),
+    index('shift_requests_open_idx').on(t.status).where(sql`${t.status} in ('pending', 'accepted')`),
+    check('shift_requests_swap_has_colleague', sql`(${t.kind} = 'swap') = (${t.toUserId} is not null)`),
+    check('shift_requests_not_to_oneself', sql`${t.toUserId} <> ${t.requesterId}`),
+  ],
+);
+
+/** A person's inbox (API.md, Notification). Kept 30 days: older rows are swept by the server. */
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: integer('id').primaryKey().generatedAlwaysAsIdentity(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull(),
+    title: text('title').notNull(),
+    body: text('body').notNull(),
+    link: text('link').notNull(),
+    readAt: instant('read_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('notifications_user_idx').on(t.userId, t.id),
+    index('notifications_unread_idx').on(t.userId).where(sql`${t.readAt} is null`),
+    index('notifications_created_idx').on(t.createdAt),
+  ],
+);
+
+/** A week's shifts as they were when it was last published: what GET /api/schedules/:id/changes compares with. */
+export const schedulePublications = pgTable('schedule_publications', {
+  scheduleId: integer('schedule_id')
+    .primaryKey()
+    .references(() => schedules.id, { onDelete: 'cascade' }),
+  publishedAt: instant('published_at').notNull().default(sql`now()`),
+  shifts: jsonb('shifts').notNull(),
+});
+
+/**
+ * A person's calendar feed (API.md, "calendar"): the SHA-256 of its secret token, never the token.
+ * One per person; a new one replaces the old, which then answers 404.
+ */
+export const calendarFeeds = pgTable(
+  'calendar_feeds',
+  {
+    userId: integer('user_id')
+      .primaryKey()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [check('calendar_feeds_token_hash_sha256', sql`${t.tokenHash} ~ '^[0-9a-f]{64}$'`)],
+);
+
 export type UserRow = typeof users.$inferSelect;
 export type LocationRow = typeof locations.$inferSelect;
 export type ScheduleRow = typeof schedules.$inferSelect;
 export type ShiftRow = typeof shifts.$inferSelect;
+export type ShiftRequestRow = typeof shiftRequests.$inferSelect;
+export type NotificationRow = typeof notifications.$inferSelect;

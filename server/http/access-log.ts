@@ -12,6 +12,14 @@ declare module 'node:http' {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** Paths whose next segment is a secret (a calendar feed's token): logged as `[secret]`. */
+const SECRET_SEGMENT = /^(\/api\/calendar\/)[^/?#]*/i;
+
+/** The URL as a log line may show it: with any secret in its path masked. */
+export function loggableUrl(url: string): string {
+  return url.replace(SECRET_SEGMENT, '$1[secret]');
+}
+
 /**
  * One access-log line per request: `{ req: { id, method, url }, res: { statusCode }, responseTime }`.
  * What pino-http does, for a fraction of its cost on every request (bench/README.md, finding 2):
@@ -34,7 +42,7 @@ export function accessLog(logger: Logger): RequestHandler {
     const started = performance.now();
     // 'close' follows 'finish' on a response that was sent, and comes alone when the client left.
     res.once('close', () => {
-      const line = { req: { id, method: req.method, url: req.originalUrl }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) };
+      const line = { req: { id, method: req.method, url: loggableUrl(req.originalUrl) }, res: { statusCode: res.statusCode }, responseTime: Math.round(performance.now() - started) };
       if (!res.writableFinished) lines.info({ ...line, res: { statusCode: null } }, 'request aborted');
       else if (res.statusCode >= 500 && res.statusCode !== 503) lines.error(line, 'request errored');
       else lines.info(line, 'request completed');
@@ -46,5 +54,5 @@ export function accessLog(logger: Logger): RequestHandler {
 /** A logger for something about this request (an error), bound to its id, method and url. */
 export function requestLog(logger: Logger, req: IncomingMessage | Request): Logger {
   const url = 'originalUrl' in req ? req.originalUrl : req.url;
-  return logger.child({ req: { id: req.id, method: req.method, url } });
+  return logger.child({ req: { id: req.id, method: req.method, url: url === undefined ? url : loggableUrl(url) } });
 }

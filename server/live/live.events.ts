@@ -2,10 +2,7 @@ import type { Actor } from '../access/actor.js';
 import { schedulePolicy } from '../access/policy.js';
 import type { LiveChange } from './live.types.js';
 
-/**
- * The events of API.md ("Live updates"). `notification` joins when notifications exist: its
- * change will name the recipient, and `eventsFor` will send it to that person's streams only.
- */
+/** The events of API.md ("Live updates"). A `notification` names its recipient and reaches that person's streams only. */
 export type LiveEventName = 'schedule' | 'schedule.removed' | 'me' | 'notification' | 'session.ended' | 'reset';
 
 export interface LiveEvent {
@@ -35,6 +32,8 @@ export function eventsFor(viewer: Actor, change: LiveChange): LiveEvent | undefi
       return schedulePolicy.view(viewer, change.schedule) ? { name: 'schedule.removed', data: { id: change.schedule.id } } : undefined;
     case 'user':
       return undefined;
+    case 'notification':
+      return viewer.userId === change.userId ? { name: 'notification', data: change.notification } : undefined;
     default: {
       // A new kind of change must be given its events here.
       const unhandled: never = change;

@@ -35,7 +35,8 @@ export function createLivePublisher(redis: Redis, keys: LiveKeys, logger: Logger
       out.set(key, entry);
     };
     for (const change of changes) {
-      if (change.kind === 'user') {
+      if (change.kind === 'user' || change.kind === 'notification') {
+        // A notification is one person's: it goes to their replay stream only, not to `all`.
         add(keys.user(change.userId), STREAM_CAP.user, change);
       } else {
         add(keys.location(change.schedule.locationId), STREAM_CAP.location, change);

@@ -1,3 +1,5 @@
+import type { Notification } from '../../shared/schemas/notifications.js';
+
 /**
  * What a committed write tells the live-update side (DESIGN.md rule 10, "Live updates"). The write
  * path declares what a change touched once; cache invalidation and these changes both come from
@@ -22,7 +24,9 @@ export type LiveChange =
   /** Deleted (the status is the one it had). */
   | { kind: 'schedule.removed'; schedule: ScheduleRef }
   /** A person's name, role, locations or active flag changed. */
-  | { kind: 'user'; userId: number };
+  | { kind: 'user'; userId: number }
+  /** A notification for one person (API.md, Notification): sent to that person's streams only. */
+  | { kind: 'notification'; userId: number; notification: Notification };
 
 export interface LivePublisher {
   /** After the transaction committed. Never throws: a failure is counted and logged, and streams recover by `reset`. */

@@ -99,7 +99,9 @@ describe('GET /api/openapi.json', () => {
         const inPath = op.parameters.filter((p) => p.in === 'path');
         expect(inPath.map((p) => p.name).sort()).toEqual([...names].sort());
         expect(inPath.every((p) => p.required)).toBe(true);
-        const isPublic = path === '/api/auth/login' || path === '/api/auth/session' || path === '/api/openapi.json' || path.startsWith('/api/health');
+        // A calendar feed's address is its own credential (API.md): no session.
+        const isPublic =
+          path === '/api/auth/login' || path === '/api/auth/session' || path === '/api/openapi.json' || path.startsWith('/api/health') || path === '/api/calendar/{token}.ics';
         expect({ path, method, open: op.security.length === 0 }).toEqual({ path, method, open: isPublic });
       }
     }
@@ -272,7 +274,8 @@ describe('what the document says of every operation', () => {
           limits += 1;
           expect({ path, method, schema: p.schema }).toEqual({ path, method, schema: expect.objectContaining({ type: 'integer', minimum: 1, maximum: 200, default: 50 }) });
         }
-        if (p.in === 'path' || p.name === 'locationId') {
+        // Path parameters are ids, but for the one secret token (a calendar feed's).
+        if ((p.in === 'path' && p.name !== 'token') || p.name === 'locationId') {
           ids += 1;
           expect({ path, method, name: p.name, schema: p.schema }).toEqual({
             path,
@@ -381,6 +384,26 @@ describe('real answers, held to the document', () => {
     c('post', '/api/schedules/{id}/shifts/{shiftId}/claim', await taker.agent.post(`/api/schedules/${published.id}/shifts/${open.id}/claim`));
     c('post', '/api/schedules/{id}/shifts/{shiftId}/claim', await crew.agent.post(`/api/schedules/${published.id}/shifts/${open.id}/claim`));
     c('delete', '/api/schedules/{id}', await manager.agent.delete(`/api/schedules/${made.body.id}`));
+    c('get', '/api/schedules/{id}/changes', await manager.agent.get(`/api/schedules/${published.id}/changes`));
+    c('get', '/api/schedules/{id}/changes', await crew.agent.get(`/api/schedules/${published.id}/changes`));
+
+    const mine = await s.shift(published, { userId: crew.id, startsAt: at(published.weekStart, 3, 9), endsAt: at(published.weekStart, 3, 13) });
+    const asked = c('post', '/api/shift-requests', await crew.agent.post('/api/shift-requests').send({ shiftId: mine.id, kind: 'swap', toUserId: taker.id }));
+    c('post', '/api/shift-requests', await crew.agent.post('/api/shift-requests').send({ shiftId: mine.id, kind: 'drop' }));
+    const stillOpen = await s.shift(published, { startsAt: at(published.weekStart, 4, 9), endsAt: at(published.weekStart, 4, 13) });
+    c('post', '/api/shift-requests', await crew.agent.post('/api/shift-requests').send({ shiftId: stillOpen.id, kind: 'drop' }));
+    c('get', '/api/shift-requests', await manager.agent.get('/api/shift-requests').query({ locationId: String(home.id), status: 'pending' }));
+    c('get', '/api/shift-requests/{id}', await taker.agent.get(`/api/shift-requests/${asked.body.id}`));
+    c('patch', '/api/shift-requests/{id}', await manager.agent.patch(`/api/shift-requests/${asked.body.id}`).send({ action: 'approve' }));
+    c('patch', '/api/shift-requests/{id}', await taker.agent.patch(`/api/shift-requests/${asked.body.id}`).send({ action: 'accept' }));
+    c('patch', '/api/shift-requests/{id}', await manager.agent.patch(`/api/shift-requests/${asked.body.id}`).send({ action: 'approve' }));
+    c('get', '/api/notifications', await taker.agent.get('/api/notifications').query({ limit: '1' }));
+    c('post', '/api/notifications/read', await taker.agent.post('/api/notifications/read').send({}));
+
+    const feed = c('post', '/api/users/{id}/calendar-feed', await crew.agent.post(`/api/users/${crew.id}/calendar-feed`));
+    c('post', '/api/users/{id}/calendar-feed', await manager.agent.post(`/api/users/${crew.id}/calendar-feed`));
+    c('get', '/api/calendar/{token}.ics', await anon.get(feed.body.url));
+    c('get', '/api/calendar/{token}.ics', await anon.get('/api/calendar/not-a-token.ics'));
 
     c('get', '/api/metrics', await admin.agent.get('/api/metrics'));
     c('get', '/api/metrics', await crew.agent.get('/api/metrics'));
@@ -400,6 +423,8 @@ describe('real answers, held to the document', () => {
     expect(statuses('POST /api/schedules/{id}/shifts')).toEqual([409, 201, 400]);
     expect(statuses('POST /api/schedules/{id}/shifts/{shiftId}/claim')).toEqual([200, 409]);
     expect(statuses('GET /api/metrics')).toEqual([200, 403, 401]);
+    expect(statuses('POST /api/shift-requests')).toEqual([201, 409, 422]);
+    expect(statuses('PATCH /api/shift-requests/{id}')).toEqual([409, 200, 200]);
   }, TOUR_TIMEOUT_MS);
 
   it('a body that is not JSON is refused as documented on every operation, GET included; one too large or malformed wherever a body is taken', async () => {
@@ -441,6 +466,9 @@ describe('real answers, held to the document', () => {
       'PATCH /api/schedules/{id}': { status: 'published' },
       'POST /api/schedules/{id}/shifts': { position: 'Runner', startsAt: starts, endsAt: '2031-03-04T12:00:00Z' },
       'PATCH /api/schedules/{id}/shifts/{shiftId}': { position: 'Host' },
+      'POST /api/shift-requests': { shiftId: 1, kind: 'drop' },
+      'PATCH /api/shift-requests/{id}': { action: 'cancel' },
+      'POST /api/notifications/read': {},
     };
     let refused = 0;
     for (const operation of operationsOf(doc)) {

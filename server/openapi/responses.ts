@@ -31,6 +31,9 @@ const WHEN: Record<ErrorCode, string> = {
   schedule_published: '`schedule_published`: a published schedule cannot be deleted',
   shift_overlap: "`shift_overlap`: the shift would overlap another of the person's shifts, listed in `conflicts`",
   shift_taken: '`shift_taken`: someone else took the shift first',
+  request_exists: '`request_exists`: the shift already has an undecided request, listed in `conflicts`',
+  request_decided: '`request_decided`: the request is no longer open to this action (it was answered, cancelled, or is waiting for someone else)',
+  request_expired: '`request_expired`: the shift has started, so the request can no longer be answered',
   gone: '`gone`: a one-time link that was already used or has expired',
   version_mismatch:
     '`version_mismatch`: the `If-Match` version is not the current one; nothing changed, `current` holds the resource as it is now and `changedBy` who changed it',

@@ -308,6 +308,12 @@ export function createSchedulesRepository(db: Database) {
     /** The week's next revision, e.g. for a shift change; `status` publishes or unpublishes it too. */
     bumpSchedule: bump,
 
+    /** Everyone with a shift in the week (null for its open shifts), read in the write's transaction. */
+    async peopleIn(tx: Transaction, scheduleId: number): Promise<Array<number | null>> {
+      const rows = await tx.selectDistinct({ userId: shifts.userId }).from(shifts).where(eq(shifts.scheduleId, scheduleId));
+      return rows.map((r) => r.userId);
+    },
+
     async deleteSchedule(tx: Transaction, id: number): Promise<void> {
       await tx.delete(schedules).where(eq(schedules.id, id));
     },

@@ -14,6 +14,7 @@ import {
   UserShift,
   UserShiftsQuery,
 } from '../../shared/schemas/schedules.js';
+import { ScheduleChanges } from '../../shared/schemas/publications.js';
 import { SIGNED_IN, created, defineRoute, noContent } from '../http/route.js';
 import type { SchedulesService } from './schedules.service.js';
 
@@ -141,6 +142,18 @@ export function schedulesRoutes(schedules: SchedulesService) {
       success: { status: 200, schema: Shift },
       errors: ['not_found', 'forbidden', 'shift_taken', 'shift_overlap', 'conflict', 'unprocessable'],
       handler: ({ actor, params }) => schedules.claim(actor, params.id, params.shiftId),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/schedules/:id/changes',
+      summary: 'What changed since the week was last published (managers, admins)',
+      description:
+        'The shifts added, removed and changed since the schedule was last published (every shift is `added` if it never was), for the publish confirmation. For the location\'s managers and admins; crew who may see the week get a 403.',
+      access: SIGNED_IN,
+      params: IdPath,
+      success: { status: 200, schema: ScheduleChanges },
+      errors: ['not_found', 'forbidden'],
+      handler: ({ actor, params }) => schedules.changesSincePublished(actor, params.id),
     }),
     defineRoute({
       method: 'get',

@@ -16,7 +16,7 @@ import { weekBounds } from '../../shared/time.js';
 import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureVisible, managesLocation, memberOf, schedulePolicy, userPolicy } from '../access/policy.js';
 import type { Cache, CacheKey } from '../cache/cache.js';
-import type { ChangeFeed } from '../changes/changes.js';
+import type { ChangeFeed, ShiftHolder } from '../changes/changes.js';
 import type { Touched, WritePath } from '../changes/write-path.js';
 import type { Transaction } from '../db/client.js';
 import type { ScheduleRow, ShiftRow } from '../db/schema.js';
@@ -27,6 +27,10 @@ import type { LocationsService } from '../locations/locations.service.js';
 import type { User } from '../../shared/schemas/users.js';
 import type { UsersService } from '../users/users.service.js';
 import { scheduleRef, type SchedulesRepository, type ShiftValues } from './schedules.repository.js';
+import type { Place } from '../notifications/notices.js';
+import type { ScheduleNotices } from '../notifications/schedule-notices.js';
+import { diffShifts, type PublicationsRepository } from './publications.js';
+import type { ScheduleChanges } from '../../shared/schemas/publications.js';
 
 export interface SchedulesServiceDeps {
   repo: SchedulesRepository;
@@ -35,6 +39,9 @@ export interface SchedulesServiceDeps {
   users: UsersService;
   writes: WritePath;
   changes: ChangeFeed;
+  /** Who hears of a change to a published week, and what each publish changed. */
+  notices: ScheduleNotices;
+  publications: PublicationsRepository;
 }
 
 /** Where the previous page of the schedule list (newest week first) ended. */
@@ -57,12 +64,13 @@ interface ShiftContext {
   bounds: { start: Date; end: Date };
   /** The person named by the request's userId, if it names one. */
   person: User | null;
+  place: Place;
 }
 
 const fieldError = (path: string, message: string, detail: string) =>
   new AppError('validation_failed', detail, { errors: [{ path, message }] });
 
-export function createSchedulesService({ repo, cache, locations, users, writes, changes }: SchedulesServiceDeps) {
+export function createSchedulesService({ repo, cache, locations, users, writes, changes, notices, publications }: SchedulesServiceDeps) {
   function cached(id: number) {
     // A hit parses only the head (what access checks read); the 150 shifts behind it are sent as
     // stored, or parsed on demand and vouched for by the schema's fingerprint in the entry.
@@ -92,10 +100,11 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
     return entry.value();
   }
 
-  async function timezoneOf(locationId: number): Promise<string> {
-    const location = await locations.find(locationId);
+  /** The week's location, as notifications name it. */
+  async function placeOf(schedule: { locationId: number; weekStart: string }): Promise<Place> {
+    const location = await locations.find(schedule.locationId);
     if (!location) throw new AppError('not_found', 'No such location.');
-    return location.timezone;
+    return { locationId: location.id, locationName: location.name, timezone: location.timezone, weekStart: schedule.weekStart };
   }
 
   /**
@@ -104,8 +113,8 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
    * week's bounds, and the person a write would newly put on the shift.
    */
   async function shiftContext(schedule: Schedule, userId: number | null | undefined): Promise<ShiftContext> {
-    const [timezone, person] = await Promise.all([timezoneOf(schedule.locationId), userId ? users.find(userId) : null]);
-    return { schedule, bounds: weekBounds(schedule.weekStart, timezone), person };
+    const [place, person] = await Promise.all([placeOf(schedule), userId ? users.find(userId) : null]);
+    return { schedule, bounds: weekBounds(schedule.weekStart, place.timezone), person, place };
   }
 
   /**
@@ -165,10 +174,13 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
     return shift;
   }
 
-  /** A shift of the week changed: the week's next revision, declared for the cache and live screens. */
-  async function revise(tx: Transaction, touched: Touched, week: ScheduleRow, editorId: number): Promise<void> {
+  /**
+   * A shift of the week changed: the week's next revision, declared for the cache and live screens
+   * with whose shifts it touched (the shift's person before and after).
+   */
+  async function revise(tx: Transaction, touched: Touched, week: ScheduleRow, editorId: number, people: ShiftHolder[]): Promise<void> {
     const row = await repo.bumpSchedule(tx, week.id, editorId);
-    touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status });
+    touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status, people });
   }
 
   /**
@@ -259,8 +271,9 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       const created = await writes.run(async (tx, touched) => {
         const row = await repo.insertSchedule(tx, body.locationId, body.weekStart, actor.userId);
         const skipped = from ? await copyShifts(tx, from, staff, row, location!.timezone, actor.userId) : [];
-        touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: null });
-        return { ...(await repo.findWithShifts(row.id, tx))!, skipped };
+        const schedule = (await repo.findWithShifts(row.id, tx))!;
+        touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: null, people: schedule.shifts.map((s) => s.userId) });
+        return { ...schedule, skipped };
       });
       await warm(created.id);
       return created;
@@ -268,12 +281,19 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
 
     /** Publishes or unpublishes; setting the status it already has changes nothing. */
     async setStatus(actor: Actor, id: number, status: 'draft' | 'published', precondition?: Precondition): Promise<Schedule> {
-      await editable(actor, id);
+      const place = await placeOf(await editable(actor, id));
       const schedule = await writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, id, precondition);
         if (week.status !== status) {
           const row = await repo.bumpSchedule(tx, id, actor.userId, { status });
-          touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status });
+          touched.add({ kind: 'schedule', schedule: scheduleRef(row), previousStatus: week.status, people: await repo.peopleIn(tx, id) });
+          if (status === 'published') {
+            // What changed since the last publish decides who is told; this publish is the next one's base.
+            const current = await publications.current(id, tx);
+            const diff = diffShifts(id, await publications.last(id, tx), current);
+            await publications.record(tx, id, current);
+            await notices.published(tx, touched, place, diff, current, actor.userId);
+          }
         }
         return (await repo.findWithShifts(id, tx))!;
       });
@@ -286,8 +306,9 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       await writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, id, precondition);
         if (week.status === 'published') throw new AppError('schedule_published', 'A published schedule cannot be deleted; unpublish it first.');
+        const people = await repo.peopleIn(tx, id);
         await repo.deleteSchedule(tx, id);
-        touched.add({ kind: 'schedule.removed', schedule: scheduleRef(week) });
+        touched.add({ kind: 'schedule.removed', schedule: scheduleRef(week), people });
       });
     },
 
@@ -298,7 +319,8 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
       return writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, scheduleId);
         const shiftId = await repo.insertShift(tx, scheduleId, values, actor.userId);
-        await revise(tx, touched, week, actor.userId);
+        await revise(tx, touched, week, actor.userId, [values.userId]);
+        if (week.status === 'published') await notices.shiftEdited(tx, touched, context.place, null, values, actor.userId);
         return repo.shiftWithName(tx, shiftId);
       });
     },
@@ -318,18 +340,20 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         };
         checkShift(context, values, values.userId !== current.userId);
         await repo.updateShift(tx, shiftId, values, actor.userId);
-        await revise(tx, touched, week, actor.userId);
+        await revise(tx, touched, week, actor.userId, [current.userId, values.userId]);
+        if (week.status === 'published') await notices.shiftEdited(tx, touched, context.place, current, values, actor.userId);
         return repo.shiftWithName(tx, shiftId);
       });
     },
 
     async deleteShift(actor: Actor, scheduleId: number, shiftId: number, precondition?: Precondition): Promise<void> {
-      await editable(actor, scheduleId);
+      const place = await placeOf(await editable(actor, scheduleId));
       await writes.run(async (tx, touched) => {
         const week = await lockWeek(tx, scheduleId);
-        await lockShift(tx, scheduleId, shiftId, precondition);
+        const gone = await lockShift(tx, scheduleId, shiftId, precondition);
         await repo.deleteShift(tx, shiftId);
-        await revise(tx, touched, week, actor.userId);
+        await revise(tx, touched, week, actor.userId, [gone.userId]);
+        if (week.status === 'published') await notices.shiftEdited(tx, touched, place, gone, null, actor.userId);
       });
     },
 
@@ -353,9 +377,16 @@ export function createSchedulesService({ repo, cache, locations, users, writes, 
         if (shift.userId !== null) throw new AppError('shift_taken', 'Someone else has taken this shift.');
         const { position, startsAt, endsAt, notes } = shift;
         await repo.updateShift(tx, shiftId, { userId: actor.userId, position, startsAt, endsAt, notes }, actor.userId);
-        await revise(tx, touched, week, actor.userId);
+        await revise(tx, touched, week, actor.userId, [actor.userId]);
         return repo.shiftWithName(tx, shiftId);
       });
+    },
+
+    /** What changed since the week was last published (all of it if never), for the publish confirmation. */
+    async changesSincePublished(actor: Actor, id: number): Promise<ScheduleChanges> {
+      await editable(actor, id);
+      const [last, current] = await Promise.all([publications.last(id), publications.current(id)]);
+      return diffShifts(id, last, current);
     },
 
     /** A user's shifts, oldest first: only those the actor may see (userPolicy.shiftVisibility). */

@@ -143,6 +143,29 @@ describe('POST /api/schedules', () => {
       expect((await manager.agent.get(`/api/schedules/${from.id}`).expect(200)).body.shifts).toHaveLength(5);
     });
 
+    it('copies from any earlier week, not only the one before, keeping weekdays and local times', async () => {
+      const source = uniqueMonday();
+      const target = addWeeks(source, 5);
+      const from = await s.schedule(venue, { weekStart: source });
+      const person = await s.crew([venue]);
+      await s.shift(from, { userId: person.id, position: 'Bar', startsAt: localTime(source, 2, '18:00'), endsAt: localTime(source, 3, '01:00') });
+      const res = await manager.agent.post('/api/schedules').send({ locationId: venue.id, weekStart: target, copyFromScheduleId: from.id }).expect(201);
+      expect(CreatedSchedule.parse(res.body).shifts.map(({ userId, startsAt, endsAt }) => ({ userId, startsAt, endsAt }))).toEqual([
+        { userId: person.id, startsAt: localTime(target, 2, '18:00'), endsAt: localTime(target, 3, '01:00') },
+      ]);
+    });
+
+    it('into a week that already has a schedule, even an empty draft, is a 409 schedule_exists: nothing is merged or replaced', async () => {
+      const source = uniqueMonday();
+      const target = addWeeks(source, 2);
+      const from = await s.schedule(venue, { weekStart: source, status: 'published' });
+      await s.shift(from, { userId: null, startsAt: localTime(source, 1, '09:00'), endsAt: localTime(source, 1, '17:00') });
+      const existing = await s.schedule(venue, { weekStart: target });
+      const res = await manager.agent.post('/api/schedules').send({ locationId: venue.id, weekStart: target, copyFromScheduleId: from.id });
+      expect(expectProblem(res, 409, 'schedule_exists').conflicts).toEqual([existing.id]);
+      expect((await manager.agent.get(`/api/schedules/${existing.id}`).expect(200)).body).toMatchObject({ shifts: [], version: existing.version });
+    });
+
     it('a schedule of another location is a 422, and no week is created', async () => {
       const weekStart = uniqueMonday();
       const foreign = await s.schedule(other, { status: 'published' });

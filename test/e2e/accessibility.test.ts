@@ -7,6 +7,7 @@ import type { Location, User } from '../../shared/index.js';
 import { uniqueEmail } from '../support/factories.js';
 import type { ServerProcess } from '../support/server-process.js';
 import { startBrowserScenario, type BrowserScenario } from './support/app-server.js';
+import { ApiSession } from './support/api.js';
 import { DESKTOP, logIn, openWindow, PHONE, screenshot } from './support/browser.js';
 
 /**
@@ -22,6 +23,8 @@ const ZONE = 'Europe/Amsterdam';
 const suffix = randomBytes(3).toString('hex');
 const thisWeek = mondayOf(new Date(), ZONE);
 const nextWeek = addWeeks(thisWeek, 1);
+/** Published, with two of the crew member's shifts: one they asked to drop (pending), one free to swap or drop. */
+const requestWeek = addWeeks(thisWeek, 3);
 
 let server: ServerProcess;
 let scenario: BrowserScenario | undefined;
@@ -93,6 +96,21 @@ beforeAll(async () => {
     }
     if (publish) await admin.call('PATCH', `/schedules/${schedule.id}`, { status: 'published' });
   }
+  const requests = await admin.call<{ id: number }>('POST', '/schedules', { locationId: location.id, weekStart: requestWeek });
+  const [dropped] = await Promise.all(
+    [1, 2].map((day) =>
+      admin.call<{ id: number }>('POST', `/schedules/${requests.id}/shifts`, {
+        userId: crew.id,
+        position: 'Bartender',
+        startsAt: localInstant(requestWeek, day, '17:00', ZONE).toISOString(),
+        endsAt: localInstant(requestWeek, day, '23:00', ZONE).toISOString(),
+      }),
+    ),
+  );
+  await admin.call('PATCH', `/schedules/${requests.id}`, { status: 'published' });
+  const asCrew = new ApiSession(server.url);
+  await asCrew.login(crew.email, PASSWORD);
+  await asCrew.call('POST', '/shift-requests', { shiftId: dropped!.id, kind: 'drop', note: 'Exam week' });
 }, 180_000);
 
 afterAll(async () => {
@@ -124,11 +142,18 @@ async function auditPlanner(page: Page, who: string): Promise<Violation[]> {
   await visit(page, planner(nextWeek), 'Planner');
   await page.getByText('Draft', { exact: true }).waitFor();
   found.push(...(await audit(page, `${who}: planner, draft week`)));
+  found.push(...(await auditDialog(page, page.getByRole('button', { name: 'Publish', exact: true }), 'Publish this week?', `${who}: publish confirmation`)));
   found.push(...(await auditDialog(page, page.getByRole('button', { name: 'Delete week' }), 'Delete this week?', `${who}: delete week dialog`)));
 
   await visit(page, planner(addWeeks(nextWeek, 1)), 'Planner');
   await page.getByRole('button', { name: 'Create week' }).waitFor();
+  // The earlier weeks to copy from, in their picker.
+  await page.getByLabel('Or copy an earlier week').waitFor();
   found.push(...(await audit(page, `${who}: planner, no schedule yet`)));
+
+  await visit(page, planner(requestWeek), 'Planner');
+  await page.getByRole('button', { name: /^Approve: / }).waitFor();
+  found.push(...(await audit(page, `${who}: planner, a shift request to decide`)));
   return found;
 }
 
@@ -157,7 +182,33 @@ async function auditLocations(page: Page, who: string): Promise<Violation[]> {
 
 async function auditMyShifts(page: Page, who: string): Promise<Violation[]> {
   await visit(page, '/my-shifts', 'My shifts');
-  return audit(page, `${who}: my shifts`);
+  const found = await audit(page, `${who}: my shifts`);
+  // "Add to my calendar": the dialog before and after it made the link.
+  await page.getByRole('button', { name: 'Add to my calendar' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Add your shifts to your calendar' });
+  await dialog.waitFor();
+  found.push(...(await audit(page, `${who}: add to calendar dialog`)));
+  await dialog.getByRole('button', { name: 'Make my calendar link' }).click();
+  await dialog.getByLabel('Your calendar link').waitFor();
+  found.push(...(await audit(page, `${who}: add to calendar dialog, link made`)));
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached' });
+  return found;
+}
+
+/** The crew member's own shifts with a request under way, and the swap-or-drop dialog. */
+async function auditShiftRequests(page: Page, who: string): Promise<Violation[]> {
+  await visit(page, '/my-shifts', 'My shifts');
+  await page.getByText('Drop asked: waiting for a manager').waitFor();
+  const found = await audit(page, `${who}: my shifts, a request under way`);
+  const opener = page.getByRole('button', { name: /^Swap or drop / }).last();
+  found.push(...(await auditDialog(page, opener, 'Swap or drop this shift', `${who}: swap or drop dialog`)));
+  return found;
+}
+
+async function auditNotifications(page: Page, who: string): Promise<Violation[]> {
+  await visit(page, '/notifications', 'Notifications');
+  return audit(page, `${who}: notifications`);
 }
 
 async function auditSchedules(page: Page, who: string): Promise<Violation[]> {
@@ -201,6 +252,7 @@ describe.each(devices)('on %s', (deviceName, device) => {
       ...(await auditPlanner(page, `${tag} admin`)),
       ...(await auditPeople(page, `${tag} admin`, crew.name)),
       ...(await auditLocations(page, `${tag} admin`)),
+      ...(await auditNotifications(page, `${tag} admin`)),
     ];
     await visit(page, `/planner?location=${location.id}&week=${thisWeek}`, 'Planner');
     await page.locator('.weekgrid .chip').first().waitFor();
@@ -218,6 +270,7 @@ describe.each(devices)('on %s', (deviceName, device) => {
       ...(await auditPlanner(page, `${tag} manager`)),
       ...(await auditMyShifts(page, `${tag} manager`)),
       ...(await auditPeople(page, `${tag} manager`, crew.name)),
+      ...(await auditNotifications(page, `${tag} manager`)),
     ];
     await context.close();
     expect(found).toEqual([]);
@@ -228,7 +281,14 @@ describe.each(devices)('on %s', (deviceName, device) => {
     await page.goto('/login');
     await logIn(page, emails.crew, PASSWORD);
     await page.waitForURL(/\/my-shifts/);
-    const found = [...(await auditMyShifts(page, `${tag} crew`)), ...(await auditSchedules(page, `${tag} crew`))];
+    const found = [
+      ...(await auditMyShifts(page, `${tag} crew`)),
+      ...(await auditShiftRequests(page, `${tag} crew`)),
+      ...(await auditNotifications(page, `${tag} crew`)),
+      ...(await auditSchedules(page, `${tag} crew`)),
+    ];
+    await visit(page, '/notifications', 'Notifications');
+    await screenshot(page, `a11y-${tag}-crew-notifications`);
     await screenshot(page, `a11y-${tag}-crew-schedules`);
     await context.close();
     expect(found).toEqual([]);

@@ -176,6 +176,7 @@ describe('two managers on one week, two instances', () => {
   it("publishing shows the week on Alex's open Schedules page; unpublishing takes it away", async () => {
     await crew.getByText('Nothing published yet').waitFor();
     await bram.getByRole('button', { name: 'Publish', exact: true }).click();
+    await bram.getByRole('dialog', { name: 'Publish this week?' }).getByRole('button', { name: 'Publish week' }).click();
     await crew.getByLabel('Week').waitFor();
     await crew.getByText('Barback').first().waitFor();
 

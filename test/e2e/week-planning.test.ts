@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import ICAL from 'ical.js';
 import type { Browser, Page } from 'playwright-core';
 import { addWeeks, localInstant, mondayOf } from '../../shared/time.js';
 import type { Location, User } from '../../shared/index.js';
@@ -179,6 +180,10 @@ describe('a manager plans the week', () => {
 
   it('publishes the week, with hours per person', async () => {
     await page.getByRole('button', { name: 'Publish', exact: true }).click();
+    // The confirmation lists the week's shifts (a first publish: all of them are new to the crew).
+    const confirm = page.getByRole('dialog', { name: 'Publish this week?' });
+    await confirm.getByText(/^First publish of this week/).waitFor();
+    await confirm.getByRole('button', { name: 'Publish week' }).click();
     await page.getByText('Published', { exact: true }).waitFor();
     const alexRow = page.getByRole('row', { name: new RegExp(alex.name) });
     await expect(alexRow.getByRole('cell').last().textContent()).resolves.toBe('8 h');
@@ -193,6 +198,7 @@ describe('a manager plans the week', () => {
       ['Publish', 'Published'],
     ]) {
       await page.getByRole('button', { name: action, exact: true }).click();
+      if (action === 'Publish') await page.getByRole('dialog', { name: 'Publish this week?' }).getByRole('button', { name: 'Publish week' }).click();
       await page.getByText(badge!, { exact: true }).waitFor();
     }
     await page.locator('body').evaluate((body) => body.ownerDocument.defaultView.scrollTo(0, body.scrollHeight));
@@ -258,6 +264,28 @@ describe('a crew member on a phone', () => {
     await shift.getByText('next day').waitFor();
     await titled(page, 'My shifts · Crew Plots Pro');
     await screenshot(page, '04-phone-my-shifts');
+  });
+
+  it('adds their shifts to the phone’s calendar: a link a calendar app subscribes to, holding the shift', async () => {
+    await page.getByRole('button', { name: 'Add to my calendar' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add your shifts to your calendar' });
+    await dialog.getByRole('button', { name: 'Make my calendar link' }).click();
+    const link = dialog.getByLabel('Your calendar link');
+    await link.waitFor();
+    const https = await link.inputValue();
+    expect(https).toMatch(new RegExp(`^${server.url}/api/calendar/\\d+\\.[\\w-]{43}\\.ics$`));
+    await expect(dialog.getByRole('link', { name: 'Open in calendar app' }).getAttribute('href')).resolves.toBe(https.replace(/^http:/, 'webcal:'));
+    await dialog.getByText('in Google Calendar, choose Other calendars, then From URL').waitFor();
+    await screenshot(page, '04b-phone-add-to-calendar');
+    // What a calendar app fetches, without a session: the overnight shift, in UTC.
+    const feed = await fetch(https);
+    expect(feed.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+    const events = new ICAL.Component(ICAL.parse(await feed.text())).getAllSubcomponents('vevent').map((v) => new ICAL.Event(v));
+    expect(events.map((e) => [e.summary, e.startDate.toJSDate().toISOString()])).toEqual([
+      [`Bartender · ${location.name}`, localInstant(week, 1, '22:00', ZONE).toISOString()],
+    ]);
+    await dialog.getByRole('button', { name: 'Done' }).click();
+    await dialog.waitFor({ state: 'detached' });
   });
 
   it('takes the open shift from the published schedule', async () => {
@@ -348,19 +376,28 @@ describe('a crew member working in two time zones', () => {
   });
 });
 
-describe('the manager starts the following week from this one', () => {
-  it('copies it, and sees which shifts stayed behind and why', async () => {
+describe('the manager starts a later week from this one', () => {
+  it('picks this week to copy two weeks on, is told copying never merges into a week that has a schedule, and sees which shifts stayed behind and why', async () => {
     const page = managerPage;
-    await page.getByRole('button', { name: 'Next week' }).click();
-    await page.waitForURL(new RegExp(`week=${addWeeks(week, 1)}`));
-    await page.getByRole('button', { name: 'Copy previous week' }).click();
+    for (const ahead of [1, 2]) {
+      await page.getByRole('button', { name: 'Next week' }).click();
+      await page.waitForURL(new RegExp(`week=${addWeeks(week, ahead)}`));
+    }
+    // The week before has no schedule: the planned week, two back, is what there is to copy.
+    const picker = page.getByLabel('Or copy an earlier week');
+    await picker.waitFor();
+    const options = await picker.locator('option').allTextContents();
+    expect(options).toEqual([expect.stringMatching(/ · published · 2 shifts$/)]);
+    await page.getByText('a week that already has one, even an empty draft, is never merged into or replaced').waitFor();
+    await screenshot(page, '10-copy-an-earlier-week');
+    await page.getByRole('button', { name: 'Copy shifts into this week' }).click();
     const report = page.getByRole('region', { name: '2 shifts were not copied' });
     await report.waitFor();
     await report.getByRole('listitem').first().waitFor();
     const items = await report.getByRole('listitem').allTextContents();
     expect(items).toHaveLength(2);
     for (const item of items) expect(item).toMatch(new RegExp(`^${alex.name}, .*: their account is deactivated\\.$`));
-    await screenshot(page, '10-copy-previous-week');
+    await screenshot(page, '10-copied-week-report');
   });
 
   it('is offered a reload when a screen’s code cannot be downloaded', async () => {

@@ -13,8 +13,8 @@ export interface LogEntry {
 }
 
 const ERROR_LEVEL = 50;
-/** What no log line may hold, at any level and expected or not: a password hash, a session or device cookie. */
-const SECRET = /\$argon2|crewplots\.sid=s(?:%3A|:)|crewplots\.dev=\d/;
+/** What no log line may hold, at any level and expected or not: a password hash, a session or device cookie, a calendar feed's token. */
+const SECRET = /\$argon2|crewplots\.sid=s(?:%3A|:)|crewplots\.dev=\d|\/calendar\/\d+\.[A-Za-z0-9_-]{43}/;
 const entries: LogEntry[] = [];
 const expected: RegExp[] = [];
 

@@ -11,4 +11,8 @@ export const keys = {
   schedules: ['schedules'] as const,
   scheduleList: (filter: Query) => ['schedules', 'list', filter] as const,
   schedule: (id: number) => ['schedules', 'one', id] as const,
+  scheduleChanges: (id: number) => ['schedules', 'changes', id] as const,
+  shiftRequests: ['shift-requests'] as const,
+  shiftRequestList: (filter: Query) => ['shift-requests', 'list', filter] as const,
+  notifications: ['notifications'] as const,
 };

@@ -31,10 +31,12 @@ class Pending {
   locations = new Set<number>();
   allLists = false;
   userShifts = false;
+  /** A notification arrived: the bell, the inbox and the shift requests it may be about. */
+  inbox = false;
   everything = false;
 
   get empty() {
-    return !this.everything && !this.userShifts && this.schedules.size === 0 && this.locations.size === 0 && !this.allLists;
+    return !this.everything && !this.userShifts && !this.inbox && this.schedules.size === 0 && this.locations.size === 0 && !this.allLists;
   }
 }
 
@@ -68,6 +70,9 @@ function flush(queryClient: QueryClient, pending: Pending) {
     });
   }
   if (pending.userShifts) void queryClient.invalidateQueries({ queryKey: ['user-shifts'] });
+  // A week that changed may have answered or expired a shift request shown beside it.
+  if (pending.inbox || pending.userShifts) void queryClient.invalidateQueries({ queryKey: keys.shiftRequests });
+  if (pending.inbox) void queryClient.invalidateQueries({ queryKey: keys.notifications });
 }
 
 /**
@@ -140,6 +145,7 @@ export function useLiveUpdates(userId: number): void {
         // Locations joined or left change which locations, crew and weeks the person may see.
         void queryClient.invalidateQueries({ predicate: (q) => q.queryKey[0] !== keys.me[0] });
       });
+      es.addEventListener('notification', () => schedule((p) => (p.inbox = true)));
       es.addEventListener('reset', () => schedule((p) => (p.everything = true)));
       es.addEventListener('session.ended', () => {
         stop();

@@ -13,6 +13,7 @@ import type {
 } from '../../../shared/index.js';
 
 export type { Location, Role, Schedule, ScheduleSummary, Shift, User, UserShift } from '../../../shared/index.js';
+export type { Notification, NotificationPage, ScheduleChanges, PublishedShift, ShiftRequest, ShiftRequestAction, ShiftRequestStatus } from '../../../shared/index.js';
 
 /** What the client sends: the schemas' input side (instants as strings, before transforms). */
 export type CreateUserInput = z.input<typeof CreateUserBody>;

@@ -2,7 +2,8 @@ import type { ReactNode } from 'react';
 import { useLogout } from '../api/auth.js';
 import type { User } from '../api/types.js';
 import { Link, navigate, useLocation } from './router.js';
-import { routesFor } from './routes.js';
+import { navFor } from './routes.js';
+import { Bell } from '../features/notifications/Bell.js';
 import { BusyButton } from '../ui/BusyButton.js';
 
 const ROLE_NAMES = { admin: 'Admin', manager: 'Manager', crew: 'Crew' } as const;
@@ -31,7 +32,7 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
           </Link>
           <nav aria-label="Main" className="mainnav">
             <ul>
-              {routesFor(user).map((r) => (
+              {navFor(user).map((r) => (
                 <li key={r.path}>
                   <Link href={r.path} aria-current={path === r.path ? 'page' : undefined}>
                     {r.label}
@@ -40,6 +41,7 @@ export function Shell({ user, children }: { user: User; children: ReactNode }) {
               ))}
             </ul>
           </nav>
+          <Bell current={path === '/notifications'} />
           <div className="account">
             <span className="account-name">
               {user.name}

@@ -10,6 +10,7 @@ const PlannerPage = lazy(() => import('../features/schedule/PlannerPage.js').the
 const MyShiftsPage = lazy(() => import('../features/crew/MyShiftsPage.js').then((m) => ({ default: m.MyShiftsPage })));
 const RotaPage = lazy(() => import('../features/crew/RotaPage.js').then((m) => ({ default: m.RotaPage })));
 const PeoplePage = lazy(() => import('../features/users/PeoplePage.js').then((m) => ({ default: m.PeoplePage })));
+const NotificationsPage = lazy(() => import('../features/notifications/NotificationsPage.js').then((m) => ({ default: m.NotificationsPage })));
 const LocationsPage = lazy(() => import('../features/locations/LocationsPage.js').then((m) => ({ default: m.LocationsPage })));
 
 interface Route {
@@ -17,6 +18,8 @@ interface Route {
   label: string;
   roles: readonly Role[];
   render: (user: User) => ReactNode;
+  /** Reached from the bell, not from the navigation. */
+  hidden?: boolean;
 }
 
 /** Every screen, who may see it, and its place in the navigation (in this order). */
@@ -26,11 +29,14 @@ export const ROUTES: readonly Route[] = [
   { path: '/schedules', label: 'Schedules', roles: ['crew'], render: (user) => <RotaPage user={user} /> },
   { path: '/people', label: 'People', roles: ['admin', 'manager'], render: (user) => <PeoplePage me={user} /> },
   { path: '/locations', label: 'Locations', roles: ['admin'], render: () => <LocationsPage /> },
+  { path: '/notifications', label: 'Notifications', roles: ['admin', 'manager', 'crew'], render: () => <NotificationsPage />, hidden: true },
 ];
 
 export const routesFor = (user: User) => ROUTES.filter((r) => r.roles.includes(user.role));
 
 export const homeFor = (user: User) => routesFor(user)[0]!.path;
+
+export const navFor = (user: User) => routesFor(user).filter((r) => !r.hidden);
 
 export function Routes({ user }: { user: User }) {
   const { path } = useLocation();

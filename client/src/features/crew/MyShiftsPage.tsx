@@ -7,7 +7,11 @@ import { PageHeader } from '../../app/PageHeader.js';
 import { Link } from '../../app/router.js';
 import { deviceZone, formatDayLong, formatHours, hoursBetween, localDate } from '../../lib/time.js';
 import { EmptyState, LoadError, Spinner } from '../../ui/status.js';
+import { AddToCalendar } from './CalendarFeed.js';
 import { ShiftCard } from './ShiftCard.js';
+import { isOpen, useOpenShiftRequests } from '../../api/requests.js';
+import { AskedOfYou } from '../requests/AskedOfYou.js';
+import { MyShiftRequest } from '../requests/MyShiftRequest.js';
 
 interface Day {
   date: string;
@@ -20,8 +24,11 @@ export function MyShiftsPage({ user }: { user: User }) {
   const [from] = useState(() => new Date(Date.now() - 16 * 3_600_000).toISOString());
   const shifts = useUserShifts(user.id, from);
   const locations = useLocations();
+  const requests = useOpenShiftRequests();
 
-  const header = <PageHeader title="My shifts" subtitle={`Hello ${user.name.split(' ')[0]}. Here is what is coming up.`} />;
+  const header = (
+    <PageHeader title="My shifts" subtitle={`Hello ${user.name.split(' ')[0]}. Here is what is coming up.`} actions={<AddToCalendar userId={user.id} />} />
+  );
   if (shifts.isPending || locations.isPending) {
     return (
       <>
@@ -40,12 +47,18 @@ export function MyShiftsPage({ user }: { user: User }) {
     );
   }
 
+  // Requests load beside the shifts; until they do (or if they fail) the shifts show without them.
+  const mine = (requests.data ?? []).filter(isOpen);
+  const asked = <AskedOfYou requests={mine.filter((r) => r.toUser?.id === user.id && r.status === 'pending')} locations={locations.data} />;
+  const openFor = (shiftId: number) => mine.find((r) => r.shiftId === shiftId && r.requester.id === user.id);
+
   const now = Date.now();
   const upcoming = shifts.data.filter((s) => Date.parse(s.endsAt) > now).sort((a, b) => a.startsAt.localeCompare(b.startsAt));
   if (upcoming.length === 0) {
     return (
       <>
         {header}
+        {asked}
         <EmptyState title="No upcoming shifts">
           <p>Your shifts appear here once a manager publishes the week.</p>
           {user.role === 'crew' && (
@@ -77,6 +90,7 @@ export function MyShiftsPage({ user }: { user: User }) {
       <p className="summary">
         {upcoming.length} upcoming shift{upcoming.length === 1 ? '' : 's'} · {formatHours(weekAhead)} in the next 7 days
       </p>
+      {asked}
       <div className="day-list">
         {days.map((day) => (
           <section key={day.date} className="day" aria-labelledby={`day-${day.date}`}>
@@ -86,7 +100,7 @@ export function MyShiftsPage({ user }: { user: User }) {
             <ul className="shift-list">
               {day.shifts.map(({ shift, location }) => (
                 <li key={shift.id}>
-                  <ShiftCard shift={shift} location={location} />
+                  <ShiftCard shift={shift} location={location} action={<MyShiftRequest shift={shift} location={location} me={user.id} open={openFor(shift.id)} />} />
                 </li>
               ))}
             </ul>

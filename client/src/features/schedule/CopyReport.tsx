@@ -1,6 +1,6 @@
 import { useSchedule } from '../../api/schedules.js';
 import type { Schedule, Shift, SkippedShift } from '../../api/types.js';
-import { formatDayLong, formatRange, localDate } from '../../lib/time.js';
+import { formatDayLong, formatRange, formatWeek, localDate } from '../../lib/time.js';
 import { Spinner } from '../../ui/status.js';
 import type { CopyResult } from './WeekPlan.js';
 
@@ -19,7 +19,7 @@ interface Props {
   onDismiss: () => void;
 }
 
-/** After "copy previous week": which shifts did not come along, and why. */
+/** After copying an earlier week: which shifts did not come along, and why. */
 export function CopyReport({ copy, schedule, zone, onDismiss }: Props) {
   const source = useSchedule(copy.sourceId);
   const byId = new Map([...(source.data?.shifts ?? []), ...schedule.shifts].map((s) => [s.id, s]));
@@ -27,7 +27,7 @@ export function CopyReport({ copy, schedule, zone, onDismiss }: Props) {
   if (copy.skipped.length === 0) {
     return (
       <div className="alert alert-success" role="status">
-        <p>Every shift of the previous week was copied.</p>
+        <p>Every shift of the week of {formatWeek(copy.sourceWeek)} was copied.</p>
         <button type="button" className="button button-ghost button-small" onClick={onDismiss}>
           Dismiss
         </button>
@@ -39,19 +39,19 @@ export function CopyReport({ copy, schedule, zone, onDismiss }: Props) {
       <h2 id="copy-report-title" className="alert-title">
         {copy.skipped.length} shift{copy.skipped.length === 1 ? ' was' : 's were'} not copied
       </h2>
-      {/* The previous week may have changed since it was last shown (a shift taken, a name changed). */}
+      {/* The copied week may have changed since it was last shown (a shift taken, a name changed). */}
       {source.isFetching ? (
         <Spinner label="Looking up the shifts" />
       ) : (
         <ul>
           {copy.skipped.map((skip) => (
             <li key={skip.shiftId}>
-              <SkippedLine skip={skip} shift={byId.get(skip.shiftId)} zone={zone} describe={(id) => describeShift(byId.get(id), zone)} />
+              <SkippedLine skip={skip} shift={byId.get(skip.shiftId)} zone={zone} describe={(id) => describeShift(byId.get(id), zone)} sourceWeek={copy.sourceWeek} />
             </li>
           ))}
         </ul>
       )}
-      <p className="muted">The dates shown are last week's. Add these shifts by hand if they are still needed.</p>
+      <p className="muted">The dates shown are those of the week of {formatWeek(copy.sourceWeek)}. Add these shifts by hand if they are still needed.</p>
       <button type="button" className="button button-ghost button-small" onClick={onDismiss}>
         Dismiss
       </button>
@@ -64,9 +64,9 @@ function describeShift(shift: Shift | undefined, zone: string): string {
   return `${shift.position} ${formatDayLong(localDate(shift.startsAt, zone))} ${formatRange(shift.startsAt, shift.endsAt, zone)}`;
 }
 
-function SkippedLine({ skip, shift, zone, describe }: { skip: SkippedShift; shift: Shift | undefined; zone: string; describe: (id: number) => string }) {
+function SkippedLine({ skip, shift, zone, describe, sourceWeek }: { skip: SkippedShift; shift: Shift | undefined; zone: string; describe: (id: number) => string; sourceWeek: string }) {
   const clashes = skip.conflicts.length > 0 ? ` (${skip.conflicts.map(describe).join('; ')})` : '';
-  if (!shift) return <>{`A shift of the previous week: ${REASONS[skip.reason]}${clashes}.`}</>;
+  if (!shift) return <>{`A shift of the week of ${formatWeek(sourceWeek)}: ${REASONS[skip.reason]}${clashes}.`}</>;
   return (
     <>
       <strong>{shift.userName ?? 'Open shift'}</strong>

@@ -7,6 +7,7 @@ import { Dialog } from '../../ui/Dialog.js';
 import { useNotify } from '../../ui/notices.js';
 import { Badge, FormError } from '../../ui/status.js';
 import { BusyButton } from '../../ui/BusyButton.js';
+import { PublishDialog } from './PublishDialog.js';
 
 /** The week's state and what can be done with it as a whole. */
 interface Props {
@@ -19,16 +20,17 @@ interface Props {
 export function ScheduleBar({ schedule, zone, onAddShift, onDeleted }: Props) {
   const setStatus = useSetScheduleStatus();
   const [confirmDelete, setConfirmDelete] = useState(false);
+  const [confirmPublish, setConfirmPublish] = useState(false);
   const notify = useNotify();
   const published = schedule.status === 'published';
   const open = schedule.shifts.filter((s) => s.userId === null).length;
   const hours = schedule.shifts.reduce((sum, s) => sum + hoursBetween(s.startsAt, s.endsAt), 0);
 
+  // Publishing asks first, showing what changed since the last publish; unpublishing goes straight ahead.
   const toggle = () =>
-    setStatus.mutate(
-      { id: schedule.id, status: published ? 'draft' : 'published', version: schedule.version },
-      { onSuccess: () => notify(published ? 'Week unpublished: crew no longer see it' : 'Week published: crew can see their shifts') },
-    );
+    published
+      ? setStatus.mutate({ id: schedule.id, status: 'draft', version: schedule.version }, { onSuccess: () => notify('Week unpublished: crew no longer see it') })
+      : setConfirmPublish(true);
 
   return (
     <section className="schedule-bar" aria-label="This week">
@@ -54,6 +56,7 @@ export function ScheduleBar({ schedule, zone, onAddShift, onDeleted }: Props) {
         </BusyButton>
       </div>
       {setStatus.isError && <FormError>{describeError(setStatus.error)}</FormError>}
+      {confirmPublish && <PublishDialog schedule={schedule} zone={zone} onClose={() => setConfirmPublish(false)} />}
       {confirmDelete && <DeleteWeek schedule={schedule} onClose={() => setConfirmDelete(false)} onDeleted={onDeleted} />}
     </section>
   );

@@ -7,6 +7,8 @@ import { ScheduleBar } from './ScheduleBar.js';
 import { ShiftDialog, type ShiftDialogTarget } from './ShiftDialog.js';
 import { WeekGrid } from './WeekGrid.js';
 import type { CopyResult } from './WeekPlan.js';
+import { PlannerRequests } from '../requests/PlannerRequests.js';
+import { useMe } from '../../api/auth.js';
 
 interface Props {
   scheduleId: number;
@@ -20,6 +22,7 @@ interface Props {
 export function ScheduleEditor({ scheduleId, location, crew, copy, onDismissCopy, onDeleted }: Props) {
   const schedule = useSchedule(scheduleId);
   const [dialog, setDialog] = useState<ShiftDialogTarget | null>(null);
+  const me = useMe().data;
 
   if (schedule.isPending) return <Spinner label="Loading the schedule" />;
   if (schedule.isError) return <LoadError error={schedule.error} what="the schedule" onRetry={() => void schedule.refetch()} />;
@@ -28,6 +31,7 @@ export function ScheduleEditor({ scheduleId, location, crew, copy, onDismissCopy
   return (
     <>
       <ScheduleBar schedule={data} zone={location.timezone} onAddShift={() => setDialog({ mode: 'create', userId: null, date: data.weekStart })} onDeleted={onDeleted} />
+      <PlannerRequests schedule={data} zone={location.timezone} me={me?.id ?? 0} />
       {copy && <CopyReport copy={copy} schedule={data} zone={location.timezone} onDismiss={onDismissCopy} />}
       <WeekGrid
         schedule={data}

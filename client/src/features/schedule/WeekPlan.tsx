@@ -2,13 +2,14 @@ import { useState } from 'react';
 import { useScheduleList } from '../../api/schedules.js';
 import type { Location, SkippedShift } from '../../api/types.js';
 import { useLocationCrew } from '../../api/users.js';
-import { addWeeks } from '../../lib/time.js';
 import { LoadError, Spinner } from '../../ui/status.js';
 import { NoSchedule } from './NoSchedule.js';
 import { ScheduleEditor } from './ScheduleEditor.js';
 
 export interface CopyResult {
   sourceId: number;
+  /** The copied week's Monday. */
+  sourceWeek: string;
   skipped: SkippedShift[];
 }
 
@@ -25,12 +26,13 @@ export function WeekPlan({ location, week }: { location: Location; week: string 
 
   const scheduleId = schedules.data.find((s) => s.weekStart === week)?.id ?? created;
   if (scheduleId === null) {
-    const previous = schedules.data.find((s) => s.weekStart === addWeeks(week, -1));
+    // The list is newest week first, so the week before this one leads.
+    const earlier = schedules.data.filter((s) => s.weekStart < week);
     return (
       <NoSchedule
         location={location}
         week={week}
-        previous={previous}
+        earlier={earlier}
         onCreated={(id, copied) => {
           setCreated(id);
           setCopy(copied);
