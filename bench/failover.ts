@@ -1,25 +1,34 @@
 /**
  * Failover run (issue 12; not part of `npm test`): three compiled instances behind a real HAProxy
  * started from the shipped deploy/haproxy.cfg (only its addresses changed), under a mixed load
- * with logins, while one instance is stopped: SIGTERM (as an orchestrator stops it), then, on a
- * fresh set, `kill -9`. Loopback only; every loop is bounded in time and stops by itself.
+ * with logins, while something fails. Each scenario starts a fresh set:
+ * - `sigterm`, `kill9`: one instance stopped (as an orchestrator does) or killed, on one private
+ *   redis-server (AOF); `kill9` keeps the load on until at least --min-requests were made, so its
+ *   ≤ 0.1 % target means something;
+ * - `sentinel-failover`, `sentinel-kill9`: on a Sentinel group (1 master, 2 replicas, 3
+ *   sentinels), `SENTINEL FAILOVER`, or `kill -9` of the master;
+ * - `cluster-kill9`: on a Cluster (3 masters, 3 replicas), `kill -9` of a master.
+ * Loopback only; every loop is bounded in time and stops by itself.
  *
- *   node_modules/.bin/tsx bench/failover.ts [--workers 16] [--warm 8] [--after 12] [--only sigterm,kill9] [--no-build]
+ *   node_modules/.bin/tsx bench/failover.ts [--workers 16] [--warm 8] [--after 12] [--min-requests 10000]
+ *     [--detect-ms 1000] [--only sigterm,kill9,sentinel-failover,sentinel-kill9,cluster-kill9] [--no-build]
  *
  * Reports, per scenario: client requests through HAProxy that failed (no answer, or a 5xx),
  * acknowledged logins whose session is gone afterwards, acknowledged writes missing from
- * Postgres, 5xx other than 503, and the longest span of 503s. Results: bench/results/latest-failover.md.
+ * Postgres, 5xx other than 503, the longest span of 503s, and whether every instance is healthy
+ * again afterwards without a restart. Results: bench/results/latest-failover.md.
  *
- * Postgres is a database of the run's own on the machine's server; Redis a private redis-server
- * (AOF) on a free port. The Redis topology scenarios (Sentinel, Cluster) are not here yet: they
- * need the server's Sentinel and Cluster configuration (issue 12, items 1–3).
+ * Postgres is a database of the run's own on the machine's server; Redis private redis-server
+ * processes on free ports (test/support/redis-topology.ts for Sentinel and Cluster), stopped by pid.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { startHaproxy, type RunningHaproxy } from '../test/support/haproxy.js';
+import { startCluster, startSentinelGroup, withNode, type RedisTopologyHandle } from '../test/support/redis-topology.js';
 import { buildServer, machine } from './lib/build.js';
 import { appLogin, cookieOf, request } from './lib/http.js';
 import { BUILD, RESULTS, freePort, keepWork, onExit, removeWork, sleep, startProc, stopAll, waitFor, type Proc } from './lib/proc.js';
@@ -35,7 +44,14 @@ const value = (name: string) => {
 const WORKERS = Number(value('workers') ?? 16);
 const WARM_S = Number(value('warm') ?? 8);
 const AFTER_S = Number(value('after') ?? 12);
-const ONLY = (value('only') ?? 'sigterm,kill9').split(',');
+const SCENARIOS = ['sigterm', 'kill9', 'sentinel-failover', 'sentinel-kill9', 'cluster-kill9'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+const ONLY = (value('only') ?? SCENARIOS.join(',')).split(',');
+/** `kill9`: the load goes on after the kill until this many requests were made (at most MAX_AFTER_S). */
+const MIN_REQUESTS = Number(value('min-requests') ?? 10_000);
+const MAX_AFTER_S = 240;
+/** Sentinel's down-after-milliseconds and the Cluster's node timeout: how long until a lost master is noticed. */
+const DETECT_MS = Number(value('detect-ms') ?? 1_000);
 const INSTANCES = 3;
 /** Production's default, and what deploy/docker-compose.ha.yml sets. */
 const SHUTDOWN_DELAY_MS = 3_000;
@@ -55,25 +71,119 @@ const answeredBy = (res: { status: number; headers: http.IncomingHttpHeaders }) 
   res.status < 500 ? undefined : String(res.headers['content-type']).startsWith('application/problem+json') ? 'app' : 'haproxy';
 
 interface Result {
-  scenario: string;
+  scenario: Scenario;
   requests: number;
   failed: number;
   failedByOp: Record<string, number>;
   non503: number;
   longest503Ms: number;
+  /** From the first 503 after the fault to the last one, in ms: how long anything was refused (0 without 503s). */
+  window503Ms: number;
   logins: number;
   loginsLost: number;
   writes: number;
   writesMissing: number;
-  exitCode: number | null;
+  /** The fault: the instance's exit code, or what Redis did. */
+  fault: string;
+  target503Ms: number | undefined;
+  /** Every surviving instance answered /api/health 200 afterwards, nothing restarted. */
+  recovered: boolean;
   haproxyDown: string[];
+  loadAverage: string;
 }
 
 let redis: PrivateRedis | undefined;
+let topology: RedisTopologyHandle | undefined;
 let proxy: RunningHaproxy | undefined;
 let apps: Proc[] = [];
 
-async function startInstances(dbUrl: string, redisPort: number): Promise<Array<{ proc: Proc; port: number }>> {
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+
+/**
+ * Where the instances' Redis is, and the fault to inject there (or in an instance). `inject`
+ * resolves with a description once the fault has happened and, for Redis, once the topology has
+ * promoted a new master.
+ */
+interface Setup {
+  redisEnv: Record<string, string>;
+  inject(victim: Proc): Promise<string>;
+  /** The target for the longest run of 503s, in ms (`undefined`: none). */
+  target503Ms: number | undefined;
+  teardown(): Promise<void>;
+}
+
+async function setupFor(name: Scenario): Promise<Setup> {
+  if (name === 'sigterm' || name === 'kill9') {
+    redis = await startPrivateRedis('failover-redis', { aof: true });
+    return {
+      redisEnv: { REDIS_HOST: '127.0.0.1', REDIS_PORT: String(redis.port) },
+      async inject(victim) {
+        victim.child.kill(name === 'sigterm' ? 'SIGTERM' : 'SIGKILL');
+        return `app2 exited (${await victim.exited})`;
+      },
+      target503Ms: undefined,
+      async teardown() {
+        await redis?.destroy();
+        redis = undefined;
+      },
+    };
+  }
+  const teardown = async () => {
+    await topology?.stop();
+    topology = undefined;
+  };
+  if (name === 'cluster-kill9') {
+    topology = await startCluster({ nodeTimeoutMs: DETECT_MS });
+    const roles = await Promise.all(topology.nodes.map((n) => withNode(n.port, async (c) => ({ port: n.port, info: await c.info('replication') }))));
+    const master = roles.find((r) => /role:master/.test(r.info))!;
+    const replica = roles.find((r) => new RegExp(`master_port:${master.port}\\b`).test(r.info))!;
+    return {
+      redisEnv: topology.env,
+      async inject() {
+        const started = Date.now();
+        topology!.kill(master.port, 'SIGKILL');
+        await until(async () => /role:master/.test(await withNode(replica.port, (c) => c.info('replication'))), 60_000);
+        return `master :${master.port} killed; its replica :${replica.port} promoted after ${Date.now() - started} ms`;
+      },
+      target503Ms: DETECT_MS + 2_000,
+      teardown,
+    };
+  }
+  topology = await startSentinelGroup({ downAfterMs: DETECT_MS });
+  const sentinelPort = Number(topology.env.REDIS_SENTINELS!.split(',')[0]!.split(':')[1]);
+  const masterName = topology.env.REDIS_SENTINEL_MASTER!;
+  const masterPort = async () => Number(((await withNode(sentinelPort, (c) => c.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName))) as string[])[1]);
+  return {
+    redisEnv: topology.env,
+    async inject() {
+      const before = await masterPort();
+      const started = Date.now();
+      if (name === 'sentinel-failover') await withNode(sentinelPort, (c) => c.call('SENTINEL', 'FAILOVER', masterName));
+      else topology!.kill(before, 'SIGKILL');
+      await until(async () => (await masterPort()) !== before, 60_000);
+      const what = name === 'sentinel-failover' ? 'SENTINEL FAILOVER' : `master :${before} killed`;
+      return `${what}; :${await masterPort()} promoted after ${Date.now() - started} ms`;
+    },
+    // SENTINEL FAILOVER needs no detection; a killed master is noticed after down-after-milliseconds.
+    target503Ms: (name === 'sentinel-failover' ? 0 : DETECT_MS) + 2_000,
+    teardown,
+  };
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not yet
+    }
+    if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+async function startInstances(dbUrl: string, redisEnv: Record<string, string>): Promise<Array<{ proc: Proc; port: number }>> {
   const secret = randomBytes(32).toString('hex');
   const started = await Promise.all(
     Array.from({ length: INSTANCES }, async (_, i) => {
@@ -88,8 +198,7 @@ async function startInstances(dbUrl: string, redisPort: number): Promise<Array<{
           COOKIE_SECURE: 'false',
           TRUST_PROXY: '1',
           DATABASE_URL: dbUrl,
-          REDIS_HOST: '127.0.0.1',
-          REDIS_PORT: String(redisPort),
+          ...redisEnv,
           REDIS_PREFIX: BENCH_PREFIX,
           SHUTDOWN_DELAY_MS: String(SHUTDOWN_DELAY_MS),
         },
@@ -102,9 +211,18 @@ async function startInstances(dbUrl: string, redisPort: number): Promise<Array<{
   return started;
 }
 
-async function scenario(name: 'sigterm' | 'kill9', seeded: Seeded, dbUrl: string): Promise<Result> {
+async function scenario(name: Scenario, seeded: Seeded, dbUrl: string): Promise<Result> {
+  const setup = await setupFor(name);
+  try {
+    return await runScenario(name, setup, seeded, dbUrl);
+  } finally {
+    await setup.teardown();
+  }
+}
+
+async function runScenario(name: Scenario, setup: Setup, seeded: Seeded, dbUrl: string): Promise<Result> {
   log(`${name}: starting ${INSTANCES} instances and HAProxy (deploy/haproxy.cfg)`);
-  const instances = await startInstances(dbUrl, redis!.port);
+  const instances = await startInstances(dbUrl, setup.redisEnv);
   const bind = `127.0.0.1:${await freePort()}`;
   proxy = await startHaproxy(
     bind,
@@ -180,20 +298,38 @@ async function scenario(name: 'sigterm' | 'kill9', seeded: Seeded, dbUrl: string
   await sleep(WARM_S * 1000);
   const victim = apps[1]!;
   const faultAt = now();
-  log(`${name}: t=${faultAt.toFixed(1)} s: ${name === 'sigterm' ? 'SIGTERM to' : 'kill -9 of'} app2 (pid ${victim.child.pid})`);
-  victim.child.kill(name === 'sigterm' ? 'SIGTERM' : 'SIGKILL');
-  const exitCode = await victim.exited;
-  log(`${name}: t=${now().toFixed(1)} s: app2 exited (${exitCode}); load goes on for ${AFTER_S} s`);
+  const load = loadAverage();
+  log(`${name}: t=${faultAt.toFixed(1)} s: the fault (load average ${load})`);
+  const fault = await setup.inject(victim);
+  log(`${name}: t=${now().toFixed(1)} s: ${fault}; load goes on for ${AFTER_S} s${name === 'kill9' ? ` and until ${MIN_REQUESTS} requests` : ''}`);
   await sleep(AFTER_S * 1000);
+  if (name === 'kill9') {
+    for (const end = Date.now() + (MAX_AFTER_S - AFTER_S) * 1000; samples.length < MIN_REQUESTS && Date.now() < end; ) await sleep(500);
+  }
   stopped = true;
   await Promise.all(workers);
   agent.destroy();
 
   // ---- verdict -----------------------------------------------------------------------------------
+  // Recovered without a restart: every instance still running is ready again by itself.
+  const alive = instances.filter((inst) => inst.proc.child.exitCode === null && inst.proc.child.signalCode === null);
+  let recovered = true;
+  try {
+    await until(async () => (await Promise.all(alive.map(async (inst) => (await request(`http://127.0.0.1:${inst.port}/api/health`)).status === 200))).every(Boolean), 30_000);
+  } catch {
+    recovered = false;
+    // The instances' logs say why: keep them (bench/results/work/<run>/logs).
+    keepWork();
+  }
   let loginsLost = 0;
   for (const l of logins) {
-    const res = await request(`${base}/api/auth/me`, { headers: { cookie: l.cookie } });
-    if (res.status !== 200) loginsLost++;
+    // Gone is a 401; a 503 would be a Redis that has not recovered (counted as not recovered), asked again.
+    let status = 0;
+    for (let attempt = 0; attempt < 10 && status !== 200 && status !== 401; attempt++) {
+      if (attempt > 0) await sleep(500);
+      status = (await request(`${base}/api/auth/me`, { headers: { cookie: l.cookie } })).status;
+    }
+    if (status !== 200) loginsLost++;
   }
   const db = new pg.Client({ connectionString: dbUrl });
   await db.connect();
@@ -228,13 +364,23 @@ async function scenario(name: 'sigterm' | 'kill9', seeded: Seeded, dbUrl: string
     failedByOp,
     non503: samples.filter((s) => s.status >= 500 && s.status !== 503).length,
     longest503Ms: longestSpan(samples, 503),
+    window503Ms: windowOf(samples.filter((x) => x.t >= faultAt), 503),
     logins: logins.length,
     loginsLost,
     writes: ackedWrites,
     writesMissing,
-    exitCode,
+    fault,
+    target503Ms: setup.target503Ms,
+    recovered,
     haproxyDown,
+    loadAverage: load,
   };
+}
+
+/** From the first `status` answer to the last, in ms. */
+function windowOf(samples: Sample[], status: number): number {
+  const times = samples.filter((s) => s.status === status).map((s) => s.t);
+  return times.length === 0 ? 0 : Math.round((Math.max(...times) - Math.min(...times)) * 1000);
 }
 
 /** The longest time between the first and last of an unbroken run of `status` answers, in ms. */
@@ -254,12 +400,25 @@ function longestSpan(samples: Sample[], status: number): number {
   return Math.round(longest);
 }
 
+const LABELS: Record<Scenario, string> = {
+  sigterm: 'SIGTERM of one instance',
+  kill9: 'kill -9 of one instance',
+  'sentinel-failover': 'Sentinel: SENTINEL FAILOVER',
+  'sentinel-kill9': 'Sentinel: kill -9 of the master',
+  'cluster-kill9': 'Cluster: kill -9 of a master',
+};
+
+async function cleanup(): Promise<void> {
+  await proxy?.stop().catch(() => {});
+  await redis?.destroy().catch(() => {});
+  await topology?.stop().catch(() => {});
+  await stopAll();
+}
+
 async function main(): Promise<void> {
-  onExit(async () => {
-    await proxy?.stop().catch(() => {});
-    await redis?.destroy().catch(() => {});
-    await stopAll();
-  });
+  onExit(cleanup);
+  const unknown = ONLY.filter((n) => !(SCENARIOS as readonly string[]).includes(n));
+  if (unknown.length > 0) throw new Error(`unknown scenario ${unknown.join(', ')}: one of ${SCENARIOS.join(', ')}`);
   if (!argv.includes('--no-build')) {
     log('compiling server/ and shared/ (tsconfig.build.json) for this run');
     buildServer();
@@ -267,40 +426,39 @@ async function main(): Promise<void> {
   const dbUrl = await createDatabase(SHARED_PG, DB_NAME);
   migrate(dbUrl);
   const seeded = await seed(dbUrl);
-  redis = await startPrivateRedis('failover-redis', { aof: true });
 
   const results: Result[] = [];
   try {
-    for (const name of ['sigterm', 'kill9'] as const) if (ONLY.includes(name)) results.push(await scenario(name, seeded, dbUrl));
+    for (const name of SCENARIOS) if (ONLY.includes(name)) results.push(await scenario(name, seeded, dbUrl));
   } catch (err) {
     keepWork();
     throw err;
   } finally {
-    await redis.destroy();
-    redis = undefined;
     await dropDatabase(SHARED_PG, DB_NAME);
   }
 
   const pct = (n: number, of: number) => `${((100 * n) / Math.max(1, of)).toFixed(3)} %`;
   const rows = results.map((r) => [
-    r.scenario === 'sigterm' ? 'SIGTERM of one instance' : 'kill -9 of one instance',
+    LABELS[r.scenario],
     String(r.requests),
     `${r.failed} (${pct(r.failed, r.requests)})`,
-    r.scenario === 'sigterm' ? '0' : '≤ 0.1 %',
+    r.scenario === 'sigterm' ? '0' : r.scenario === 'kill9' ? '≤ 0.1 %' : '—',
     String(r.non503),
-    `${r.longest503Ms} ms`,
+    `${r.longest503Ms} ms${r.target503Ms === undefined ? '' : ` (≤ ${r.target503Ms} ms)`}`,
+    `${r.window503Ms} ms`,
     `${r.loginsLost} / ${r.logins}`,
     `${r.writesMissing} / ${r.writes}`,
-    String(r.exitCode),
+    r.recovered ? 'yes' : '**no**',
+    r.loadAverage,
   ]);
   const md = [
     `# Failover run ${new Date().toISOString()}`,
     '',
-    `${INSTANCES} instances behind HAProxy (deploy/haproxy.cfg), ${WORKERS} closed-loop clients: 10 % logins, 40 % GET user, 40 % GET schedule, 10 % PATCH shift notes; ${WARM_S} s before the fault, ${AFTER_S} s after the instance exited. SHUTDOWN_DELAY_MS=${SHUTDOWN_DELAY_MS}.`,
+    `${INSTANCES} instances behind HAProxy (deploy/haproxy.cfg), ${WORKERS} closed-loop clients: 10 % logins, 40 % GET user, 40 % GET schedule, 10 % PATCH shift notes; ${WARM_S} s before the fault, ${AFTER_S} s after it (kill -9 of an instance: and until ${MIN_REQUESTS} requests). SHUTDOWN_DELAY_MS=${SHUTDOWN_DELAY_MS}; Sentinel down-after-milliseconds and Cluster node timeout ${DETECT_MS} ms.`,
     '',
-    table(['scenario', 'requests', 'failed (no answer or 5xx)', 'target', '5xx other than 503', 'longest run of 503s', 'logins lost / acknowledged', 'writes missing / acknowledged', 'exit code'], rows),
+    table(['scenario', 'requests', 'failed (no answer or 5xx)', 'target', '5xx other than 503', 'longest run of 503s (target)', 'first to last 503 after the fault', 'logins lost / acknowledged', 'writes missing / acknowledged', 'recovered without restart', 'load average at the fault'], rows),
     '',
-    ...results.map((r) => `- ${r.scenario}: failures ${JSON.stringify(r.failedByOp)}; HAProxy: ${r.haproxyDown.join('; ') || 'no server marked down'}`),
+    ...results.map((r) => `- ${r.scenario}: ${r.fault}; failures ${JSON.stringify(r.failedByOp)}; HAProxy: ${r.haproxyDown.join('; ') || 'no server marked down'}`),
     '',
     `Machine: ${JSON.stringify(machine())}`,
     '',
@@ -315,8 +473,6 @@ async function main(): Promise<void> {
 
 main().catch(async (err: unknown) => {
   process.stderr.write(`${(err as Error).stack ?? err}\n`);
-  await proxy?.stop().catch(() => {});
-  await redis?.destroy().catch(() => {});
-  await stopAll();
+  await cleanup();
   process.exit(1);
 });

@@ -85,6 +85,11 @@ const unavailable = (cause: unknown) =>
 
 export class RedisSessionStore extends session.Store {
   private readonly redis: SessionRedis;
+  /**
+   * Writes that must survive a failover (login, logout, revocation) go on the replica wait's own
+   * connection: WAIT covers the writes of its connection and holds it while it waits.
+   */
+  private readonly durable: SessionRedis;
 
   constructor(
     redis: Redis,
@@ -98,12 +103,17 @@ export class RedisSessionStore extends session.Store {
     private readonly onRevoked: (userId: number) => void = () => {},
   ) {
     super();
+    this.redis = RedisSessionStore.withCommands(redis);
+    this.durable = ack ? RedisSessionStore.withCommands(ack.client) : this.redis;
+  }
+
+  private static withCommands(redis: Redis): SessionRedis {
     if (!('sessionUpdateIfExists' in redis)) {
       redis.defineCommand('sessionUpdateIfExists', { numberOfKeys: 1, lua: UPDATE_IF_EXISTS });
       redis.defineCommand('sessionIndexAdd', { numberOfKeys: 1, lua: INDEX_ADD });
       redis.defineCommand('sessionSetAccessIf', { numberOfKeys: 1, lua: SET_ACCESS_IF });
     }
-    this.redis = redis as SessionRedis;
+    return redis as SessionRedis;
   }
 
   sessionKey(sid: string): string {
@@ -137,11 +147,12 @@ export class RedisSessionStore extends session.Store {
   }
 
   /**
-   * As `within`, then waits until the writes reached a replica: what is acknowledged (a login, a
-   * revocation) survives a failover. The wait has its own bound (REDIS_REPLICA_WAIT_MS).
+   * As `within`, for writes made on `redis` (the durable connection), then waits until they
+   * reached a replica: what is acknowledged (a login, a revocation) survives a failover. The wait
+   * has its own bound (REDIS_REPLICA_WAIT_MS).
    */
-  private async durably<T>(operation: Promise<T>): Promise<T> {
-    const result = await this.within(operation);
+  private async durably<T>(operation: (redis: SessionRedis) => Promise<T>): Promise<T> {
+    const result = await this.within(operation(this.durable));
     try {
       await this.ack?.confirm();
     } catch (err) {
@@ -203,9 +214,9 @@ export class RedisSessionStore extends session.Store {
   async insert(sid: string, sess: SessionData): Promise<string> {
     const ttl = this.ttlOf(sess);
     const access = JSON.stringify({ userId: sess.userId, role: sess.role, locationIds: sess.locationIds } satisfies SessionAccess);
-    await this.durably(
-      this.redis.sessionIndexAdd(this.indexKey(sess.userId), sid, ttl).then(async () => {
-        const results = await this.redis.multi().hset(this.sessionKey(sid), { access, state: RedisSessionStore.state(sess) }).expire(this.sessionKey(sid), ttl).exec();
+    await this.durably((redis) =>
+      redis.sessionIndexAdd(this.indexKey(sess.userId), sid, ttl).then(async () => {
+        const results = await redis.multi().hset(this.sessionKey(sid), { access, state: RedisSessionStore.state(sess) }).expire(this.sessionKey(sid), ttl).exec();
         const failed = results?.find(([err]) => err)?.[0];
         if (!results || failed) throw failed ?? new Error('the session transaction was discarded');
       }),
@@ -229,30 +240,30 @@ export class RedisSessionStore extends session.Store {
         // no revocation to make durable.
         if (access === null) return void (await this.within(this.redis.del(key)));
         const userId = (JSON.parse(access) as SessionAccess).userId;
-        await this.durably(Promise.all([this.redis.del(key), this.redis.zrem(this.indexKey(userId), sid)]));
+        await this.durably((redis) => Promise.all([redis.del(key), redis.zrem(this.indexKey(userId), sid)]));
         this.onRevoked(userId);
       })
       .then(() => callback?.(), (err: unknown) => callback?.(err));
   }
 
   /** Every session id indexed for a user, in the index and in a legacy one. */
-  private async indexed(userId: number): Promise<string[]> {
-    const [current, legacy] = await Promise.all([this.redis.zrange(this.indexKey(userId), 0, '-1'), this.redis.smembers(this.legacyIndexKey(userId))]);
+  private async indexed(userId: number, redis: Redis = this.redis): Promise<string[]> {
+    const [current, legacy] = await Promise.all([redis.zrange(this.indexKey(userId), 0, '-1'), redis.smembers(this.legacyIndexKey(userId))]);
     return [...new Set([...current, ...legacy])];
   }
 
   /** Ends every session of a user, except `keepSid` if given. Returns how many ended. */
   async revokeUser(userId: number, keepSid?: string): Promise<number> {
-    return this.durably(
-      this.indexed(userId).then(async (all) => {
+    return this.durably((redis) =>
+      this.indexed(userId, redis).then(async (all) => {
         const sids = all.filter((sid) => sid !== keepSid);
         if (sids.length === 0) return 0;
         // One DEL per session, each sent to its own slot's node (auto-pipelined per node), never
         // a multi-key DEL or a pipeline, which a Cluster refuses across slots.
         const [deleted] = await Promise.all([
-          Promise.all(sids.map((sid) => this.redis.del(this.sessionKey(sid)))),
-          this.redis.zrem(this.indexKey(userId), ...sids),
-          this.redis.srem(this.legacyIndexKey(userId), ...sids),
+          Promise.all(sids.map((sid) => redis.del(this.sessionKey(sid)))),
+          redis.zrem(this.indexKey(userId), ...sids),
+          redis.srem(this.legacyIndexKey(userId), ...sids),
         ]);
         this.onRevoked(userId);
         return deleted.reduce((n, d) => n + d, 0);
@@ -264,12 +275,12 @@ export class RedisSessionStore extends session.Store {
   async updateAccess(access: SessionAccess): Promise<void> {
     const json = JSON.stringify(access);
     // Taking access away is a revocation too: it must not come back in a failover.
-    await this.durably(
-      this.indexed(access.userId).then(async (sids) => {
-        const results = await Promise.all(sids.map((sid) => this.redis.sessionUpdateIfExists(this.sessionKey(sid), 'access', json, 0)));
+    await this.durably((redis) =>
+      this.indexed(access.userId, redis).then(async (sids) => {
+        const results = await Promise.all(sids.map((sid) => redis.sessionUpdateIfExists(this.sessionKey(sid), 'access', json, 0)));
         // Sessions that expired meanwhile leave their id behind: tidy the index while here.
         const gone = sids.filter((_, i) => results[i] === 0);
-        if (gone.length > 0) await this.redis.zrem(this.indexKey(access.userId), ...gone);
+        if (gone.length > 0) await redis.zrem(this.indexKey(access.userId), ...gone);
       }),
     );
   }

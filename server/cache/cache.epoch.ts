@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { duplicateClient, quitRedis } from '../redis/redis.client.js';
+import { duplicateClient, onSubscriberResumed, quitRedis } from '../redis/redis.client.js';
 import { epochChannel, epochKey } from './cache.keys.js';
 import { BUMP_EPOCH, READ_EPOCH, runScript } from './cache.scripts.js';
 
@@ -64,7 +64,8 @@ export function createEpochTracker(options: EpochOptions): EpochTracker {
 
   // A connection of its own: one in subscriber mode cannot run the commands the cache needs.
   // Plain pub/sub, on every topology: on a Cluster a PUBLISH reaches every node and ioredis keeps
-  // one subscriber connection, moving it (and its subscription) when that node goes. Bumps are
+  // one subscriber connection, moving it (and its subscription) when that node goes; the move
+  // (a node leaving) triggers a resync, so a bump published meanwhile is read then. Bumps are
   // rare, so sharded pub/sub's saving (no broadcast) is not worth a connection per master.
   const subscriber = duplicateClient(main, { autoResubscribe: false, enableAutoPipelining: false });
   let resyncTimer: NodeJS.Timeout | undefined;
@@ -89,7 +90,7 @@ export function createEpochTracker(options: EpochOptions): EpochTracker {
   subscriber.on('message', (from: string, message: string) => {
     if (from === channel) adopt(Number(message));
   });
-  subscriber.on('ready', resync);
+  onSubscriberResumed(subscriber, resync);
 
   return {
     current: () => known,

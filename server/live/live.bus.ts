@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
-import { quitRedis } from '../redis/redis.client.js';
+import { duplicateClient, onSubscriberResumed, quitRedis } from '../redis/redis.client.js';
 import type { LiveBatch, LiveKeys } from './live.keys.js';
 import type { LiveMetrics } from './live.metrics.js';
 import type { LiveMessage } from './live.publisher.js';
@@ -47,9 +47,9 @@ export class LiveBus {
     private readonly metrics: LiveMetrics,
     private readonly listener: BusListener,
   ) {
-    this.subscriber = main.duplicate({ autoResubscribe: false, enableAutoPipelining: false });
+    this.subscriber = duplicateClient(main, { autoResubscribe: false, enableAutoPipelining: false });
     this.subscriber.on('error', (err: Error) => logger.debug({ err: err.message }, 'live subscriber error'));
-    this.subscriber.on('ready', () => this.resync());
+    onSubscriberResumed(this.subscriber, () => this.resync());
     this.subscriber.on('close', () => {
       // Whatever is published until the next sync is not heard here.
       this.synced = false;

@@ -107,6 +107,27 @@ export function isCluster(client: Redis): boolean {
   return (client as unknown as { isCluster?: boolean }).isCluster === true;
 }
 
+/** Connections this process closed on purpose (quitRedis): the only ones that may stay closed. */
+const closing = new WeakSet<Redis>();
+
+/**
+ * On Sentinel, ioredis gives up on a connection for good (status `end`) when its attempt to
+ * reach the master is cut short: the failover detector hears `+switch-master` and drops the
+ * connection while it is still asking the sentinels where the master is, which is what a killed
+ * master leads to (bench:failover, kill -9 of the Sentinel master: instances stayed unhealthy).
+ * Such a connection is started again; one closed by quitRedis is not.
+ */
+function keepConnecting(client: Redis): Redis {
+  if (isCluster(client) || !client.options.sentinels?.length) return client;
+  client.on('end', () => {
+    const timer = setTimeout(() => {
+      if (!closing.has(client) && client.status === 'end') client.connect().catch(() => {});
+    }, 100);
+    timer.unref();
+  });
+  return client;
+}
+
 /** A second connection like `client` (to the same server, master or cluster), with `overrides`. */
 export function duplicateClient(client: Redis, overrides: RedisOptions): Redis {
   if (isCluster(client)) {
@@ -118,7 +139,22 @@ export function duplicateClient(client: Redis, overrides: RedisOptions): Redis {
       redisOptions: { ...cluster.options.redisOptions, ...perNode },
     }) as unknown as Redis;
   }
-  return client.duplicate(overrides);
+  return keepConnecting(client.duplicate(overrides));
+}
+
+/**
+ * Calls `resync` whenever a subscriber connection may have come back without its messages: on
+ * 'ready', and on a Cluster also when a node leaves or joins. ioredis's Cluster keeps its one
+ * subscriber connection on some node and, when that node goes, moves it and its subscriptions
+ * elsewhere without a new 'ready'; whatever was published meanwhile is lost, so the caller
+ * subscribes and re-reads then rather than at its next periodic read.
+ */
+export function onSubscriberResumed(subscriber: Redis, resync: () => void): void {
+  subscriber.on('ready', resync);
+  if (isCluster(subscriber)) {
+    subscriber.on('-node', resync);
+    subscriber.on('+node', resync);
+  }
 }
 
 export interface CreateRedisOptions {
@@ -136,7 +172,7 @@ export interface CreateRedisOptions {
  */
 export function createRedis(config: Pick<Config, 'redis'>, logger: Logger, options: CreateRedisOptions): Redis {
   const connection = options.connection ?? config.redis.main;
-  const client = clientFor(connection, { ...redisOptions(config), ...options.extra });
+  const client = keepConnecting(clientFor(connection, { ...redisOptions(config), ...options.extra }));
   const where = describeConnection(connection);
   const log = logger.child({ redis: options.role });
   const startCommand =
@@ -188,20 +224,46 @@ export function createRedisClients(config: Pick<Config, 'redis'>, logger: Logger
     cache,
     replicaAck,
     close: async () => {
-      replicaAck.close();
-      await Promise.all([...new Set([main, cache])].map((c) => quitRedis(c)));
+      await Promise.all([replicaAck.close(), ...[...new Set([main, cache])].map((c) => quitRedis(c))]);
     },
   };
 }
 
-/** QUIT when connected (lets pending replies arrive), otherwise just drop the socket. */
+/**
+ * A Sentinel client that is still connecting sets up its failover detector (three more
+ * connections) once its socket connects, even after a `disconnect()`; closing it half-way leaves
+ * those open. So a close first lets a connection under way finish (or fail), briefly.
+ */
+async function settled(client: Redis): Promise<void> {
+  if (isCluster(client) || !['connecting', 'connect'].includes(client.status)) return;
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      client.off('ready', done);
+      client.off('end', done);
+      client.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, 2_000);
+    client.once('ready', done);
+    client.once('end', done);
+    client.once('error', done);
+  });
+}
+
+/**
+ * QUIT when connected (lets pending replies arrive), then disconnect: on Sentinel only
+ * `disconnect()` closes the connections to the sentinels that listen for failovers
+ * (`failoverDetector`), which a QUIT leaves open, keeping the process alive.
+ */
 export async function quitRedis(client: Redis): Promise<void> {
+  closing.add(client);
+  await settled(client);
   if (client.status === 'ready') {
     try {
       await client.quit();
-      return;
     } catch {
-      // fall through to disconnect
+      // disconnect below
     }
   }
   client.disconnect();

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logger.js';
 import { bounded } from './bounded.js';
-import { isCluster } from './redis.client.js';
+import { duplicateClient, isCluster, quitRedis } from './redis.client.js';
 
 /**
  * Waits for writes to reach a replica before they are acknowledged (DESIGN.md, "High availability
@@ -19,13 +19,21 @@ import { isCluster } from './redis.client.js';
  * every REFRESH_MS, and whenever a WAIT comes back short. On a Cluster every master with a replica
  * is waited on at once (its connection carried this process's writes to its slots); a master
  * this process did not write to answers at once.
+ *
+ * WAIT covers the writes of the connection it runs on, and holds that connection until it
+ * returns. So the writes that must survive go on a connection of their own (`client`), and their
+ * WAIT holds up only other such writes, never the session and cache reads of every request on
+ * the main connection: a slow replica would otherwise hold those reads past the cache's bound,
+ * and enough of them in a row switch the cache off (its breaker).
  */
 export interface ReplicaAck {
+  /** The connection for writes that must reach a replica before they are acknowledged. */
+  readonly client: Redis;
   /** Resolves once earlier writes reached a replica (or there is none); rejects when they did not in time. */
   confirm(): Promise<void>;
   /** Masters last seen and their online replicas, for health and tests. */
   replicas(): ReadonlyMap<string, number>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 const REFRESH_MS = 5_000;
@@ -46,8 +54,10 @@ export function onlineReplicas(info: string): number {
   return [...info.matchAll(/^slave\d+:.*\bstate=online\b/gm)].length;
 }
 
-export function createReplicaAck(client: Redis, logger: Logger, options: { waitMs: number; commandTimeoutMs: number }): ReplicaAck {
+export function createReplicaAck(main: Redis, logger: Logger, options: { waitMs: number; commandTimeoutMs: number }): ReplicaAck {
   const log = logger.child({ component: 'replica-ack' });
+  const client = duplicateClient(main, {});
+  client.on('error', (err: Error) => log.debug({ err: err.message }, 'replica-acknowledged connection error'));
   let known: Map<string, number> | undefined;
   let refreshing: Promise<Map<string, number>> | undefined;
   let closed = false;
@@ -106,6 +116,7 @@ export function createReplicaAck(client: Redis, logger: Logger, options: { waitM
   client.on('-node', onReady);
 
   return {
+    client,
     async confirm() {
       const counts = known ?? (await refresh());
       const waitOn = masters().filter(([name]) => (counts.get(name) ?? 0) > 0);
@@ -118,6 +129,9 @@ export function createReplicaAck(client: Redis, logger: Logger, options: { waitM
       );
       if (acked.every(Boolean)) return;
       // A replica went away or lags: learn which, and say so once in a while rather than per request.
+      // On a Cluster a master that failed stays in the client's node list (and is waited on, so
+      // logins answer 503) until its next slot refresh; ask for one now.
+      if (isCluster(client)) (client as unknown as { refreshSlotsCache(): void }).refreshSlotsCache();
       refresh().catch(() => {});
       if (Date.now() - lastShort > 30_000) {
         lastShort = Date.now();
@@ -126,12 +140,13 @@ export function createReplicaAck(client: Redis, logger: Logger, options: { waitM
       throw new ReplicaWaitError(`the write has not reached the replicas within ${options.waitMs} ms`);
     },
     replicas: () => known ?? new Map(),
-    close() {
+    async close() {
       closed = true;
       clearInterval(timer);
       client.off('ready', onReady);
       client.off('+node', onReady);
       client.off('-node', onReady);
+      await quitRedis(client);
     },
   };
 }

@@ -22,6 +22,8 @@ export interface RedisTopologyHandle {
   /** Every data node (masters and replicas), for inspection. */
   nodes: Array<{ host: string; port: number }>;
   dir: string;
+  /** Sends a signal to the process serving `port` (a fault to inject: `kill(port, 'SIGKILL')`). */
+  kill(port: number, signal: NodeJS.Signals): void;
   /** Stops every process started for it (SIGTERM, then SIGKILL) and removes its folder. */
   stop(): Promise<void>;
 }
@@ -31,12 +33,20 @@ const run = promisify(execFile);
 
 class Processes {
   private readonly children: ChildProcess[] = [];
+  private readonly byPort = new Map<number, ChildProcess>();
   constructor(private readonly dir: string) {}
 
-  start(args: string[], log: string): ChildProcess {
+  start(args: string[], log: string, port: number): ChildProcess {
     const child = spawn('redis-server', [...args, '--logfile', path.join(this.dir, log)], { stdio: 'ignore' });
     this.children.push(child);
+    this.byPort.set(port, child);
     return child;
+  }
+
+  kill(port: number, signal: NodeJS.Signals): void {
+    const child = this.byPort.get(port);
+    if (!child) throw new Error(`no process of this topology serves port ${port}`);
+    child.kill(signal);
   }
 
   async stop(): Promise<void> {
@@ -109,7 +119,7 @@ export async function startSentinelGroup(options: SentinelGroupOptions = {}): Pr
       mkdirSync(nodeDir);
       const args = dataArgs(port, nodeDir);
       if (i > 0) args.push('--replicaof', HOST, String(masterPort));
-      processes.start(args, `node-${port}.log`);
+      processes.start(args, `node-${port}.log`, port);
     }
     await until('the master and its replicas are in sync', 15_000, () =>
       withNode(masterPort, async (c) => /connected_slaves:(\d+)/.exec(await c.info('replication'))?.[1] === String(replicaCount)),
@@ -132,7 +142,7 @@ export async function startSentinelGroup(options: SentinelGroupOptions = {}): Pr
           '',
         ].join('\n'),
       );
-      processes.start([conf, '--sentinel'], `sentinel-${port}.log`);
+      processes.start([conf, '--sentinel'], `sentinel-${port}.log`, port);
     }
     // Every sentinel knows every replica and the other sentinels: a failover can be agreed on.
     await until('the sentinels know the group', 20_000, async () => {
@@ -156,6 +166,7 @@ export async function startSentinelGroup(options: SentinelGroupOptions = {}): Pr
       },
       nodes: [masterPort, ...replicaPorts].map((port) => ({ host: HOST, port })),
       dir,
+      kill: (port, signal) => processes.kill(port, signal),
       stop: () => processes.stop(),
     };
   } catch (err) {
@@ -194,6 +205,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisT
           '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 2_000),
         ],
         `node-${port}.log`,
+        port,
       );
     }
     await until('the cluster nodes start', 10_000, async () => {
@@ -220,6 +232,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<RedisT
       env: { REDIS_CLUSTER_NODES: nodes.map((p) => `${HOST}:${p}`).join(',') },
       nodes: nodes.map((port) => ({ host: HOST, port })),
       dir,
+      kill: (port, signal) => processes.kill(port, signal),
       stop: () => processes.stop(),
     };
   } catch (err) {

@@ -22,7 +22,8 @@ interface Step {
   names?: string;
 }
 const SUITES: Step[] = [
-  // Sessions and their revocation, the cache (its Redis-side suites and through the API), health.
+  // Sessions and their revocation, the cache (its Redis-side suites and through the API), health,
+  // live updates.
   {
     files: [
       'server/auth/sessions.test.ts',
@@ -31,6 +32,10 @@ const SUITES: Step[] = [
       'server/cache/cache.stampede.test.ts',
       'test/cache-aside.test.ts',
       'server/health/health.test.ts',
+      // Live updates: the sequence, replay streams and the subscription every instance shares
+      // (the outage suite is left out: it points the app at a private single Redis it stops).
+      'server/live/live.test.ts',
+      'server/live/live.streams.test.ts',
     ],
   },
   // Rate limits (the rest of that file is about a private single Redis).
