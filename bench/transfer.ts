@@ -15,7 +15,7 @@ import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { ensureClientBuilt } from '../test/e2e/support/builds.js';
 import { DESKTOP, launchChromium } from '../test/e2e/support/browser.js';
-import { freePort, startPrivateRedis } from '../test/support/redis-server.js';
+import { startPrivateRedis } from '../test/support/redis-server.js';
 import { bareEnv, startServer } from '../test/support/server-process.js';
 
 const EMAIL = 'transfer-admin@example.test';
@@ -76,7 +76,6 @@ async function main(): Promise<void> {
   const redis = await startPrivateRedis();
   const server = await startServer(
     bareEnv({
-      PORT: String(await freePort()),
       NODE_ENV: 'production',
       SESSION_SECRET: randomBytes(32).toString('hex'),
       COOKIE_SECURE: 'false',

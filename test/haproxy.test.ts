@@ -59,11 +59,10 @@ describe('an instance stopped behind the shipped HAProxy', () => {
 
   it('leaves the balancer on its readiness check while still serving, and no client request fails', async () => {
     for (let i = 0; i < 2; i++) {
-      const port = await freePort();
       servers.push(
         await startServer(
           // Production's delay is 3 s; more here, for a machine busy with other suites.
-          bareEnv({ PORT: String(port), DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '4000', TRUST_PROXY: '1' }),
+          bareEnv({ DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info', SHUTDOWN_DELAY_MS: '4000', TRUST_PROXY: '1' }),
         ),
       );
     }

@@ -6,7 +6,6 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { ACCOUNT_PASSWORD, makeAccount, sessionCookieOf, signIn } from './support/accounts.js';
-import { freePort } from './support/redis-server.js';
 import { bareEnv, spawnServer, startServer, type ServerProcess } from './support/server-process.js';
 import { createTestApp } from './support/test-app.js';
 
@@ -25,8 +24,7 @@ async function rawConnection(port: number) {
 
 /** The server on the suites' Postgres and Redis (with this run's key prefix), on a free port. */
 async function startOnTestServices() {
-  const port = await freePort();
-  return startServer(bareEnv({ PORT: String(port), DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info' }));
+  return startServer(bareEnv({ DATABASE_URL: process.env.DATABASE_URL!, REDIS_PREFIX: process.env.REDIS_PREFIX!, LOG_LEVEL: 'info' }));
 }
 
 describe('booting', () => {
@@ -34,9 +32,8 @@ describe('booting', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('with no DATABASE_URL, runs on embedded Postgres, says so, and is healthy', async () => {
-    const port = await freePort();
     // Nothing else set, but this run's key prefix: the shared Redis keeps no key of the test's.
-    const server = await startServer(bareEnv({ PORT: String(port), DATA_DIR: dataDir, REDIS_PREFIX: process.env.REDIS_PREFIX! }), 40_000);
+    const server = await startServer(bareEnv({ DATA_DIR: dataDir, REDIS_PREFIX: process.env.REDIS_PREFIX! }), 40_000);
     try {
       const res = await fetch(`${server.url}/api/health`);
       expect(res.status).toBe(200);

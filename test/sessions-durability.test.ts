@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { createTestApp, type TestApp } from './support/test-app.js';
 import { ACCOUNT_PASSWORD, makeAccount, sessionCookieOf, signIn } from './support/accounts.js';
-import { freePort, startPrivateRedis, type PrivateRedis } from './support/redis-server.js';
+import { startPrivateRedis, type PrivateRedis } from './support/redis-server.js';
 import { bareEnv, startServer } from './support/server-process.js';
 
 /** Sessions across restarts, across instances, and what they cost Redis per request. */
@@ -21,7 +21,6 @@ describe('a session survives restarts', () => {
     await t.close();
 
     const env = bareEnv({
-      PORT: String(await freePort()),
       DATABASE_URL: process.env.DATABASE_URL!,
       REDIS_PORT: String(redis.port),
       REDIS_PREFIX: process.env.REDIS_PREFIX!,

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { withFreshDatabase } from '../support/fresh-database.js';
-import { freePort } from '../support/redis-server.js';
 import { bareEnv, startServer, type ServerProcess } from '../support/server-process.js';
 import { ensureClientBuilt } from './support/builds.js';
 import { DESKTOP, launchChromium, logIn, openWindow, PHONE, screenshot } from './support/browser.js';
@@ -54,7 +53,6 @@ describe('first run: setup link, demo data, an invite, the welcome page and the 
     await withFreshDatabase(async (_handle, databaseUrl) => {
       server = await startServer(
         bareEnv({
-          PORT: String(await freePort()),
           DATABASE_URL: databaseUrl,
           REDIS_PREFIX: `${process.env.REDIS_PREFIX ?? 'crewplots-test:'}first-run-${suffix}:`,
           ...(process.env.REDIS_HOST ? { REDIS_HOST: process.env.REDIS_HOST } : {}),

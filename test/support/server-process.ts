@@ -38,9 +38,13 @@ export function spawnServer(env: Record<string, string>): ChildProcess {
   return child;
 }
 
-/** Starts the server and resolves once it logs that it listens. */
+/**
+ * Starts the server and resolves once it logs that it listens, with the port it logged. Without a
+ * PORT of the caller's, the system picks one as the server binds: a port found free beforehand can
+ * be taken by another process during the seconds a server takes to boot.
+ */
 export async function startServer(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawnServer(env);
+  const child = spawnServer({ PORT: '0', ...env });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));

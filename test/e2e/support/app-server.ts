@@ -4,7 +4,6 @@ import { loadConfig } from '../../../server/config.js';
 import { openDatabase } from '../../../server/db/client.js';
 import { insertUser } from '../../support/factories.js';
 import { testLogger } from '../../support/logs.js';
-import { freePort } from '../../support/redis-server.js';
 import { bareEnv, startServer, type ServerProcess } from '../../support/server-process.js';
 import { ApiSession } from './api.js';
 import { launchChromium } from './browser.js';
@@ -14,7 +13,6 @@ import { ensureClientBuilt } from './builds.js';
 export async function startAppServer(): Promise<ServerProcess> {
   return startServer(
     bareEnv({
-      PORT: String(await freePort()),
       DATABASE_URL: process.env.DATABASE_URL!,
       REDIS_PREFIX: process.env.REDIS_PREFIX!,
       ...(process.env.REDIS_HOST ? { REDIS_HOST: process.env.REDIS_HOST } : {}),
