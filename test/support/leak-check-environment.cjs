@@ -1,14 +1,28 @@
 /**
  * `LEAK_CHECK=1 npm test -- --maxWorkers=1 [paths]`: fails a test file that leaves something behind
  * which keeps the process alive after its last hook: a timer still pending (not unref'd), a socket,
- * a pipe or a child process, each named with where it was created. Jest's "A worker process has failed to
+ * a listening server, a pipe, a worker thread or a child process, each named with where it was created. Jest's "A worker process has failed to
  * exit gracefully" at the end of a run names no file; this does. Off by default: recording where
  * every timer and socket starts costs a stack trace each.
  */
 const { TestEnvironment } = require('jest-environment-node');
 const asyncHooks = require('node:async_hooks');
 
-const WATCHED = new Set(['Timeout', 'TCPWRAP', 'PIPEWRAP', 'PROCESSWRAP']);
+/** Every kind of handle that keeps Node's event loop running while it is referenced. */
+const WATCHED = new Set([
+  'Timeout',
+  'Immediate',
+  'TCPWRAP',
+  'TCPSERVERWRAP',
+  'PIPEWRAP',
+  'PIPESERVERWRAP',
+  'UDPWRAP',
+  'PROCESSWRAP',
+  'WORKER',
+  'MESSAGEPORT',
+  'FSEVENTWRAP',
+  'STATWATCHER',
+]);
 /** Longer than jest waits for a worker to exit after its last file (500 ms). */
 const SETTLE_MS = 600;
 const live = new Map();
@@ -53,7 +67,7 @@ class LeakCheckEnvironment extends TestEnvironment {
     await super.teardown();
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS).unref());
     const left = [...live.values()].filter((e) => e.file === this.file && holds(e) && !ownedByJest(e.stack));
-    for (const e of live.values()) if (e.file === this.file) live.delete(e);
+    for (const [id, e] of live) if (e.file === this.file) live.delete(id);
     if (left.length > 0) {
       const what = left.map((e) => `${e.type}${e.type === 'Timeout' ? ` (${e.resource._idleTimeout} ms)` : ''}\n${e.stack}`).join('\n\n');
       throw new Error(`${left.length} handle(s) still open ${SETTLE_MS} ms after the last hook:\n\n${what}`);
