@@ -1,9 +1,10 @@
 /**
  * `LEAK_CHECK=1 npm test -- --maxWorkers=1 [paths]`: fails a test file that leaves something behind
  * which keeps the process alive after its last hook: a timer still pending (not unref'd), a socket,
- * a listening server, a pipe, a worker thread or a child process, each named with where it was created. Jest's "A worker process has failed to
- * exit gracefully" at the end of a run names no file; this does. Off by default: recording where
- * every timer and socket starts costs a stack trace each.
+ * a listening server, a pipe, a worker thread or a child process, each named with where it was
+ * created. Jest's "A worker process has failed to exit gracefully" at the end of a run names no
+ * file; this does. Off by default: recording where every timer and socket starts costs a stack
+ * trace each.
  */
 const { TestEnvironment } = require('jest-environment-node');
 const asyncHooks = require('node:async_hooks');
@@ -23,7 +24,7 @@ const WATCHED = new Set([
   'FSEVENTWRAP',
   'STATWATCHER',
 ]);
-/** Longer than jest waits for a worker to exit after its last file (500 ms). */
+/** How long a file's handles get to close after its last hook (jest's own default wait for a worker is 500 ms). */
 const SETTLE_MS = 600;
 const live = new Map();
 let currentFile = null;
