@@ -133,7 +133,7 @@ describe('publishing a week', () => {
     const after = await countsOf(people);
     // Alex and Cleo: "published again". Cleo and Alex and Bo: the new open shift (Door). Bo's own shift did not change.
     expect(after.map((n, i) => n - before[i]!)).toEqual([2, 1, 2, 0]);
-    const boInbox = await s.db.select().from(notifications).where(eq(notifications.userId, bo.id));
+    const boInbox = await s.db.select().from(notifications).where(eq(notifications.userId, bo.id)).orderBy(notifications.id);
     expect(boInbox.at(-1)).toMatchObject({ kind: 'open_shift' });
   });
 

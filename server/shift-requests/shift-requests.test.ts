@@ -37,7 +37,8 @@ async function publishedShift(person: Person | null = alex, options: { status?: 
   return { schedule, shift, weekStart };
 }
 
-const inbox = async (person: Person) => (await s.db.select().from(notifications).where(eq(notifications.userId, person.id))).map((n) => ({ kind: n.kind, title: n.title, link: n.link }));
+// Oldest first: without an order Postgres returns rows as they lie, which an update or a sweep can change.
+const inbox = async (person: Person) => (await s.db.select().from(notifications).where(eq(notifications.userId, person.id)).orderBy(notifications.id)).map((n) => ({ kind: n.kind, title: n.title, link: n.link }));
 const countOf = async (person: Person) => (await s.db.select().from(notifications).where(eq(notifications.userId, person.id))).length;
 
 async function swap(from = alex, to = bo) {
