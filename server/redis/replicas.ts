@@ -38,8 +38,10 @@ export interface ReplicaAck {
 
 const REFRESH_MS = 5_000;
 /**
- * A master that just lost all its replicas may be one a failover is about to demote (Sentinel
- * re-points the other replicas first): for this long it is still waited on, so writes to it are
+ * A master that just lost a replica may be one a failover is about to demote: the replica that
+ * left may be the one promoted, and Sentinel re-points the others to it one by one. For this long
+ * the master is still waited on for as many replicas as it had, so a write that only the replicas
+ * still attached acknowledge (and which they drop when they resync from the new master) is
  * refused rather than acknowledged and then lost. Longer than a failover takes.
  */
 const LOST_REPLICAS_GRACE_MS = 10_000;
@@ -54,7 +56,14 @@ export function onlineReplicas(info: string): number {
   return [...info.matchAll(/^slave\d+:.*\bstate=online\b/gm)].length;
 }
 
-export function createReplicaAck(main: Redis, logger: Logger, options: { waitMs: number; commandTimeoutMs: number }): ReplicaAck {
+export interface ReplicaAckOptions {
+  waitMs: number;
+  commandTimeoutMs: number;
+  /** Tests shorten it; LOST_REPLICAS_GRACE_MS otherwise. */
+  lostReplicasGraceMs?: number;
+}
+
+export function createReplicaAck(main: Redis, logger: Logger, options: ReplicaAckOptions): ReplicaAck {
   const log = logger.child({ component: 'replica-ack' });
   const client = duplicateClient(main, {});
   client.on('error', (err: Error) => log.debug({ err: err.message }, 'replica-acknowledged connection error'));
@@ -62,17 +71,17 @@ export function createReplicaAck(main: Redis, logger: Logger, options: { waitMs:
   let refreshing: Promise<Map<string, number>> | undefined;
   let closed = false;
   let lastShort = 0;
-  /** Per master: the last non-zero replica count and when it was seen. */
-  const lastReplicated = new Map<string, { count: number; at: number }>();
+  const graceMs = options.lostReplicasGraceMs ?? LOST_REPLICAS_GRACE_MS;
+  /** Per master: the most replicas it had within the grace, and when it last had that many. */
+  const highest = new Map<string, { count: number; at: number }>();
 
+  /** How many replicas a master's writes must reach: what it has now, or more if it had more a moment ago. */
   const effective = (name: string, count: number): number => {
     const now = Date.now();
-    if (count > 0) {
-      lastReplicated.set(name, { count, at: now });
-      return count;
-    }
-    const last = lastReplicated.get(name);
-    return last && now - last.at < LOST_REPLICAS_GRACE_MS ? last.count : 0;
+    const last = highest.get(name);
+    if (last && count < last.count && now - last.at < graceMs) return last.count;
+    highest.set(name, { count, at: now });
+    return count;
   };
 
   const masters = (): Array<[string, Redis]> => {
