@@ -76,7 +76,8 @@ describe('booting', () => {
     [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:1/nowhere' }, /Postgres at 127\.0\.0\.1:1\/nowhere cannot be reached \(ECONNREFUSED\)/],
     [{ DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/crewplots_test_missing' }, /refused the connection \(database "crewplots_test_missing" does not exist\): fix DATABASE_URL/],
   ])('stops at once on %j with one line saying what is wrong', async (env, message) => {
-    const child = spawnServer(bareEnv(env));
+    // With this run's key prefix: a server that reaches Redis before it stops writes its cache epoch.
+    const child = spawnServer(bareEnv({ REDIS_PREFIX: process.env.REDIS_PREFIX!, ...env }));
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise((resolve) => child.once('exit', resolve));
