@@ -101,7 +101,11 @@ export class LiveStream {
       replayed === 'reset'
         ? [{ reset: mark, announce: true }]
         : [...replayed.map((batch) => ({ batch, ctx: batchContext() })), { reset: mark, announce: false }];
-    this.queue.unshift(...head);
+    // Live batches that arrived while the replay was read, but for those the client already has:
+    // one resuming from an id this instance had not reached yet (`after` was raised to it).
+    const live = this.queue.filter((item) => !('batch' in item) || item.batch.g > this.after);
+    this.queue.length = 0;
+    this.queue.push(...head, ...live);
     void this.drain();
   }
 
