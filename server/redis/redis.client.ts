@@ -97,6 +97,12 @@ function clientFor(connection: RedisConnection, opts: RedisOptions): Redis {
         maxRedirections: 8,
         // A replica that restarts without a slot change must be reconnected, not forgotten.
         clusterNodeRetryStrategy: (times: number) => Math.min(times * 100, 2000),
+        // So a master that died is reconnected too, and its slots' commands wait for it: no MOVED
+        // ever comes to tell ioredis (which has no periodic refresh by default) that its replica
+        // took over. Logins answered 503 for ~13 s after a master `kill -9`, until something else
+        // refreshed the slots. One CLUSTER SLOTS a second per connection finds the new master
+        // within a second of its promotion.
+        slotsRefreshInterval: 1_000,
       };
       return new Cluster(connection.nodes.map((n) => ({ ...n })), clusterOptions) as unknown as Redis;
     }
