@@ -7,7 +7,8 @@
  *   3. a refetch storm: a week watched by every stream changes, every stream refetches it, and
  *      Postgres loads are counted per instance (`crewplots_cache_loads_total{namespace="schedule"}`);
  *   4. what idle streams cost cached reads: scenario 2 of bench/run.ts (wrk, cached GET of a user)
- *      with N idle streams open and without, in alternating rounds.
+ *      with N idle streams open and without, in alternating rounds, with the server's garbage
+ *      collection in each.
  *
  *   node_modules/.bin/tsx bench/live.ts [--streams 1000] [--rate 5] [--seconds 20] [--storms 3]
  *                                       [--rounds 3] [--wrk-seconds 8] [--no-wrk] [--no-build] [--keep-db]
@@ -51,6 +52,24 @@ const opts = {
 };
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+interface GcSpent {
+  scavenges: number;
+  scavengeS: number;
+  marks: number;
+  markS: number;
+}
+
+/** Garbage collection between two scrapes of the server's metrics (prom-client's `nodejs_gc_duration_seconds`). */
+function gcSpent(before: Map<string, number>, after: Map<string, number>): GcSpent {
+  const delta = (name: string, kind: string) => metric(after, name, `kind="${kind}"`) - metric(before, name, `kind="${kind}"`);
+  return {
+    scavenges: delta('nodejs_gc_duration_seconds_count', 'minor'),
+    scavengeS: delta('nodejs_gc_duration_seconds_sum', 'minor'),
+    marks: delta('nodejs_gc_duration_seconds_count', 'major'),
+    markS: delta('nodejs_gc_duration_seconds_sum', 'major') + delta('nodejs_gc_duration_seconds_sum', 'incremental'),
+  };
+}
 
 // ---- event streams --------------------------------------------------------------------------------
 
@@ -432,9 +451,9 @@ async function main(): Promise<void> {
   results.storms = storms;
 
   // 4. cached reads with idle streams open and without (same instance, alternating rounds)
-  let overhead: { withStreams: WrkResult[]; without: WrkResult[]; ratios: number[]; loads: number[] } | undefined;
+  let overhead: { withStreams: WrkResult[]; without: WrkResult[]; ratios: number[]; loads: number[]; gc: Array<{ which: string } & GcSpent> } | undefined;
   if (opts.wrk) {
-    overhead = { withStreams: [], without: [], ratios: [], loads: [] };
+    overhead = { withStreams: [], without: [], ratios: [], loads: [], gc: [] };
     const target = servers[0]!;
     const mine = streams.filter((s) => s.server === target);
     const others = streams.filter((s) => s.server !== target);
@@ -455,7 +474,11 @@ async function main(): Promise<void> {
           await Promise.all(open.map((s) => s.opened));
           await sleep(1_000);
         }
+        const before = await scrape(target.url, METRICS_TOKEN);
         pair[which] = await measure();
+        const gc = gcSpent(before, await scrape(target.url, METRICS_TOKEN));
+        overhead.gc.push({ which, ...gc });
+        log(`  ${which} streams: ${gc.scavenges} scavenges, ${gc.scavengeS.toFixed(2)} s; ${gc.marks} mark-compacts, ${gc.markS.toFixed(2)} s; server CPU ${pair[which]!.serverCpu?.toFixed(2)} s`);
       }
       overhead.withStreams.push(pair.with!);
       overhead.without.push(pair.without!);
@@ -488,7 +511,20 @@ async function main(): Promise<void> {
         ['delivery p50 / p99 / max (ms)', `${delivery.p50.toFixed(1)} / ${delivery.p99.toFixed(1)} / ${delivery.max.toFixed(1)}`, `${delivery.deliveries} deliveries, ${delivery.missing} missing`, 'p99 ≤ 250 ms', delivery.load.toFixed(1)],
         ...storms.map((s, i) => [`storm ${i + 1}: Postgres loads`, String(s.loads[0]), String(s.loads[1]), '1 per instance', s.load.toFixed(1)]),
         ...(overhead
-          ? [['cached GET, idle streams ÷ none (median of rounds)', `${median(overhead.ratios).toFixed(2)}× (${overhead.ratios.map((r) => r.toFixed(2)).join(', ')})`, '', '≥ 0.90×', overhead.loads.map((l) => l.toFixed(1)).join(', ')]]
+          ? [
+              ['cached GET, idle streams ÷ none (median of rounds)', `${median(overhead.ratios).toFixed(2)}× (${overhead.ratios.map((r) => r.toFixed(2)).join(', ')})`, '', '≥ 0.90×', overhead.loads.map((l) => l.toFixed(1)).join(', ')],
+              ...(['with', 'without'] as const).map((which) => {
+                const gc = overhead!.gc.filter((g) => g.which === which);
+                const perScavenge = gc.map((g) => (g.scavenges > 0 ? (1000 * g.scavengeS) / g.scavenges : 0));
+                return [
+                  `GC in a round ${which} idle streams (median)`,
+                  `scavenges ${median(gc.map((g) => g.scavengeS)).toFixed(2)} s (${median(perScavenge).toFixed(1)} ms each)`,
+                  `mark-compact ${median(gc.map((g) => g.markS)).toFixed(2)} s`,
+                  '',
+                  '',
+                ];
+              }),
+            ]
           : []),
       ],
     ),
