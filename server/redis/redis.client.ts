@@ -101,7 +101,10 @@ function clientFor(connection: RedisConnection, opts: RedisOptions): Redis {
         // ever comes to tell ioredis (which has no periodic refresh by default) that its replica
         // took over. Logins answered 503 for ~13 s after a master `kill -9`, until something else
         // refreshed the slots. One CLUSTER SLOTS a second per connection finds the new master
-        // within a second of its promotion.
+        // within a second of its promotion. Known flaw: ioredis re-arms this timer when a refresh in
+        // flight finishes, even after quit(), so a client closed mid-refresh can keep a process
+        // alive (the Cluster topology run's occasional "worker failed to exit"); an unref'd timer of
+        // our own, cleared on `end`, is the fix to try.
         slotsRefreshInterval: 1_000,
       };
       return new Cluster(connection.nodes.map((n) => ({ ...n })), clusterOptions) as unknown as Redis;
