@@ -1,10 +1,11 @@
-// Scenario 1c: the same route written exactly as redis-integration-guide.md writes it: its
+// Scenarios 1c and 1d: the same routes written exactly as redis-integration-guide.md writes it: its
 // ioredis options and event logging, connect-redis 8.1.0 RedisStore with touch enabled (an
 // EXPIRE on every request), its sessionOptions, and its cacheUtils get/set (JSON.parse of the
 // cached value, then res.json). Deviations, all forced: `import { Redis }` / `import { RedisStore }`
 // (the named exports of ioredis 6 and connect-redis 8.1), keys under the benchmark's own prefix,
 // `secure: false` (plain http: a Secure cookie would never come back), and the loader on a miss
-// is the app's own users repository (Drizzle), so the cached JSON is byte-for-byte the app's.
+// is the app's own repository (Drizzle: users for 1c, a schedule with its shifts for 1d), so the
+// cached JSON is byte-for-byte the app's.
 // Env: PORT, USER_JSON (unused: the value comes from Redis / Postgres), SESSION_SECRET,
 // REDIS_HOST, REDIS_PORT, BENCH_PREFIX, DATABASE_URL, BUILD (the compiled app, for its repository).
 import path from 'node:path';
@@ -23,7 +24,9 @@ const build = (p) => import(pathToFileURL(path.join(process.env.BUILD, p)).href)
 const schema = await build('server/db/schema.js');
 const { createUsersRepository } = await build('server/users/users.repository.js');
 const db = drizzle(new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10 }), { schema });
+const { createSchedulesRepository } = await build('server/schedules/schedules.repository.js');
 const usersRepo = createUsersRepository(db);
+const schedulesRepo = createSchedulesRepository(db);
 
 // ---- the guide's Redis client ----------------------------------------------------------------
 const redisOptions = {
@@ -102,6 +105,17 @@ export const userCache = {
     return user || null;
   },
 };
+// The guide's cache-aside, as userCache writes it, for a schedule with its shifts (scenario 1d).
+export const scheduleCache = {
+  async getById(scheduleId) {
+    const cacheKey = `${CACHE_PREFIX.SCHEDULE}${scheduleId}`;
+    const cachedSchedule = await cacheUtils.get(cacheKey);
+    if (cachedSchedule) return cachedSchedule;
+    const schedule = await schedulesRepo.findWithShifts(scheduleId);
+    if (schedule) await cacheUtils.set(cacheKey, schedule, CACHE_TTL.MEDIUM);
+    return schedule || null;
+  },
+};
 
 // ---- the app ---------------------------------------------------------------------------------
 const app = express();
@@ -118,6 +132,12 @@ app.get('/api/users/:id', async (req, res) => {
   const user = await userCache.getById(Number(req.params.id));
   if (!user) return res.status(404).json({ error: 'not_found' });
   res.json(user);
+});
+app.get('/api/schedules/:id', async (req, res) => {
+  if (!req.session.userId) return res.status(401).json({ error: 'unauthenticated' });
+  const schedule = await scheduleCache.getById(Number(req.params.id));
+  if (!schedule) return res.status(404).json({ error: 'not_found' });
+  res.json(schedule);
 });
 
 const server = app.listen(Number(process.env.PORT), '127.0.0.1', () => console.log(`listening on ${process.env.PORT}`));

@@ -186,11 +186,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (name !== 'bare') for (let i = 0; i < SESSIONS; i++) stack.cookies[name].push(await baselineLogin(servers[name]!.url));
     }
 
-    // Every GET-user scenario must send the same bytes, or the ratios compare different work.
+    // Every GET-user scenario must send the same bytes, or the ratios compare different work; so
+    // must the guide's schedule (1d) and the app's (3c).
     for (const name of options.baselines) {
       const cookie = name === 'bare' ? undefined : stack.cookies[name][0];
       const res = await request(`${servers[name]!.url}${stack.userPath}`, { headers: cookie ? { cookie } : {} });
       if (res.status !== 200 || res.body !== stack.userJson) throw new Error(`baseline ${name} answered ${res.status} with a different body`);
+    }
+    if (options.baselines.includes('guide')) {
+      const [ours, guide] = await Promise.all([
+        request(`${app.url}${stack.schedulePath}`, { headers: { cookie: stack.cookies.app[0]! } }),
+        request(`${servers.guide!.url}${stack.schedulePath}`, { headers: { cookie: stack.cookies.guide[0]! } }),
+      ]);
+      if (ours.status !== 200 || guide.status !== 200 || ours.body !== guide.body) throw new Error(`the guide's schedule (${guide.status}) differs from the app's (${ours.status})`);
     }
     return stack;
   } catch (err) {
