@@ -154,22 +154,20 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
   // per request); the built client's files get their own from serve-static.
   app.set('etag', false);
 
-  app.use(accessLog(logger));
+  // One layer each for what every request runs, and for the API: Express walks its layers one by
+  // one, and the route table is a lookup of its own (http/dispatch.ts).
   // helmet's defaults; HSTS and upgrade-insecure-requests go only with answers to https requests.
-  app.use(securityHeaders({}));
-
-  const api = express.Router();
-  api.use(chain([httpMetrics.measure, rejectForeignOrigins(config.appOrigins), requireJsonBody]));
+  app.use(chain([accessLog(logger), securityHeaders({})]));
   const access = {
     requireSession: sessions.requireSession,
     optionalSession: sessions.optionalSession,
     actorIfAny: sessions.actorIfAny,
     requireMetricsAccess: requireMetricsAccess(config.metricsToken, sessions),
   };
-  api.use(buildRouter(routes, access, options.inFlight));
-  api.use(apiNotFound);
-
-  app.use('/api', api);
+  app.use(
+    '/api',
+    chain([httpMetrics.measure, rejectForeignOrigins(config.appOrigins), requireJsonBody, buildRouter(routes, access, options.inFlight), apiNotFound]),
+  );
   const clientBuild = findClientBuild();
   if (clientBuild) app.use(clientApp(clientBuild, { sourceMaps: !config.isProduction }));
   app.use(problemHandler(logger, { databaseError: httpMetrics.postgresError }));

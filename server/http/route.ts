@@ -1,9 +1,10 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import type { ErrorCode } from '../../shared/errors.js';
 import type { Role } from '../../shared/schemas/users.js';
 import type { Actor } from '../access/actor.js';
 import { chain } from './chain.js';
+import { dispatch, type Dispatched } from './dispatch.js';
 import { AppError, type Precondition } from '../errors.js';
 import { parseIfMatch } from './if-match.js';
 import { RawJson } from '../raw-json.js';
@@ -132,11 +133,11 @@ const dependsOnCaller = (access: Access) => access.kind !== 'public' || access.l
 /**
  * Each route runs: its label (metrics, Cache-Control), its access guards, then its body parser.
  * The body is parsed only for a route that takes one and only once its access check has let the
- * request in, so a request without a session never costs a parse (docs/decisions/010).
+ * request in, so a request without a session never costs a parse (docs/decisions/010). The table
+ * is one middleware (dispatch.ts); a request no route takes goes on to the next.
  */
-export function buildRouter(routes: readonly RouteDef[], access: AccessMiddleware, inFlight = new InFlight()): Router {
-  const router = Router();
-  for (const route of routes) {
+export function buildRouter(routes: readonly RouteDef[], access: AccessMiddleware, inFlight = new InFlight()): RequestHandler {
+  const table: Dispatched[] = routes.map((route) => {
     const guards: RequestHandler[] = [];
     if (route.access.kind === 'session') {
       guards.push(...access.requireSession);
@@ -156,7 +157,7 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
       if (noStore) res.setHeader('Cache-Control', 'no-store');
       next();
     };
-    router[route.method](route.path, chain([label, ...guards, ...body]), async (req, res) => {
+    const run: RequestHandler = async (req, res) => {
       const ctx: HandlerContext<unknown, unknown, unknown> = {
         params: route.params ? parseInput(route.params, req.params, 'path') : undefined,
         query: route.query ? parseInput(route.query, req.query ?? {}, 'query') : undefined,
@@ -173,7 +174,8 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
       } else {
         send(res, route.success.status, result);
       }
-    });
-  }
-  return router;
+    };
+    return { method: route.method, path: route.path, handle: chain([label, ...guards, ...body, run]) };
+  });
+  return dispatch(table);
 }
