@@ -76,11 +76,11 @@ export function createSessions(config: Config, redis: Redis, options: SessionsOp
   };
 
   const throughExpressSession = chain([loadSession, requireActor, refreshWhenHalfSpent]);
-  const secrets = [...config.session.secrets];
+  const verified = new VerifiedCookies([...config.session.secrets]);
 
   const requireSession: RequestHandler = (req, res, next) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') return throughExpressSession(req, res, next);
-    const sid = signedSessionId(req.headers.cookie, secrets);
+    const sid = verified.sessionId(req.headers.cookie);
     if (sid === undefined) return next(signInFirst());
     store
       .read(sid)
@@ -193,6 +193,38 @@ function signedSessionId(header: string | undefined, secrets: readonly string[])
     if (sid !== false) return sid;
   }
   return undefined;
+}
+
+/** How many verified Cookie headers `VerifiedCookies` remembers, and the longest it keeps. */
+const VERIFIED_MAX = 10_000;
+const VERIFIED_HEADER_MAX = 4_096;
+
+/**
+ * The session ids of Cookie headers already verified. A browser sends the same header on every
+ * request, and its signature check (an HMAC) is the same work each time: a header seen before
+ * with a valid signature maps to its id without parsing or hashing it again. Only valid ones are
+ * kept, the secrets never change while the process runs, and whether the session still exists is
+ * asked of Redis on every request as before. Bounded: the oldest entry goes when it is full.
+ */
+export class VerifiedCookies {
+  private readonly ids = new Map<string, string>();
+
+  constructor(
+    private readonly secrets: readonly string[],
+    private readonly max = VERIFIED_MAX,
+  ) {}
+
+  sessionId(header: string | undefined): string | undefined {
+    if (!header) return undefined;
+    const known = this.ids.get(header);
+    if (known !== undefined) return known;
+    const sid = signedSessionId(header, this.secrets);
+    if (sid !== undefined && header.length <= VERIFIED_HEADER_MAX) {
+      if (this.ids.size >= this.max) this.ids.delete(this.ids.keys().next().value!);
+      this.ids.set(header, sid);
+    }
+    return sid;
+  }
 }
 
 /** What a GET needs of a stored session, or undefined if it is not a complete one. */
