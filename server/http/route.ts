@@ -109,14 +109,24 @@ export interface AccessMiddleware {
   requireMetricsAccess: RequestHandler[];
 }
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * A handler's answer, written as Express's `res.send` would write it for a JSON body, without
+ * what it does that never applies here: no ETag (app.ts turns them off), so no 304 either, and
+ * the type is known. A string goes out in one write with the headers; Node drops the body of an
+ * answer to HEAD.
+ */
 function send(res: Response, status: number, result: unknown): void {
   if (status === 204 || result === undefined) {
     res.status(status === 200 ? 204 : status).end();
-  } else if (result instanceof RawJson) {
-    res.status(status).type('application/json').send(result.json);
-  } else {
-    res.status(status).type('application/json').send(JSON.stringify(result));
+    return;
   }
+  const json = result instanceof RawJson ? result.json : JSON.stringify(result);
+  res.statusCode = status;
+  res.setHeader('Content-Type', JSON_TYPE);
+  res.setHeader('Content-Length', typeof json === 'string' ? Buffer.byteLength(json) : json.length);
+  res.end(json);
 }
 
 function roleGate(roles: readonly Role[]): RequestHandler {
