@@ -163,6 +163,7 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
     optionalSession: sessions.optionalSession,
     actorIfAny: sessions.actorIfAny,
     requireMetricsAccess: requireMetricsAccess(config.metricsToken, sessions),
+    signedIn: sessions.signedIn,
   };
   app.use(
     '/api',

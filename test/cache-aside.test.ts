@@ -7,6 +7,7 @@ import { ACCOUNT_PASSWORD, makeAccount, sessionCookieOf, signIn, type Account } 
 import { insertLocation, uniqueMonday } from './support/factories.js';
 import { logEntries } from './support/logs.js';
 import { startPrivateRedis, type PrivateRedis } from './support/redis-server.js';
+import { Redis } from 'ioredis';
 
 /**
  * The cache as the routes use it: one load per cold key however many ask, fresh on every
@@ -230,4 +231,75 @@ describe('when the cache Redis stops mid-run', () => {
     }
     expect(hits).toBeGreaterThan(hitsBefore + 1);
   }, 30_000);
+});
+
+describe('a cached read sends its entry GET ahead of the session read', () => {
+  let redis: PrivateRedis;
+  let t: TestApp;
+  let l: Listening;
+  beforeAll(async () => {
+    // A Redis of its own, so MONITOR sees this app's commands and nothing else.
+    redis = await startPrivateRedis();
+    t = await createTestApp({ REDIS_URL: `redis://127.0.0.1:${redis.port}` });
+    l = await listen(t, await makeAccount(t.deps.database.db, 'admin'));
+  });
+  afterAll(async () => {
+    const closed = new Promise((r) => l.server.close(r));
+    l.server.closeAllConnections();
+    await closed;
+    await t.close();
+    await redis.destroy();
+  });
+
+  /** The commands Redis received while `during` ran, as "COMMAND key". */
+  async function commandsDuring(during: () => Promise<void>): Promise<string[]> {
+    const client = new Redis({ port: redis.port, host: '127.0.0.1' });
+    const monitor = await client.monitor();
+    const seen: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => seen.push(`${args[0]!.toUpperCase()} ${args[1] ?? ''}`));
+    try {
+      await during();
+      await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      monitor.disconnect();
+      client.disconnect();
+    }
+    return seen.filter((c) => !/^(PING|INFO|CLIENT|EVALSHA|PUBLISH)/.test(c));
+  }
+
+  it('both leave in one round trip, the entry first, and the answer is the same', async () => {
+    const { schedule } = await bigSchedule(t, 10);
+    const admin = await makeAccount(t.deps.database.db, 'admin');
+    for (const path of [`/api/users/${admin.id}`, `/api/schedules/${schedule.id}`]) {
+      const filled = await (await get(l, path)).text();
+      let answer = '';
+      const commands = await commandsDuring(async () => {
+        const res = await get(l, path);
+        expect(res.status).toBe(200);
+        answer = await res.text();
+      });
+      expect(answer).toBe(filled);
+      // Without the read ahead the session's HGETALL would go first and the GET only after its reply.
+      expect(commands).toEqual([expect.stringMatching(/^GET \S+:(user|schedule):\d+$/), expect.stringMatching(/^HGETALL .*sess:/)]);
+    }
+  });
+
+  it('a request without a valid session cookie reads nothing ahead, and never loads anything from Postgres', async () => {
+    const cold = await makeAccount(t.deps.database.db, 'crew');
+    const loads = await counter(t, 'crewplots_cache_loads_total', 'user');
+    const forged = l.cookie.replace(/\.[^.;]+$/, '.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    const commands = await commandsDuring(async () => {
+      for (const headers of [{}, { cookie: forged }] as Record<string, string>[]) expect((await fetch(`${l.url}/api/users/${cold.id}`, { headers })).status).toBe(401);
+    });
+    expect(commands).toEqual([]);
+    expect(await counter(t, 'crewplots_cache_loads_total', 'user')).toBe(loads);
+  });
+
+  it('a path that fails validation reads nothing ahead, and is answered as before', async () => {
+    const commands = await commandsDuring(async () => {
+      const res = await get(l, '/api/users/not-a-number');
+      expect(res.status).toBe(400);
+    });
+    expect(commands).toEqual([expect.stringMatching(/^HGETALL .*sess:/)]);
+  });
 });

@@ -110,6 +110,8 @@ export function createSessions(config: Config, redis: Redis, options: SessionsOp
     optionalSession: loadSession,
     /** Exposes `res.locals.actor` for a signed-in request, and lets any other through without one. */
     actorIfAny,
+    /** Whether the request carries a session cookie with a valid signature; its session is not read. */
+    signedIn: (req: Request) => verified.sessionId(req.headers.cookie) !== undefined,
 
     /**
      * Signs a user in: a fresh session id (the old session, if any, is destroyed, so a fixated

@@ -46,8 +46,21 @@ export interface CacheStatus {
   pendingEpochBump: boolean;
 }
 
+/**
+ * The plain GET a hit costs, started before the caller knows it will read: a route sends it beside
+ * the session read, so both leave in one round trip, and hands it to `getOrLoad` once the access
+ * check has passed. A write acknowledged before the request began has already deleted the entry,
+ * so this GET is as fresh as one sent later; the reply is used only by the request that started it.
+ */
+export interface ReadAhead {
+  readonly key: string;
+  readonly reply: Promise<Buffer | null>;
+}
+
 export interface Cache {
   getOrLoad<S extends z.ZodType, H extends HeadSchema | undefined = undefined>(request: LoadRequest<S, H>): Promise<CachedFor<S, H> | null>;
+  /** Starts the GET of an entry a request is about to read; undefined while reads bypass Redis. */
+  readAhead(key: CacheKey): ReadAhead | undefined;
   /** Deletes the entries (and their fill leases). Never throws: a failure is made good by an epoch bump. */
   invalidate(keys: readonly CacheKey[]): Promise<void>;
   /**
@@ -175,6 +188,27 @@ function enabledCache(options: CacheOptions, t: CacheTimings): Cache {
 
   // ---- reads ----------------------------------------------------------------------------------
 
+  /** The plain GET of a hit. */
+  function read(key: string, namespace: string): Promise<Buffer | null> {
+    // Another Redis type under the key is a bad entry, for the read script to deal with, not
+    // a Redis failure that should count towards opening the breaker.
+    return op('read', namespace, store, () =>
+      store.getBuffer(key).catch((err: Error) => {
+        if (err.message.startsWith('WRONGTYPE')) return null;
+        throw err;
+      }),
+    );
+  }
+
+  function readAhead(ref: CacheKey): ReadAhead | undefined {
+    if (!usable()) return undefined;
+    const key = entryKey(prefix, ref);
+    const reply = read(key, ref.namespace);
+    // A request refused by its access check never looks; a failure has been counted by op().
+    reply.catch(() => {});
+    return { key, reply };
+  }
+
   async function getOrLoad(request: AnyRequest): Promise<Entry> {
     const key = entryKey(prefix, request.key);
     checkVersion(request);
@@ -182,18 +216,11 @@ function enabledCache(options: CacheOptions, t: CacheTimings): Cache {
       metrics.bypasses.inc({ namespace: request.key.namespace });
       return bypass(request, key);
     }
-    // A hit costs one plain GET; only a miss (or an entry of another version or epoch) runs the
-    // read script that takes the fill lease.
+    // A hit costs one plain GET (perhaps sent ahead by the route); only a miss (or an entry of
+    // another version or epoch) runs the read script that takes the fill lease.
     let envelope: Buffer | null;
     try {
-      // Another Redis type under the key is a bad entry, for the read script to deal with, not
-      // a Redis failure that should count towards opening the breaker.
-      envelope = await op('read', request.key.namespace, store, () =>
-        store.getBuffer(key).catch((err: Error) => {
-          if (err.message.startsWith('WRONGTYPE')) return null;
-          throw err;
-        }),
-      );
+      envelope = await (request.readAhead?.key === key ? request.readAhead.reply : read(key, request.key.namespace));
     } catch {
       metrics.bypasses.inc({ namespace: request.key.namespace });
       return bypass(request, key);
@@ -512,6 +539,7 @@ function enabledCache(options: CacheOptions, t: CacheTimings): Cache {
 
   return {
     getOrLoad: getOrLoad as Cache['getOrLoad'],
+    readAhead,
     invalidate,
     invalidateAll,
     ready,
@@ -537,6 +565,7 @@ function disabledCache(metrics: CacheMetrics): Cache {
       metrics.bypasses.inc({ namespace: request.key.namespace });
       return load(request, metrics);
     }) as Cache['getOrLoad'],
+    readAhead: () => undefined,
     invalidate: async (refs) => {
       for (const ref of refs) entryKey('', ref);
     },

@@ -40,6 +40,8 @@ export interface LoadRequest<S extends z.ZodType, H extends HeadSchema | undefin
    * caller that sends the stored JSON as it is never parses the body at all.
    */
   head?: H;
+  /** The entry's GET, if the request sent it ahead (Cache.readAhead); used only if it is for this key. */
+  readAhead?: { readonly key: string; readonly reply: Promise<Buffer | null> };
   /** Loads from the database; `null` or `undefined` means "does not exist" and is cached briefly too. */
   load: () => Promise<z.input<S> | z.output<S> | null | undefined>;
 }

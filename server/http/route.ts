@@ -8,6 +8,7 @@ import { dispatch, type Dispatched } from './dispatch.js';
 import { AppError, type Precondition } from '../errors.js';
 import { parseIfMatch } from './if-match.js';
 import { RawJson } from '../raw-json.js';
+import type { ReadAhead } from '../cache/cache.js';
 import { PUBLIC_BODY_LIMIT, SIGNED_IN_BODY_LIMIT, parseJsonBody } from './body.js';
 import { InFlight } from './in-flight.js';
 import { parseInput } from './validate.js';
@@ -58,6 +59,8 @@ export interface HandlerContext<P, Q, B> {
   actor: Actor;
   /** The versions `If-Match` accepts, on routes with `ifMatch`; undefined without the header. */
   ifMatch: Precondition;
+  /** What the route's `readAhead` started, if it has one. */
+  readAhead: ReadAhead | undefined;
   req: Request;
   res: Response;
 }
@@ -86,6 +89,12 @@ export interface RouteDef<P extends z.ZodType | undefined = any, Q extends z.Zod
   ifMatch?: boolean;
   /** Content type of the success response when it is not JSON (`text/event-stream`, `text/calendar`). */
   produces?: string;
+  /**
+   * Starts the cache read the handler will make, from the validated path, before the access
+   * guards run: the entry's GET then leaves with the session read, one round trip for both
+   * (Cache.readAhead). Its reply reaches the handler as `readAhead`, after the guards passed.
+   */
+  readAhead?: (params: Out<P>) => ReadAhead | undefined;
   /** The success response sets the session cookie (`set`: a fresh session, as login does) or clears it (`cleared`: logout). */
   sessionCookie?: 'set' | 'cleared';
   handler(ctx: HandlerContext<Out<P>, Out<Q>, Out<B>>): Promise<unknown>;
@@ -107,6 +116,8 @@ export interface AccessMiddleware {
   actorIfAny: RequestHandler;
   /** Session or metrics bearer token. */
   requireMetricsAccess: RequestHandler[];
+  /** Whether the request carries a validly signed session cookie (the session itself is not read). */
+  signedIn(req: Request): boolean;
 }
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -167,13 +178,30 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
       if (noStore) res.setHeader('Cache-Control', 'no-store');
       next();
     };
+    // Only for a request with a signed session cookie: one without is refused before any read.
+    // The path is validated here for the read ahead; a path that fails is refused by `run`, after
+    // the guards, as any other.
+    const ahead: RequestHandler[] = !(route.readAhead && route.params)
+      ? []
+      : [
+          (req, res, next) => {
+            if (!access.signedIn(req)) return next();
+            const parsed = route.params!.safeParse(req.params);
+            if (parsed.success) {
+              res.locals.params = parsed.data;
+              res.locals.readAhead = route.readAhead!(parsed.data);
+            }
+            next();
+          },
+        ];
     const run: RequestHandler = async (req, res) => {
       const ctx: HandlerContext<unknown, unknown, unknown> = {
-        params: route.params ? parseInput(route.params, req.params, 'path') : undefined,
+        params: route.params ? (res.locals.params ?? parseInput(route.params, req.params, 'path')) : undefined,
         query: route.query ? parseInput(route.query, req.query ?? {}, 'query') : undefined,
         body: route.body ? parseInput(route.body, req.body ?? {}, 'request body') : undefined,
         actor: res.locals.actor as Actor,
         ifMatch: route.ifMatch ? parseIfMatch(req.get('if-match')) : undefined,
+        readAhead: res.locals.readAhead as ReadAhead | undefined,
         req,
         res,
       };
@@ -185,7 +213,7 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
         send(res, route.success.status, result);
       }
     };
-    return { method: route.method, path: route.path, handle: chain([label, ...guards, ...body, run]) };
+    return { method: route.method, path: route.path, handle: chain([label, ...ahead, ...guards, ...body, run]) };
   });
   return dispatch(table);
 }

@@ -59,7 +59,8 @@ export function schedulesRoutes(schedules: SchedulesService) {
       params: IdPath,
       success: { status: 200, schema: Schedule },
       errors: ['not_found'],
-      handler: ({ actor, params }) => schedules.get(actor, params.id),
+      readAhead: ({ id }) => schedules.readAhead(id),
+      handler: ({ actor, params, readAhead }) => schedules.get(actor, params.id, readAhead),
     }),
     defineRoute({
       method: 'get',

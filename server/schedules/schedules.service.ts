@@ -15,7 +15,7 @@ import {
 import { addWeeks, weekBounds } from '../../shared/time.js';
 import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureVisible, managesLocation, memberOf, schedulePolicy, userPolicy } from '../access/policy.js';
-import type { Cache, CacheKey } from '../cache/cache.js';
+import type { Cache, CacheKey, ReadAhead } from '../cache/cache.js';
 import type { ChangeFeed, ShiftHolder } from '../changes/changes.js';
 import type { Touched, WritePath } from '../changes/write-path.js';
 import type { Transaction } from '../db/client.js';
@@ -74,7 +74,7 @@ const fieldError = (path: string, message: string, detail: string) =>
   new AppError('validation_failed', detail, { errors: [{ path, message }] });
 
 export function createSchedulesService({ repo, shiftWarnings, cache, locations, users, writes, changes, notices, publications }: SchedulesServiceDeps) {
-  function cached(id: number) {
+  function cached(id: number, readAhead?: ReadAhead) {
     // A hit parses only the head (what access checks read); the 150 shifts behind it are sent as
     // stored, or parsed on demand and vouched for by the schema's fingerprint in the entry.
     return cache.getOrLoad({
@@ -83,6 +83,7 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
       schema: ScheduleSchema,
       head: ScheduleHead,
       verify: 'version',
+      readAhead,
       load: () => repo.findWithShifts(id),
     });
   }
@@ -91,8 +92,8 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
   changes.copies('user.name', async (userId) => (await repo.scheduleIdsShowing(userId)).map(scheduleKey));
 
   /** The cached schedule if the actor may see it; 404 otherwise, so ids cannot be probed. */
-  async function visible(actor: Actor, id: number) {
-    const entry = await cached(id);
+  async function visible(actor: Actor, id: number, readAhead?: ReadAhead) {
+    const entry = await cached(id, readAhead);
     ensureVisible(entry !== null && schedulePolicy.view(actor, entry.head), 'schedule');
     return entry!;
   }
@@ -249,9 +250,12 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
       return (await cached(id))?.head ?? null;
     },
 
-    async get(actor: Actor, id: number): Promise<RawJson> {
-      return new RawJson((await visible(actor, id)).json);
+    async get(actor: Actor, id: number, readAhead?: ReadAhead): Promise<RawJson> {
+      return new RawJson((await visible(actor, id, readAhead)).json);
     },
+
+    /** Starts the read `get` will make, before the caller's access is known (routes' readAhead). */
+    readAhead: (id: number) => cache.readAhead(scheduleKey(id)),
 
     async list(actor: Actor, query: ScheduleListQuery): Promise<{ items: ScheduleSummary[]; nextCursor: string | null }> {
       const before = query.cursor ? decodeCursor(query.cursor, ScheduleCursor) : undefined;

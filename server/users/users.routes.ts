@@ -28,7 +28,8 @@ export function usersRoutes(users: UsersService) {
       params: IdPath,
       success: { status: 200, schema: User },
       errors: ['not_found'],
-      handler: ({ actor, params }) => users.get(actor, params.id),
+      readAhead: ({ id }) => users.readAhead(id),
+      handler: ({ actor, params, readAhead }) => users.get(actor, params.id, readAhead),
     }),
     defineRoute({
       method: 'post',

@@ -8,7 +8,7 @@ import type { Actor } from '../access/actor.js';
 import { ensureAllowed, ensureFieldsAllowed, ensureVisible, userPolicy } from '../access/policy.js';
 import { hashPassword } from '../auth/password.js';
 import type { RedisSessionStore } from '../auth/session.store.js';
-import type { Cache, CacheKey } from '../cache/cache.js';
+import type { Cache, CacheKey, ReadAhead } from '../cache/cache.js';
 import type { PlanFact, UserFact } from '../changes/changes.js';
 import type { WritePath } from '../changes/write-path.js';
 import type { Transaction } from '../db/client.js';
@@ -73,14 +73,14 @@ function dedupe(memberships: MembershipRow[]): MembershipRow[] {
 
 export function createUsersService({ repo, cache, sessions, logger, writes, links }: UsersServiceDeps) {
   /** The cached user, or null. Every read of a user by id goes through here. */
-  async function cached(id: number) {
+  async function cached(id: number, readAhead?: ReadAhead) {
     // A hit parses and validates the head (what access checks read); the rest when value() asks.
-    return cache.getOrLoad({ key: userKey(id), ttl: 'MEDIUM', schema: UserSchema, head: UserHead, load: () => repo.findById(id) });
+    return cache.getOrLoad({ key: userKey(id), ttl: 'MEDIUM', schema: UserSchema, head: UserHead, readAhead, load: () => repo.findById(id) });
   }
 
   /** The cached user if the actor may see them; 404 otherwise. */
-  async function visibleUser(actor: Actor, id: number) {
-    const entry = await cached(id);
+  async function visibleUser(actor: Actor, id: number, readAhead?: ReadAhead) {
+    const entry = await cached(id, readAhead);
     ensureVisible(entry !== null && userPolicy.view(actor, entry.head), 'user');
     return entry!;
   }
@@ -145,9 +145,12 @@ export function createUsersService({ repo, cache, sessions, logger, writes, link
 
   return {
     /** The cached JSON of a user the actor may see (sent as-is). */
-    async get(actor: Actor, id: number): Promise<RawJson> {
-      return new RawJson((await visibleUser(actor, id)).json);
+    async get(actor: Actor, id: number, readAhead?: ReadAhead): Promise<RawJson> {
+      return new RawJson((await visibleUser(actor, id, readAhead)).json);
     },
+
+    /** Starts the read `get` will make, before the caller's access is known (routes' readAhead). */
+    readAhead: (id: number) => cache.readAhead(userKey(id)),
 
     /** A user by id through the cache, or null; for other services (membership, activity). */
     async find(id: number): Promise<User | null> {

@@ -78,7 +78,7 @@ export function syntheticApp(): Express {
   const app = express();
   const api = express.Router();
   api.use(requireJsonBody);
-  api.use(buildRouter(syntheticRoutes, { requireSession: [], optionalSession: (_req, _res, next) => next(), actorIfAny: (_req, _res, next) => next(), requireMetricsAccess: [] }));
+  api.use(buildRouter(syntheticRoutes, { requireSession: [], optionalSession: (_req, _res, next) => next(), actorIfAny: (_req, _res, next) => next(), requireMetricsAccess: [], signedIn: () => false }));
   api.use(apiNotFound);
   app.use('/api', api);
   app.use(problemHandler(testLogger()));
