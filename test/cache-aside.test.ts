@@ -181,25 +181,33 @@ describe('a response is the same from the cache as from Postgres', () => {
   });
 });
 
-describe('when the cache Redis stops mid-run', () => {
-  let cacheRedis: PrivateRedis;
-  let t: TestApp;
-  let l: Listening;
+/**
+ * An app listening with a signed-in admin, whose Redis named by `variable` (REDIS_URL: all of
+ * it; REDIS_CACHE_URL: the cache's) is a private server the describe block may stop or watch.
+ */
+function onPrivateRedis(variable: 'REDIS_URL' | 'REDIS_CACHE_URL') {
+  const ctx = {} as { redis: PrivateRedis; t: TestApp; l: Listening };
   beforeAll(async () => {
-    cacheRedis = await startPrivateRedis();
-    // Sessions stay on the main Redis; cache entries live in the one this test stops.
-    t = await createTestApp({ REDIS_CACHE_URL: `redis://127.0.0.1:${cacheRedis.port}` });
-    l = await listen(t, await makeAccount(t.deps.database.db, 'admin'));
+    ctx.redis = await startPrivateRedis();
+    ctx.t = await createTestApp({ [variable]: `redis://127.0.0.1:${ctx.redis.port}` });
+    ctx.l = await listen(ctx.t, await makeAccount(ctx.t.deps.database.db, 'admin'));
   });
   afterAll(async () => {
-    const closed = new Promise((r) => l.server.close(r));
-    l.server.closeAllConnections();
+    const closed = new Promise((r) => ctx.l.server.close(r));
+    ctx.l.server.closeAllConnections();
     await closed;
-    await t.close();
-    await cacheRedis.destroy();
+    await ctx.t.close();
+    await ctx.redis.destroy();
   });
+  return ctx;
+}
+
+describe('when the cache Redis stops mid-run', () => {
+  // Sessions stay on the main Redis; cache entries live in the one this test stops.
+  const ctx = onPrivateRedis('REDIS_CACHE_URL');
 
   it('cached routes keep answering 200 from Postgres, promptly, logging the outage once; hits resume by themselves', async () => {
+    const { t, l, redis: cacheRedis } = ctx;
     const { schedule } = await bigSchedule(t, 20);
     const path = `/api/schedules/${schedule.id}`;
     const expected = await (await get(l, path)).text();
@@ -234,26 +242,12 @@ describe('when the cache Redis stops mid-run', () => {
 });
 
 describe('a cached read sends its entry GET ahead of the session read', () => {
-  let redis: PrivateRedis;
-  let t: TestApp;
-  let l: Listening;
-  beforeAll(async () => {
-    // A Redis of its own, so MONITOR sees this app's commands and nothing else.
-    redis = await startPrivateRedis();
-    t = await createTestApp({ REDIS_URL: `redis://127.0.0.1:${redis.port}` });
-    l = await listen(t, await makeAccount(t.deps.database.db, 'admin'));
-  });
-  afterAll(async () => {
-    const closed = new Promise((r) => l.server.close(r));
-    l.server.closeAllConnections();
-    await closed;
-    await t.close();
-    await redis.destroy();
-  });
+  // A Redis of its own, so MONITOR sees this app's commands and nothing else.
+  const ctx = onPrivateRedis('REDIS_URL');
 
   /** The commands Redis received while `during` ran, as "COMMAND key". */
   async function commandsDuring(during: () => Promise<void>): Promise<string[]> {
-    const client = new Redis({ port: redis.port, host: '127.0.0.1' });
+    const client = new Redis({ port: ctx.redis.port, host: '127.0.0.1' });
     const monitor = await client.monitor();
     const seen: string[] = [];
     monitor.on('monitor', (_time: string, args: string[]) => seen.push(`${args[0]!.toUpperCase()} ${args[1] ?? ''}`));
@@ -268,6 +262,7 @@ describe('a cached read sends its entry GET ahead of the session read', () => {
   }
 
   it('both leave in one round trip, the entry first, and the answer is the same', async () => {
+    const { t, l } = ctx;
     const { schedule } = await bigSchedule(t, 10);
     const admin = await makeAccount(t.deps.database.db, 'admin');
     for (const path of [`/api/users/${admin.id}`, `/api/schedules/${schedule.id}`]) {
@@ -285,6 +280,7 @@ describe('a cached read sends its entry GET ahead of the session read', () => {
   });
 
   it('a request without a valid session cookie reads nothing ahead, and never loads anything from Postgres', async () => {
+    const { t, l } = ctx;
     const cold = await makeAccount(t.deps.database.db, 'crew');
     const loads = await counter(t, 'crewplots_cache_loads_total', 'user');
     const forged = l.cookie.replace(/\.[^.;]+$/, '.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
@@ -296,6 +292,7 @@ describe('a cached read sends its entry GET ahead of the session read', () => {
   });
 
   it('a path that fails validation reads nothing ahead, and is answered as before', async () => {
+    const { t, l } = ctx;
     const commands = await commandsDuring(async () => {
       const res = await get(l, '/api/users/not-a-number');
       expect(res.status).toBe(400);
