@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from '@jest/globals';
 import { DrizzleQueryError } from 'drizzle-orm/errors';
 import { AppError } from './errors.js';
@@ -41,5 +44,27 @@ describe('the logger', () => {
     expect(text).toContain('update \\"users\\" set \\"password_hash\\" = $1');
     expect(text).toContain('Connection terminated');
     expect(text).toContain('params: [redacted]');
+  });
+
+  it('batches stdout, and still writes every line waiting when the process exits, or soon when it is quiet', () => {
+    const here = path.dirname(fileURLToPath(import.meta.url));
+    const run = (body: string) => {
+      const script = `import { createLogger } from ${JSON.stringify(path.join(here, 'logger.ts'))};
+        const logger = createLogger({ logLevel: 'info', env: 'production' });
+        ${body}`;
+      try {
+        return execFileSync(path.join(here, '../node_modules/.bin/tsx'), ['--eval', script], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+      } catch (err) {
+        return (err as { stdout: string }).stdout;
+      }
+    };
+    const numbers = (out: string) => out.trim().split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { i: number }).i);
+    // A burst, then an exit at once: the last batch goes out from the exit hook.
+    expect(numbers(run(`for (let i = 0; i < 5000; i++) logger.info({ i }, 'line'); process.exit(3);`))).toEqual(Array.from({ length: 5000 }, (_, i) => i));
+    // An uncaught exception after a few lines.
+    expect(numbers(run(`for (let i = 0; i < 3; i++) logger.info({ i }, 'line'); setTimeout(() => { throw new Error('boom'); }, 10);`))).toEqual([0, 1, 2]);
+    // One line on a server that stays up: it goes out within the flush interval, not at exit. The
+    // process is killed outright after 1 s, so only a line already written reaches the pipe.
+    expect(numbers(run(`logger.info({ i: 7 }, 'line'); setTimeout(() => process.kill(process.pid, 'SIGKILL'), 1000); setInterval(() => {}, 1000);`))).toEqual([7]);
   });
 });

@@ -50,6 +50,29 @@ const serializeError = (err: unknown) => {
   return serialized && typeof serialized === 'object' ? withoutQueryParams(serialized as unknown as Record<string, unknown>) : serialized;
 };
 
+/** Lines are written once this many bytes are waiting, or every LOG_FLUSH_MS, whichever comes first. */
+const LOG_BATCH_BYTES = 4096;
+const LOG_FLUSH_MS = 100;
+
+/**
+ * stdout, written in batches: under load a write per line (one system call per request for the
+ * access log alone) becomes one per ~20 lines, made synchronously on the main thread; a quiet
+ * server's lines go out within LOG_FLUSH_MS. What is waiting is written when the process exits
+ * (normally, by process.exit, or after an uncaught exception); a process killed outright loses
+ * at most LOG_FLUSH_MS of lines (docs/decisions/032).
+ */
+function batchedStdout(): DestinationStream {
+  const stream = pino.destination({ dest: 1, sync: true, minLength: LOG_BATCH_BYTES, periodicFlush: LOG_FLUSH_MS });
+  process.once('exit', () => {
+    try {
+      stream.flushSync();
+    } catch {
+      // stdout already gone: nothing to save
+    }
+  });
+  return stream;
+}
+
 /**
  * JSON lines in production and tests; readable lines in development. A destination can be given
  * (tests capture error logs through one).
@@ -65,5 +88,5 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'env'>, destinati
   if (config.env === 'development' && process.stdout.isTTY) {
     return pino({ ...options, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' } } });
   }
-  return pino(options);
+  return pino(options, batchedStdout());
 }
