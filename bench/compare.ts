@@ -3,7 +3,10 @@
  * one stack (same Redis, same database, same sessions), scenarios 2 and 3c in rotated rounds, and
  * compared per round: a change's cost, without the machine's mood between two separate runs.
  *
- *   node_modules/.bin/tsx bench/compare.ts --against <commit> [--rounds 8] [--seconds 8] [--warmup 2]
+ *   node_modules/.bin/tsx bench/compare.ts --against <commit> [--rounds 8] [--seconds 8] [--warmup 2] [--node-args '--flag …']
+ *
+ * `--node-args`: flags for the working tree's node only (what a V8 setting buys, against the same
+ * commit: `--against HEAD`).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +26,7 @@ const against = value('against');
 const rounds = Number(value('rounds') ?? 8);
 const seconds = Number(value('seconds') ?? 8);
 const warmup = Number(value('warmup') ?? 2);
+const nodeArgs = value('node-args')?.split(' ').filter(Boolean) ?? [];
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 /** The commit's server/ and shared/, compiled the way buildServer compiles the working tree. */
@@ -51,7 +55,7 @@ async function main(): Promise<void> {
   log(`compiling the working tree, and ${commit}`);
   buildServer();
   const earlier = buildCommit(commit);
-  stack = await startStack({ apps: ['app'], baselines: [], variants: [{ name: 'earlier', build: earlier }], log });
+  stack = await startStack({ apps: ['app'], baselines: [], variants: [{ name: 'earlier', build: earlier }], nodeArgs: { app: nodeArgs }, log });
   const s = stack;
   const jobs = [
     { id: '2 now', server: 'app', path: s.userPath },
@@ -85,7 +89,7 @@ async function main(): Promise<void> {
   const md = [
     `# Compare run ${new Date().toISOString()}: the working tree (${m.commit}) against ${commit}`,
     '',
-    `${m.cpu}; ${rounds} rounds × (${warmup} s + ${seconds} s), order rotated. Requests per server CPU-second, medians; the ratio is the median of per-round ratios.`,
+    `${m.cpu}; ${rounds} rounds × (${warmup} s + ${seconds} s), order rotated. Requests per server CPU-second, medians; the ratio is the median of per-round ratios.${nodeArgs.length ? ` The working tree ran with \`node ${nodeArgs.join(' ')}\`.` : ''}`,
     '',
     table(['scenario', 'now', commit, 'now ÷ then'], rows),
   ].join('\n');
