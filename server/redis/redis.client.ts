@@ -97,19 +97,31 @@ function clientFor(connection: RedisConnection, opts: RedisOptions): Redis {
         maxRedirections: 8,
         // A replica that restarts without a slot change must be reconnected, not forgotten.
         clusterNodeRetryStrategy: (times: number) => Math.min(times * 100, 2000),
-        // So a master that died is reconnected too, and its slots' commands wait for it: no MOVED
-        // ever comes to tell ioredis (which has no periodic refresh by default) that its replica
-        // took over. Logins answered 503 for ~13 s after a master `kill -9`, until something else
-        // refreshed the slots. One CLUSTER SLOTS a second per connection finds the new master
-        // within a second of its promotion. Known flaw: ioredis re-arms this timer when a refresh in
-        // flight finishes, even after quit(), so a client closed mid-refresh can keep a process
-        // alive (the Cluster topology run's occasional "worker failed to exit"); an unref'd timer of
-        // our own, cleared on `end`, is the fix to try.
-        slotsRefreshInterval: 1_000,
       };
-      return new Cluster(connection.nodes.map((n) => ({ ...n })), clusterOptions) as unknown as Redis;
+      return refreshingSlots(new Cluster(connection.nodes.map((n) => ({ ...n })), clusterOptions)) as unknown as Redis;
     }
   }
+}
+
+/** How often a Cluster client asks for the slot map (see refreshingSlots). */
+const SLOTS_REFRESH_MS = 1_000;
+
+/**
+ * A Cluster client that reads the slot map every second. When a master dies, its connection
+ * keeps retrying and its slots' commands wait for it: no MOVED ever comes to tell ioredis (which
+ * has no periodic refresh by default) that a replica took over. Logins answered 503 for ~13 s
+ * after a master `kill -9`, until something else refreshed the slots; one CLUSTER SLOTS a second
+ * finds the new master within a second of its promotion. The timer is ours, not ioredis's
+ * `slotsRefreshInterval`: that one is re-armed when a refresh in flight finishes, even after
+ * quit(), and kept a closed client's process alive. Ours is unref'd and stops at 'end'.
+ */
+function refreshingSlots(cluster: Cluster): Cluster {
+  const timer = setInterval(() => {
+    if (cluster.status === 'ready') cluster.refreshSlotsCache();
+  }, SLOTS_REFRESH_MS);
+  timer.unref();
+  cluster.once('end', () => clearInterval(timer));
+  return cluster;
 }
 
 export function isCluster(client: Redis): boolean {
@@ -142,11 +154,13 @@ export function duplicateClient(client: Redis, overrides: RedisOptions): Redis {
   if (isCluster(client)) {
     const cluster = client as unknown as Cluster;
     const { enableAutoPipelining, ...perNode } = overrides;
-    return cluster.duplicate(undefined, {
-      ...cluster.options,
-      ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
-      redisOptions: { ...cluster.options.redisOptions, ...perNode },
-    }) as unknown as Redis;
+    return refreshingSlots(
+      cluster.duplicate(undefined, {
+        ...cluster.options,
+        ...(enableAutoPipelining === undefined ? {} : { enableAutoPipelining }),
+        redisOptions: { ...cluster.options.redisOptions, ...perNode },
+      }),
+    ) as unknown as Redis;
   }
   return keepConnecting(client.duplicate(overrides));
 }
