@@ -108,11 +108,11 @@ export function decode(request: AnyRequest, envelope: string | Buffer, onBadBody
   if (parts === null) return null;
   const { head: headJson, body } = parts;
   if (request.head) {
-    const head = validHead(request.head, headJson);
-    if (head === BAD) return BAD;
+    const head = request.head.safeParse(parseJson(headJson));
+    if (!head.success) return BAD;
     let value: unknown;
     let parsed = false;
-    return entry(body, headJson, head, () => {
+    return entry(body, headJson, head.data, () => {
       if (!parsed) {
         try {
           value = trustedBody(request, body);
@@ -129,35 +129,6 @@ export function decode(request: AnyRequest, envelope: string | Buffer, onBadBody
   if (request.verify === 'version') return raw !== null && typeof raw === 'object' ? entry(body, '', undefined, () => raw) : BAD;
   const parsed = request.schema.safeParse(raw);
   return parsed.success ? entry(body, '', undefined, () => parsed.data) : BAD;
-}
-
-/** How many validated heads each head schema remembers. */
-const HEADS_REMEMBERED = 10_000;
-const validHeads = new WeakMap<HeadSchema, Map<string, unknown>>();
-
-/**
- * A head's JSON parsed and validated, or BAD. Every hit of an entry brings back the same few
- * bytes, so a head already validated is answered from a bounded memory of its JSON (oldest out
- * first), frozen, as callers only read it (access checks).
- */
-function validHead(schema: HeadSchema, json: string): unknown {
-  let known = validHeads.get(schema);
-  if (!known) validHeads.set(schema, (known = new Map()));
-  const remembered = known.get(json);
-  if (remembered !== undefined) return remembered;
-  const head = schema.safeParse(parseJson(json));
-  if (!head.success) return BAD;
-  if (known.size >= HEADS_REMEMBERED) known.delete(known.keys().next().value!);
-  known.set(json, deepFreeze(head.data));
-  return head.data;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const field of Object.values(value)) deepFreeze(field);
-  }
-  return value;
 }
 
 /** A body behind a valid head, parsed on first use. It was written with this version's shape. */

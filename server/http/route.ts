@@ -148,40 +148,6 @@ function roleGate(roles: readonly Role[]): RequestHandler {
   };
 }
 
-/** How many parsed paths each route remembers. */
-const PATHS_REMEMBERED = 1_000;
-
-/**
- * A route's path parameters through its schema, remembered by their raw values: a busy route sees
- * the same ids again and again, and parsing them is the same work each time. Only successes are
- * kept, frozen (a path that fails is parsed again for its 400); oldest out first.
- */
-function pathParser(schema: z.ZodType) {
-  type Params = Record<string, string | string[]>;
-  const known = new Map<string, unknown>();
-  const keyOf = (params: Params) => {
-    const values = Object.values(params);
-    return values.length === 1 && typeof values[0] === 'string' ? values[0] : JSON.stringify(values);
-  };
-  return {
-    /** The parsed parameters, or undefined if they do not parse. */
-    tryParse(params: Params): unknown {
-      const key = keyOf(params);
-      const remembered = known.get(key);
-      if (remembered !== undefined) return remembered;
-      const parsed = schema.safeParse(params);
-      if (!parsed.success) return undefined;
-      if (known.size >= PATHS_REMEMBERED) known.delete(known.keys().next().value!);
-      known.set(key, Object.freeze(parsed.data));
-      return parsed.data;
-    },
-    /** The parsed parameters; a 400 naming what is wrong if they do not parse. */
-    parse(params: Params): unknown {
-      return this.tryParse(params) ?? parseInput(schema, params, 'path');
-    },
-  };
-}
-
 /** Whether a route's answers depend on who asks: then no cache may keep them (API.md). */
 const dependsOnCaller = (access: Access) => access.kind !== 'public' || access.loadsSession === true;
 
@@ -215,23 +181,22 @@ export function buildRouter(routes: readonly RouteDef[], access: AccessMiddlewar
     // Only for a request with a signed session cookie: one without is refused before any read.
     // The path is validated here for the read ahead; a path that fails is refused by `run`, after
     // the guards, as any other.
-    const path = route.params ? pathParser(route.params) : undefined;
-    const ahead: RequestHandler[] = !(route.readAhead && path)
+    const ahead: RequestHandler[] = !(route.readAhead && route.params)
       ? []
       : [
           (req, res, next) => {
             if (!access.signedIn(req)) return next();
-            const params = path.tryParse(req.params);
-            if (params !== undefined) {
-              res.locals.params = params;
-              res.locals.readAhead = route.readAhead!(params as never);
+            const parsed = route.params!.safeParse(req.params);
+            if (parsed.success) {
+              res.locals.params = parsed.data;
+              res.locals.readAhead = route.readAhead!(parsed.data);
             }
             next();
           },
         ];
     const run: RequestHandler = async (req, res) => {
       const ctx: HandlerContext<unknown, unknown, unknown> = {
-        params: path ? (res.locals.params ?? path.parse(req.params)) : undefined,
+        params: route.params ? (res.locals.params ?? parseInput(route.params, req.params, 'path')) : undefined,
         query: route.query ? parseInput(route.query, req.query ?? {}, 'query') : undefined,
         body: route.body ? parseInput(route.body, req.body ?? {}, 'request body') : undefined,
         actor: res.locals.actor as Actor,
