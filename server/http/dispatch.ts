@@ -71,7 +71,7 @@ export function pathParts(url: string): string[] {
 }
 
 /** One middleware for the whole table; a request no route takes goes on with `next()`. */
-export function dispatch(table: readonly Dispatched[]): RequestHandler {
+export function dispatch(table: readonly Dispatched[]): RequestHandler & { readonly routes: readonly { method: string; path: string }[] } {
   // method → first segment → routes, in declaration order.
   const byMethod = new Map<string, Map<string, Compiled[]>>();
   const all: Compiled[] = [];
@@ -94,7 +94,7 @@ export function dispatch(table: readonly Dispatched[]): RequestHandler {
     return undefined;
   };
 
-  return (req, res, next) => {
+  const handle: RequestHandler = (req, res, next) => {
     const parts = pathParts(req.url);
     const method = req.method === 'HEAD' && !byMethod.has('HEAD') ? 'GET' : req.method;
     const found = find(method, parts);
@@ -113,4 +113,6 @@ export function dispatch(table: readonly Dispatched[]): RequestHandler {
     }
     next();
   };
+  // The table it serves, for whoever must list it (the OpenAPI test).
+  return Object.assign(handle, { routes: table.map(({ method, path }) => ({ method, path })) });
 }
