@@ -20,6 +20,7 @@ import {
   type Entry,
   type HeadSchema,
   type LoadRequest,
+  type ReadAhead,
 } from './cache.values.js';
 import { FILL, READ, RELEASE, UNGUARDED_FILL, runScript } from './cache.scripts.js';
 
@@ -36,7 +37,7 @@ import { FILL, READ, RELEASE, UNGUARDED_FILL, runScript } from './cache.scripts.
 export type { CacheKey };
 
 export { CacheShapeError, TTL_SECONDS } from './cache.values.js';
-export type { Cached, HeadSchema, LoadRequest, TtlClass } from './cache.values.js';
+export type { Cached, HeadSchema, LoadRequest, ReadAhead, TtlClass } from './cache.values.js';
 
 export interface CacheStatus {
   disabled: boolean;
@@ -44,17 +45,6 @@ export interface CacheStatus {
   epoch: number | undefined;
   /** An invalidation (or a whole outage) went unrecorded; reads bypass Redis until the epoch moves. */
   pendingEpochBump: boolean;
-}
-
-/**
- * The plain GET a hit costs, started before the caller knows it will read: a route sends it beside
- * the session read, so both leave in one round trip, and hands it to `getOrLoad` once the access
- * check has passed. A write acknowledged before the request began has already deleted the entry,
- * so this GET is as fresh as one sent later; the reply is used only by the request that started it.
- */
-export interface ReadAhead {
-  readonly key: string;
-  readonly reply: Promise<Buffer | null>;
 }
 
 export interface Cache {

@@ -16,6 +16,17 @@ export type TtlClass = keyof typeof TTL_SECONDS;
 export type HeadSchema = z.ZodObject;
 type HeadOf<H> = H extends HeadSchema ? z.output<H> : undefined;
 
+/**
+ * The plain GET a hit costs, started before the caller knows it will read: a route sends it beside
+ * the session read, so both leave in one round trip, and hands it to `getOrLoad` once the access
+ * check has passed. A write acknowledged before the request began has already deleted the entry,
+ * so this GET is as fresh as one sent later; the reply is used only by the request that started it.
+ */
+export interface ReadAhead {
+  readonly key: string;
+  readonly reply: Promise<Buffer | null>;
+}
+
 export interface LoadRequest<S extends z.ZodType, H extends HeadSchema | undefined = undefined> {
   key: CacheKey;
   ttl: TtlClass;
@@ -41,7 +52,7 @@ export interface LoadRequest<S extends z.ZodType, H extends HeadSchema | undefin
    */
   head?: H;
   /** The entry's GET, if the request sent it ahead (Cache.readAhead); used only if it is for this key. */
-  readAhead?: { readonly key: string; readonly reply: Promise<Buffer | null> };
+  readAhead?: ReadAhead;
   /** Loads from the database; `null` or `undefined` means "does not exist" and is cached briefly too. */
   load: () => Promise<z.input<S> | z.output<S> | null | undefined>;
 }
