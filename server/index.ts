@@ -7,6 +7,7 @@ import { announceSetup } from './accounts/setup.announce.js';
 import { seedDemoIfEmpty } from './db/seed.js';
 import { createApp } from './app.js';
 import { Connections } from './http/connections.js';
+import { createAppServer } from './http/server.js';
 import { startupFailure } from './startup-error.js';
 import { InFlight } from './http/in-flight.js';
 import { createNotificationsRepository } from './notifications/notifications.repository.js';
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const inFlight = new InFlight();
   const shutdown = { draining: false };
   const app = createApp(runtime, { inFlight, draining: () => shutdown.draining });
-  const server = app.listen(config.port);
+  const server = createAppServer(app).listen(config.port);
   const connections = new Connections(server);
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);

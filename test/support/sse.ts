@@ -2,10 +2,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import request from 'supertest';
+import { createAppServer } from '../../server/http/server.js';
 
 /** An app listening on a free port of this machine, for clients that need a real socket (event streams). */
-export async function listen(app: Express): Promise<{ url: string; server: http.Server; close(): Promise<void> }> {
-  const server = http.createServer(app);
+export function listen(app: Express): Promise<{ url: string; server: http.Server; close(): Promise<void> }> {
+  return listenOn(createAppServer(app));
+}
+
+/** A server listening on a free port of this machine. */
+export async function listenOn(server: http.Server): Promise<{ url: string; server: http.Server; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
