@@ -16,12 +16,8 @@ import { REPO, RESULTS, WORK, onExit, removeWork, run, stopAll } from './lib/pro
 import { startStack, type Stack } from './lib/stack.js';
 import { fmt, median, table } from './lib/stats.js';
 import { checkWrk, errorCount, wrk } from './lib/wrk.js';
+import { value } from './lib/args.js';
 
-const argv = process.argv.slice(2);
-const value = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const against = value('against');
 const rounds = Number(value('rounds') ?? 8);
 const seconds = Number(value('seconds') ?? 8);

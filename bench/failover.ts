@@ -35,12 +35,8 @@ import { BUILD, RESULTS, freePort, keepWork, onExit, removeWork, sleep, startPro
 import { PASSWORD, migrate, seed, type Seeded } from './lib/seed.js';
 import { BENCH_PREFIX, SHARED_PG, createDatabase, dropDatabase, startPrivateRedis, type PrivateRedis } from './lib/services.js';
 import { table } from './lib/stats.js';
+import { argv, value } from './lib/args.js';
 
-const argv = process.argv.slice(2);
-const value = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const WORKERS = Number(value('workers') ?? 16);
 const WARM_S = Number(value('warm') ?? 8);
 const AFTER_S = Number(value('after') ?? 12);

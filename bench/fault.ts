@@ -25,12 +25,8 @@ import { PASSWORD, WEEK, migrate, seed, type Seeded } from './lib/seed.js';
 import { BENCH_PREFIX, createDatabase, startPrivatePostgres, startPrivateRedis, type PrivatePostgres, type PrivateRedis } from './lib/services.js';
 import { table } from './lib/stats.js';
 import { VARIANTS, materialise } from './lib/variants.js';
+import { argv, value } from './lib/args.js';
 
-const argv = process.argv.slice(2);
-const value = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const WORKERS = Number(value('workers') ?? 16);
 const REDIS_DOWN_S = Number(value('redis-down') ?? 10);
 const WARM_S = 10;

@@ -29,12 +29,8 @@ import { addWeeks, localInstant, mondayOf } from '../shared/time.js';
 import { REPO, RESULTS, RUN_ID, freePort } from './lib/proc.js';
 import { SHARED_PG, createDatabase, dropDatabase } from './lib/services.js';
 import { median } from './lib/stats.js';
+import { value } from './lib/args.js';
 
-const argv = process.argv.slice(2);
-const value = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const RUNS = Number(value('runs') ?? 5);
 const RUNS_3G = Number(value('runs-3g') ?? 3);
 const BASE = value('base') ?? 'main';

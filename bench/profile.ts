@@ -18,12 +18,8 @@ import { RESULTS, WORK, onExit, removeWork, stopAll } from './lib/proc.js';
 import { startStack, type AppName, type BaselineName, type Stack } from './lib/stack.js';
 import { VARIANTS, materialise } from './lib/variants.js';
 import { checkWrk, wrk } from './lib/wrk.js';
+import { argv, value } from './lib/args.js';
 
-const argv = process.argv.slice(2);
-const value = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const scenario = value('scenario') ?? '2';
 const seconds = Number(value('seconds') ?? 20);
 const build = !argv.includes('--no-build');

@@ -21,15 +21,10 @@ import { METRICS_TOKEN, startStack, type LogSummary, type Stack } from './lib/st
 import { stampede, type StampedeResult } from './lib/stampede.js';
 import { fmt, max, median, table } from './lib/stats.js';
 import { checkWrk, errorCount, wrk, type WrkResult } from './lib/wrk.js';
+import { flag, value } from './lib/args.js';
 
 // ---- options ------------------------------------------------------------------------------------
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const value = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const quick = flag('quick');
 const soakMode = flag('soak');
 const opts = {

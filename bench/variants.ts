@@ -18,12 +18,8 @@ import { startStack, type Stack } from './lib/stack.js';
 import { stampede, type StampedeResult } from './lib/stampede.js';
 import { fmt, median, table } from './lib/stats.js';
 import { checkWrk, errorCount, wrk, type WrkResult } from './lib/wrk.js';
+import { argv, value } from './lib/args.js';
 
-const argv = process.argv.slice(2);
-const value = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
 const rounds = Number(value('rounds') ?? 3);
 const seconds = Number(value('seconds') ?? 6);
 const warmup = Number(value('warmup') ?? 2);
