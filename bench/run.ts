@@ -7,7 +7,8 @@
  *
  * Options: --rounds N, --seconds N (measured), --warmup N, --connections N, --keep-db, --no-build,
  * --only 1,1b,1c,1d,2,3,4 (throughput scenarios to run; 5 and 6 always run unless --no-extra; --only none: just 5 and 6),
- * --stampedes N (repetitions of scenario 5 per instance count, default 3).
+ * --stampedes N (repetitions of scenario 5 per instance count, default 3),
+ * --idle-streams N (N event streams held open on the app instance throughout: issue 17's last target).
  * Results: bench/results/run-<time>.json and bench/results/latest.md (both git-ignored).
  */
 import { writeFileSync } from 'node:fs';
@@ -22,6 +23,7 @@ import { stampede, type StampedeResult } from './lib/stampede.js';
 import { fmt, max, median, table } from './lib/stats.js';
 import { checkWrk, errorCount, wrk, type WrkResult } from './lib/wrk.js';
 import { flag, value } from './lib/args.js';
+import { openIdleStreams } from './lib/idle-streams.js';
 
 // ---- options ------------------------------------------------------------------------------------
 
@@ -40,6 +42,7 @@ const opts = {
   extra: !flag('no-extra'),
   keepDb: flag('keep-db'),
   build: !flag('no-build'),
+  idleStreams: Number(value('idle-streams') ?? 0),
 };
 
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
@@ -249,7 +252,8 @@ function summarise(r: Report): string {
   out.push(`Node ${m.node}, Express ${m.express}, Redis ${m.redis}, ${m.postgres}, ${m.wrk}; commit ${m.commit}.`);
   out.push(
     `Server pinned to core ${SERVER_CORE}, wrk (1 thread, ${r.options.connections} connections) and the private Redis to core ${LOAD_CORE}${hasTaskset() ? '' : ' (taskset unavailable: NOT pinned)'}` +
-      (r.options.soak ? '.' : `; ${r.options.rounds} rounds × (${r.options.warmup} s warm-up + ${r.options.seconds} s measured) per scenario, order rotated each round.`),
+      (r.options.soak ? '.' : `; ${r.options.rounds} rounds × (${r.options.warmup} s warm-up + ${r.options.seconds} s measured) per scenario, order rotated each round.`) +
+      (r.options.idleStreams > 0 ? ` ${r.options.idleStreams} idle event streams open on the app instance throughout.` : ''),
   );
   out.push(`Bodies: user ${r.bodies.userBytes} B, schedule ${r.bodies.scheduleBytes} B.`, '');
 
@@ -403,6 +407,7 @@ async function main(): Promise<void> {
     await stopAll();
   });
   const when = new Date().toISOString();
+  let idle: { close(): void } | undefined;
   if (opts.build) {
     log('compiling server/ and shared/ (tsconfig.build.json) for this run');
     buildServer();
@@ -418,6 +423,10 @@ async function main(): Promise<void> {
   const schedule = await request(`${stack.servers.app!.url}${stack.schedulePath}`, { headers: { cookie: stack.cookies.app[0]! } });
   report.bodies = { userBytes: Buffer.byteLength(stack.userJson), scheduleBytes: Buffer.byteLength(schedule.body) };
   log(`user JSON ${report.bodies.userBytes} B, schedule JSON ${report.bodies.scheduleBytes} B`);
+  if (opts.idleStreams > 0) {
+    log(`open ${opts.idleStreams} idle event streams on the app instance, for the whole run`);
+    idle = await openIdleStreams(stack.servers.app!.url, stack.cookies.app, opts.idleStreams);
+  }
 
   if (opts.soak) {
     report.soak = await soak(stack, opts.soakSeconds);
@@ -473,6 +482,7 @@ async function main(): Promise<void> {
     }
   }
 
+  idle?.close();
   report.logs = await stack.close({ keepDatabase: opts.keepDb });
   stack = undefined;
   report.loadavgEnd = machine().loadavg;
