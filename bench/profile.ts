@@ -6,15 +6,18 @@
  *   node_modules/.bin/tsx bench/profile.ts --scenario 1b         the MemoryStore baseline, for comparison
  *
  * Options: --scenario 1|1b|1c|2|3c|3d|4, --seconds N (default 20), --no-build,
- * --variant NAME (profile a variant of bench/lib/variants.ts instead of the app; scenarios 2, 3c, 4).
- * Writes bench/results/profiles/<scenario>-<time>.cpuprofile (open it in Chrome DevTools) and
- * bench/results/profiles/<scenario>-<time>.md (the summary, also printed).
+ * --variant NAME (profile a variant of bench/lib/variants.ts instead of the app; scenarios 2, 3c, 4),
+ * --alloc (what the load allocates instead of where its time goes: V8's sampling heap profiler,
+ * collected objects included, bench/lib/alloc-sampler.cjs).
+ * Writes bench/results/profiles/<scenario>-<time>.cpuprofile (open it in Chrome DevTools) or
+ * .heapprofile (--alloc), and bench/results/profiles/<scenario>-<time>.md (the summary, also printed).
  */
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildServer } from './lib/build.js';
 import { formatSummary, summariseProfile } from './lib/cpuprofile.js';
-import { RESULTS, WORK, onExit, removeWork, stopAll } from './lib/proc.js';
+import { REPO, RESULTS, WORK, onExit, removeWork, sleep, stopAll } from './lib/proc.js';
+import { formatAllocations } from './lib/heapprofile.js';
 import { startStack, type AppName, type BaselineName, type Stack } from './lib/stack.js';
 import { VARIANTS, materialise } from './lib/variants.js';
 import { checkWrk, wrk } from './lib/wrk.js';
@@ -24,6 +27,7 @@ const scenario = value('scenario') ?? '2';
 const seconds = Number(value('seconds') ?? 20);
 const build = !argv.includes('--no-build');
 const variantName = value('variant');
+const alloc = argv.includes('--alloc');
 
 const TARGETS: Record<string, { server: AppName | BaselineName; path: (s: Stack) => string; cookies: (s: Stack) => string[]; mixed?: boolean }> = {
   '1': { server: 'bare', path: (s) => s.userPath, cookies: (s) => s.cookies.memory },
@@ -55,7 +59,7 @@ async function main(): Promise<void> {
   const variant = variantName ? VARIANTS.find((v) => v.name === variantName) : undefined;
   if (variantName && (!variant || target.server !== 'app')) throw new Error(`--variant needs a known variant (${VARIANTS.map((v) => v.name).join(', ')}) and scenario 2, 3c or 4`);
   const serverName = variant ? variant.name : target.server;
-  const nodeArgs = { [serverName]: ['--cpu-prof', '--cpu-prof-dir', dir] };
+  const nodeArgs = { [serverName]: alloc ? ['--require', path.join(REPO, 'bench/lib/alloc-sampler.cjs')] : ['--cpu-prof', '--cpu-prof-dir', dir] };
   const isApp = ['app', 'nocache'].includes(target.server);
   stack = await startStack({
     apps: variant ? ['app'] : isApp ? [target.server as AppName, ...(target.server === 'app' ? [] : (['app'] as AppName[]))] : ['app'],
@@ -83,10 +87,13 @@ async function main(): Promise<void> {
     script = 'bench/wrk/mixed.lua';
     args = [data];
   }
-  log(`warm-up 3 s, then ${seconds} s of scenario ${scenario} against ${server.name} under --cpu-prof`);
+  log(`warm-up 3 s, then ${seconds} s of scenario ${scenario} against ${server.name} under ${alloc ? 'the sampling heap profiler' : '--cpu-prof'}`);
   await wrk({ url: server.url, script, args, seconds: 3 });
+  const pid = server.proc.child.pid!;
+  if (alloc) process.kill(pid, 'SIGUSR2');
   const w = await wrk({ url: server.url, script, args, seconds });
   log(`${Math.round(w.rps)} rps, p50 ${(w.latency.p50 / 1000).toFixed(2)} ms, p99 ${(w.latency.p99 / 1000).toFixed(2)} ms (profiling slows the server)`);
+  if (alloc) return allocations(pid, w.requests);
   await server.proc.stop(20_000); // a clean exit writes the profile
   await stack.close();
   stack = undefined;
@@ -100,6 +107,27 @@ async function main(): Promise<void> {
   const md = `# CPU profile: scenario ${scenario} (${server.name}), ${seconds} s under wrk\n\n${formatSummary(summariseProfile(`${out}.cpuprofile`))}\n`;
   writeFileSync(`${out}.md`, md);
   process.stdout.write(`\n${md}\nprofile: ${out}.cpuprofile\n`);
+  removeWork();
+}
+
+/** Asks the sampler for its profile, waits for the file, and summarises it per request. */
+async function allocations(pid: number, requests: number): Promise<void> {
+  const written = path.join(RESULTS, 'profiles', `alloc-${pid}.heapprofile`);
+  process.kill(pid, 'SIGUSR2');
+  const { existsSync, renameSync } = await import('node:fs');
+  // The sampler writes beside it and renames: once the file is there, it is whole.
+  for (let waited = 0; !existsSync(written); waited += 250) {
+    if (waited > 60_000) throw new Error(`no allocation profile in ${written}`);
+    await sleep(250);
+  }
+  await stack!.close();
+  stack = undefined;
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const out = path.join(RESULTS, 'profiles', `${scenario}-alloc-${stamp}`);
+  renameSync(written, `${out}.heapprofile`);
+  const md = `# Allocation profile: scenario ${scenario}, ${seconds} s under wrk\n\n${formatAllocations(`${out}.heapprofile`, requests)}\n`;
+  writeFileSync(`${out}.md`, md);
+  process.stdout.write(`\n${md}\nprofile: ${out}.heapprofile\n`);
   removeWork();
 }
 
