@@ -22,7 +22,7 @@ const ZONE = 'Europe/Amsterdam';
 const suffix = randomBytes(3).toString('hex');
 const thisWeek = mondayOf(new Date(), ZONE);
 const nextWeek = addWeeks(thisWeek, 1);
-/** Published, with two of the crew member's shifts: one they asked to drop (pending), one free to swap or drop. */
+/** Published, with two of the crew member's shifts (one they asked to drop, pending; one free to swap or drop) and an open shift. */
 const requestWeek = addWeeks(thisWeek, 3);
 
 let server: ServerProcess;
@@ -85,6 +85,13 @@ beforeAll(async () => {
       }),
     ),
   );
+  // An open shift a crew member can take, weeks ahead: this week's has started by Friday evening.
+  await admin.call('POST', `/schedules/${requests.id}/shifts`, {
+    userId: null,
+    position: 'Bartender',
+    startsAt: localInstant(requestWeek, 4, '17:00', ZONE).toISOString(),
+    endsAt: localInstant(requestWeek, 4, '23:30', ZONE).toISOString(),
+  });
   await admin.call('PATCH', `/schedules/${requests.id}`, { status: 'published' });
   const asCrew = new ApiSession(server.url);
   await asCrew.login(crew.email, PASSWORD);
@@ -215,7 +222,7 @@ async function auditAvailability(page: Page, who: string): Promise<Violation[]> 
 }
 
 async function auditSchedules(page: Page, who: string): Promise<Violation[]> {
-  await visit(page, `/schedules?location=${location.id}&week=${thisWeek}`, 'Schedules');
+  await visit(page, `/schedules?location=${location.id}&week=${requestWeek}`, 'Schedules');
   await page.getByRole('button', { name: /^Take this shift/ }).first().waitFor();
   return audit(page, `${who}: schedules`);
 }
