@@ -12,11 +12,11 @@
  * Writes bench/results/profiles/<scenario>-<time>.cpuprofile (open it in Chrome DevTools) or
  * .heapprofile (--alloc), and bench/results/profiles/<scenario>-<time>.md (the summary, also printed).
  */
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildServer } from './lib/build.js';
 import { formatSummary, summariseProfile } from './lib/cpuprofile.js';
-import { REPO, RESULTS, WORK, onExit, removeWork, sleep, stopAll } from './lib/proc.js';
+import { REPO, RESULTS, WORK, onExit, removeWork, sleep, stopAll, type Proc } from './lib/proc.js';
 import { formatAllocations } from './lib/heapprofile.js';
 import { startStack, type AppName, type BaselineName, type Stack } from './lib/stack.js';
 import { VARIANTS, materialise } from './lib/variants.js';
@@ -93,42 +93,38 @@ async function main(): Promise<void> {
   if (alloc) process.kill(pid, 'SIGUSR2');
   const w = await wrk({ url: server.url, script, args, seconds });
   log(`${Math.round(w.rps)} rps, p50 ${(w.latency.p50 / 1000).toFixed(2)} ms, p99 ${(w.latency.p99 / 1000).toFixed(2)} ms (profiling slows the server)`);
-  if (alloc) return allocations(pid, w.requests);
-  await server.proc.stop(20_000); // a clean exit writes the profile
+  const raw = alloc ? await allocationProfile(pid) : await cpuProfile(server.proc, dir);
   await stack.close();
   stack = undefined;
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-  if (!file) throw new Error(`no profile written in ${dir}`);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const out = path.join(RESULTS, 'profiles', `${scenario}${variant ? `-${variant.name}` : ''}-${stamp}`);
-  const { renameSync, rmSync } = await import('node:fs');
-  renameSync(path.join(dir, file), `${out}.cpuprofile`);
+  const file = `${path.join(RESULTS, 'profiles', `${scenario}${variant ? `-${variant.name}` : ''}${alloc ? '-alloc' : ''}-${stamp}`)}.${alloc ? 'heapprofile' : 'cpuprofile'}`;
+  renameSync(raw, file);
   rmSync(dir, { recursive: true, force: true });
-  const md = `# CPU profile: scenario ${scenario} (${server.name}), ${seconds} s under wrk\n\n${formatSummary(summariseProfile(`${out}.cpuprofile`))}\n`;
-  writeFileSync(`${out}.md`, md);
-  process.stdout.write(`\n${md}\nprofile: ${out}.cpuprofile\n`);
+  const summary = alloc ? formatAllocations(file, w.requests) : formatSummary(summariseProfile(file));
+  const md = `# ${alloc ? 'Allocation' : 'CPU'} profile: scenario ${scenario} (${server.name}), ${seconds} s under wrk\n\n${summary}\n`;
+  writeFileSync(file.replace(/\.\w+$/, '.md'), md);
+  process.stdout.write(`\n${md}\nprofile: ${file}\n`);
   removeWork();
 }
 
-/** Asks the sampler for its profile, waits for the file, and summarises it per request. */
-async function allocations(pid: number, requests: number): Promise<void> {
+/** Stops the server (a clean exit writes its CPU profile) and returns the profile's path. */
+async function cpuProfile(proc: Proc, dir: string): Promise<string> {
+  await proc.stop(20_000);
+  const name = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
+  if (!name) throw new Error(`no profile written in ${dir}`);
+  return path.join(dir, name);
+}
+
+/** Asks the sampler for its profile and returns its path once it is written. */
+async function allocationProfile(pid: number): Promise<string> {
   const written = path.join(RESULTS, 'profiles', `alloc-${pid}.heapprofile`);
   process.kill(pid, 'SIGUSR2');
-  const { existsSync, renameSync } = await import('node:fs');
   // The sampler writes beside it and renames: once the file is there, it is whole.
   for (let waited = 0; !existsSync(written); waited += 250) {
     if (waited > 60_000) throw new Error(`no allocation profile in ${written}`);
     await sleep(250);
   }
-  await stack!.close();
-  stack = undefined;
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const out = path.join(RESULTS, 'profiles', `${scenario}-alloc-${stamp}`);
-  renameSync(written, `${out}.heapprofile`);
-  const md = `# Allocation profile: scenario ${scenario}, ${seconds} s under wrk\n\n${formatAllocations(`${out}.heapprofile`, requests)}\n`;
-  writeFileSync(`${out}.md`, md);
-  process.stdout.write(`\n${md}\nprofile: ${out}.heapprofile\n`);
-  removeWork();
+  return written;
 }
 
 main().then(
