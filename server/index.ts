@@ -12,6 +12,7 @@ import { startupFailure } from './startup-error.js';
 import { InFlight } from './http/in-flight.js';
 import { createNotificationsRepository } from './notifications/notifications.repository.js';
 import { createSweeper } from './notifications/notifications.sweep.js';
+import { setV8Flags } from './v8-flags.js';
 import { createShiftRequestsRepository } from './shift-requests/shift-requests.repository.js';
 
 /** How long in-flight requests get to finish after SIGTERM before their sockets are cut. */
@@ -32,6 +33,7 @@ function readConfig(): Config {
 }
 
 async function main(): Promise<void> {
+  setV8Flags();
   const config = readConfig();
   const logger = createLogger(config);
   if (config.session.usingDevelopmentSecret) {
