@@ -1,7 +1,9 @@
 /**
  * Live updates under load (issue 11): two app instances on one Redis, each holding N open event
  * streams, and
- *   1. memory per open stream (RSS of each server at rest before and after opening them);
+ *   1. memory per open stream: RSS (and its private part) of each server at rest before and after
+ *      opening N streams, and after N more: what the first N cost, one-time costs included, and
+ *      what one more stream costs;
  *   2. delivery latency under a steady write load: from a write's answer on one instance to its
  *      event on every stream of the other, p50/p99;
  *   3. a refetch storm: a week watched by every stream changes, every stream refetches it, and
@@ -183,10 +185,20 @@ const isReset = (err: unknown) => {
 /** Streams the server ended (it drops a client that reads too slowly). */
 let cutStreams = 0;
 
-/** RSS of a process in bytes, from /proc. */
-function rss(pid: number | undefined): number {
+/**
+ * A process's resident memory in bytes, from /proc: all of it (VmRSS), and the private part
+ * (RssAnon): what is left when the file-backed pages, the node binary's code shared by every Node
+ * process on the host, are taken out.
+ */
+interface Resident {
+  rss: number;
+  anon: number;
+}
+
+function resident(pid: number | undefined): Resident {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon') };
 }
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? NaN;
@@ -241,21 +253,24 @@ const patchShift = (stack: Stack, server: Server, scheduleId: number, shiftId: n
   request(`${server.url}/api/schedules/${scheduleId}/shifts/${shiftId}`, { method: 'PATCH', headers: { cookie: stack.cookies.app[0]! }, body: { notes } });
 
 /**
- * RSS of a server at rest. After a burst of allocation V8 keeps the pages it grew into until its
+ * Resident memory of a server at rest. After a burst of allocation V8 keeps the pages it grew into until its
  * memory reducer, which runs some tens of seconds after the allocation rate falls, gives them back
  * (an instance measured every 2 s after opening 1,000 streams: +19.8 KB per stream for 12 s, +24.5
  * for the next 20, then −5 once the reducer ran, below the "before" taken 2 s after start-up). So
  * both sides are measured at rest: at least SETTLE_MS after the last burst, and once RSS has held
  * within 1 % for 10 s; the median of the last five samples.
  */
-async function settledRss(pid: number | undefined): Promise<number> {
-  const samples: number[] = [];
+async function settled(pid: number | undefined): Promise<Resident> {
+  const samples: Resident[] = [];
   const started = Date.now();
   for (;;) {
-    samples.push(rss(pid));
-    const last = samples.slice(-5);
+    samples.push(resident(pid));
+    const last = samples.slice(-5).map((r) => r.rss);
     const steady = last.length === 5 && Math.max(...last) - Math.min(...last) <= 0.01 * Math.min(...last);
-    if ((Date.now() - started >= SETTLE_MS && steady) || Date.now() - started >= 3 * SETTLE_MS) return median(last);
+    if ((Date.now() - started >= SETTLE_MS && steady) || Date.now() - started >= 3 * SETTLE_MS) {
+      const five = samples.slice(-5);
+      return { rss: median(five.map((r) => r.rss)), anon: median(five.map((r) => r.anon)) };
+    }
     await sleep(2_000);
   }
 }
@@ -308,25 +323,37 @@ async function main(): Promise<void> {
   log(`changes are published by the ${mode === 'server' ? 'server (write path)' : 'benchmark, after each write answers'}`);
   results.publisher = mode;
 
-  // 1. memory per stream
-  const before = await Promise.all(servers.map((s) => settledRss(s.proc.child.pid)));
-  log(`open ${opts.streams} streams on each instance (${stack.cookies.app.length} sessions)`);
-  const streams: Stream[] = [];
-  for (const server of servers) {
-    for (let i = 0; i < opts.streams; i++) {
-      streams.push(openStream(server, stack.cookies.app[i % stack.cookies.app.length]!));
-      // A few at a time, as browsers arrive.
-      if (i % 100 === 99) await Promise.all(streams.slice(-100).map((s) => s.opened));
+  // 1. memory per stream: the first N on each instance, then N more (closed again once measured)
+  const openOnEach = async (): Promise<Stream[]> => {
+    const opened: Stream[] = [];
+    for (const server of servers) {
+      for (let i = 0; i < opts.streams; i++) {
+        opened.push(openStream(server, stack.cookies.app[i % stack.cookies.app.length]!));
+        // A few at a time, as browsers arrive.
+        if (i % 100 === 99) await Promise.all(opened.slice(-100).map((s) => s.opened));
+      }
     }
-  }
-  await Promise.all(streams.map((s) => s.opened));
-  const after = await Promise.all(servers.map((s) => settledRss(s.proc.child.pid)));
-  const perStream = servers.map((_, i) => (after[i]! - before[i]!) / opts.streams);
+    await Promise.all(opened.map((s) => s.opened));
+    return opened;
+  };
+  const atRest = () => Promise.all(servers.map((s) => settled(s.proc.child.pid)));
+  const perStream = (from: Resident[], to: Resident[]) =>
+    servers.map((_, i) => ({ rss: (to[i]!.rss - from[i]!.rss) / opts.streams, anon: (to[i]!.anon - from[i]!.anon) / opts.streams }));
+  const before = await atRest();
+  log(`open ${opts.streams} streams on each instance (${stack.cookies.app.length} sessions)`);
+  const streams = await openOnEach();
+  const after = await atRest();
+  log(`open ${opts.streams} more on each instance`);
+  const more = await openOnEach();
+  const afterMore = await atRest();
+  for (const s of more) s.close();
+  const memory = { first: perStream(before, after), next: perStream(after, afterMore) };
   const memoryLoad = loadavg()[0]!;
-  results.memory = { before, after, perStream, load: memoryLoad };
+  results.memory = { before, after, afterMore, ...memory, load: memoryLoad };
   if (retried > 0) log(`${retried} stream openings were answered 503 (session read timed out) and tried again`);
   results.openRetries = retried;
-  log(`RSS per open stream: ${perStream.map((b) => `${(b / 1024).toFixed(1)} KB`).join(', ')}`);
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  log(`RSS per open stream, the first ${opts.streams}: ${memory.first.map((m) => `${kb(m.rss)} (private ${kb(m.anon)})`).join(', ')}; the next ${opts.streams}: ${memory.next.map((m) => `${kb(m.rss)} (private ${kb(m.anon)})`).join(', ')}`);
   const gauges = await Promise.all(servers.map(async (s) => metric(await scrape(s.url, METRICS_TOKEN), 'crewplots_live_streams')));
   log(`crewplots_live_streams: ${gauges.join(', ')}`);
 
@@ -512,7 +539,10 @@ async function main(): Promise<void> {
     table(
       ['measure', 'app', 'app2', 'target', 'load average (1 min)'],
       [
-        ['RSS per open stream', ...perStream.map((b) => `${(b / 1024).toFixed(1)} KB`), '≤ 20 KB', memoryLoad.toFixed(1)],
+        [`RSS per open stream, the first ${opts.streams}`, ...memory.first.map((m) => kb(m.rss)), '≤ 20 KB', memoryLoad.toFixed(1)],
+        [`  of it private (RssAnon), the first ${opts.streams}`, ...memory.first.map((m) => kb(m.anon)), '', ''],
+        [`RSS per open stream, the next ${opts.streams}`, ...memory.next.map((m) => kb(m.rss)), '≤ 20 KB', ''],
+        [`  of it private (RssAnon), the next ${opts.streams}`, ...memory.next.map((m) => kb(m.anon)), '', ''],
         ['delivery p50 / p99 / max (ms)', `${delivery.p50.toFixed(1)} / ${delivery.p99.toFixed(1)} / ${delivery.max.toFixed(1)}`, `${delivery.deliveries} deliveries, ${delivery.missing} missing`, 'p99 ≤ 250 ms', delivery.load.toFixed(1)],
         ...storms.map((s, i) => [`storm ${i + 1}: Postgres loads`, String(s.loads[0]), String(s.loads[1]), '1 per instance', s.load.toFixed(1)]),
         ...(overhead

@@ -8,7 +8,8 @@
  * Options: --scenario 1|1b|1c|2|3c|3d|4, --seconds N (default 20), --no-build,
  * --variant NAME (profile a variant of bench/lib/variants.ts instead of the app; scenarios 2, 3c, 4),
  * --alloc (what the load allocates instead of where its time goes: V8's sampling heap profiler,
- * collected objects included, bench/lib/alloc-sampler.cjs).
+ * collected objects included, bench/lib/alloc-sampler.cjs),
+ * --idle-streams N (N event streams held open on the profiled app instance, as bench/run.ts's option).
  * Writes bench/results/profiles/<scenario>-<time>.cpuprofile (open it in Chrome DevTools) or
  * .heapprofile (--alloc), and bench/results/profiles/<scenario>-<time>.md (the summary, also printed).
  */
@@ -22,12 +23,14 @@ import { startStack, type AppName, type BaselineName, type Stack } from './lib/s
 import { VARIANTS, materialise } from './lib/variants.js';
 import { checkWrk, wrk } from './lib/wrk.js';
 import { argv, value } from './lib/args.js';
+import { openIdleStreams } from './lib/idle-streams.js';
 
 const scenario = value('scenario') ?? '2';
 const seconds = Number(value('seconds') ?? 20);
 const build = !argv.includes('--no-build');
 const variantName = value('variant');
 const alloc = argv.includes('--alloc');
+const idleStreams = Number(value('idle-streams') ?? 0);
 
 const TARGETS: Record<string, { server: AppName | BaselineName; path: (s: Stack) => string; cookies: (s: Stack) => string[]; mixed?: boolean }> = {
   '1': { server: 'bare', path: (s) => s.userPath, cookies: (s) => s.cookies.memory },
@@ -87,21 +90,26 @@ async function main(): Promise<void> {
     script = 'bench/wrk/mixed.lua';
     args = [data];
   }
+  if (idleStreams > 0 && !isApp && !variant) throw new Error('--idle-streams needs an app scenario (2, 3c, 3d, 4)');
+  const idle = idleStreams > 0 ? await openIdleStreams(server.url, stack.cookies.app, idleStreams) : undefined;
+  if (idle) log(`${idleStreams} idle event streams open on ${server.name}`);
   log(`warm-up 3 s, then ${seconds} s of scenario ${scenario} against ${server.name} under ${alloc ? 'the sampling heap profiler' : '--cpu-prof'}`);
   await wrk({ url: server.url, script, args, seconds: 3 });
   const pid = server.proc.child.pid!;
   if (alloc) process.kill(pid, 'SIGUSR2');
   const w = await wrk({ url: server.url, script, args, seconds });
   log(`${Math.round(w.rps)} rps, p50 ${(w.latency.p50 / 1000).toFixed(2)} ms, p99 ${(w.latency.p99 / 1000).toFixed(2)} ms (profiling slows the server)`);
+  idle?.close();
   const raw = alloc ? await allocationProfile(pid) : await cpuProfile(server.proc, dir);
   await stack.close();
   stack = undefined;
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
-  const file = `${path.join(RESULTS, 'profiles', `${scenario}${variant ? `-${variant.name}` : ''}${alloc ? '-alloc' : ''}-${stamp}`)}.${alloc ? 'heapprofile' : 'cpuprofile'}`;
+  const file = `${path.join(RESULTS, 'profiles', `${scenario}${variant ? `-${variant.name}` : ''}${idleStreams > 0 ? `-idle${idleStreams}` : ''}${alloc ? '-alloc' : ''}-${stamp}`)}.${alloc ? 'heapprofile' : 'cpuprofile'}`;
   renameSync(raw, file);
   rmSync(dir, { recursive: true, force: true });
   const summary = alloc ? formatAllocations(file, w.requests) : formatSummary(summariseProfile(file));
-  const md = `# ${alloc ? 'Allocation' : 'CPU'} profile: scenario ${scenario} (${server.name}), ${seconds} s under wrk\n\n${summary}\n`;
+  const streams = idleStreams > 0 ? `, ${idleStreams} idle event streams open` : '';
+  const md = `# ${alloc ? 'Allocation' : 'CPU'} profile: scenario ${scenario} (${server.name}), ${seconds} s under wrk${streams}\n\n${summary}\n`;
   writeFileSync(file.replace(/\.\w+$/, '.md'), md);
   process.stdout.write(`\n${md}\nprofile: ${file}\n`);
   removeWork();
