@@ -14,6 +14,15 @@ import { setFlagsFromString } from 'node:v8';
  */
 export const V8_FLAGS = ['--no-allocation-site-pretenuring'] as const;
 
-export function setV8Flags(): void {
-  for (const flag of V8_FLAGS) setFlagsFromString(flag);
+/** The name a V8 flag goes by, whatever its spelling: `--no-a_b=1` and `--a-b` are both `a-b`. */
+const flagName = (arg: string) => arg.replace(/^--(no-)?/, '').split('=')[0]!.replaceAll('_', '-');
+
+/** V8_FLAGS but those the command line already sets one way or the other: an operator's choice stands. */
+export function v8FlagsFor(execArgv: readonly string[]): string[] {
+  const given = new Set(execArgv.filter((arg) => arg.startsWith('--')).map(flagName));
+  return V8_FLAGS.filter((flag) => !given.has(flagName(flag)));
+}
+
+export function setV8Flags(execArgv: readonly string[] = process.execArgv): void {
+  for (const flag of v8FlagsFor(execArgv)) setFlagsFromString(flag);
 }
