@@ -253,21 +253,27 @@ const patchShift = (stack: Stack, server: Server, scheduleId: number, shiftId: n
   request(`${server.url}/api/schedules/${scheduleId}/shifts/${shiftId}`, { method: 'PATCH', headers: { cookie: stack.cookies.app[0]! }, body: { notes } });
 
 /**
- * Resident memory of a server at rest. After a burst of allocation V8 keeps the pages it grew into until its
- * memory reducer, which runs some tens of seconds after the allocation rate falls, gives them back
- * (an instance measured every 2 s after opening 1,000 streams: +19.8 KB per stream for 12 s, +24.5
- * for the next 20, then −5 once the reducer ran, below the "before" taken 2 s after start-up). So
- * both sides are measured at rest: at least SETTLE_MS after the last burst, and once RSS has held
- * within 1 % for 10 s; the median of the last five samples.
+ * Resident memory of a server at rest. After a burst of allocation V8 keeps the pages it grew into
+ * until a full collection, which its memory reducer starts some tens of seconds after the
+ * allocation rate falls, gives them back: an instance measured every 2 s after opening 1,000
+ * streams read +19.8 KB per stream for 12 s, +24.5 for the next 20, then −5 once the reducer ran;
+ * and two runs that waited for a steady RSS alone measured 13 KB and 45 KB for the same streams,
+ * depending on which side of a reduction each reading fell. So each side is read at least
+ * SETTLE_MS after the last burst, after at least one full collection since then
+ * (`nodejs_gc_duration_seconds_count{kind="major"}`), and once RSS has held within 1 % for 10 s;
+ * the median of the last five samples.
  */
-async function settled(pid: number | undefined): Promise<Resident> {
+async function settled(server: Server): Promise<Resident> {
+  const fullCollections = async () => metric(await scrape(server.url, METRICS_TOKEN), 'nodejs_gc_duration_seconds_count', 'kind="major"');
+  const since = await fullCollections();
   const samples: Resident[] = [];
   const started = Date.now();
   for (;;) {
-    samples.push(resident(pid));
+    samples.push(resident(server.proc.child.pid));
     const last = samples.slice(-5).map((r) => r.rss);
     const steady = last.length === 5 && Math.max(...last) - Math.min(...last) <= 0.01 * Math.min(...last);
-    if ((Date.now() - started >= SETTLE_MS && steady) || Date.now() - started >= 3 * SETTLE_MS) {
+    const ready = Date.now() - started >= SETTLE_MS && steady && (await fullCollections()) > since;
+    if (ready || Date.now() - started >= 4 * SETTLE_MS) {
       const five = samples.slice(-5);
       return { rss: median(five.map((r) => r.rss)), anon: median(five.map((r) => r.anon)) };
     }
@@ -336,7 +342,7 @@ async function main(): Promise<void> {
     await Promise.all(opened.map((s) => s.opened));
     return opened;
   };
-  const atRest = () => Promise.all(servers.map((s) => settled(s.proc.child.pid)));
+  const atRest = () => Promise.all(servers.map((s) => settled(s)));
   const perStream = (from: Resident[], to: Resident[]) =>
     servers.map((_, i) => ({ rss: (to[i]!.rss - from[i]!.rss) / opts.streams, anon: (to[i]!.anon - from[i]!.anon) / opts.streams }));
   const before = await atRest();
