@@ -3,7 +3,8 @@
  * streams, and
  *   1. memory per open stream: RSS (and its private part) of each server at rest before and after
  *      opening N streams, and after N more: what the first N cost, one-time costs included, and
- *      what one more stream costs;
+ *      what one more stream costs; each reading also after a full collection (asked for through
+ *      the inspector: the servers run with --inspect on a loopback port of their own);
  *   2. delivery latency under a steady write load: from a write's answer on one instance to its
  *      event on every stream of the other, p50/p99;
  *   3. a refetch storm: a week watched by every stream changes, every stream refetches it, and
@@ -28,7 +29,8 @@ import { createLivePublisher } from '../server/live/live.publisher.js';
 import type { LivePublisher } from '../server/live/live.types.js';
 import { buildServer, machine } from './lib/build.js';
 import { metric, request, scrape } from './lib/http.js';
-import { RESULTS, onExit, sleep, stopAll } from './lib/proc.js';
+import { RESULTS, freePort, onExit, sleep, stopAll } from './lib/proc.js';
+import { inspectorCommand } from './lib/inspector.js';
 import { BENCH_PREFIX } from './lib/services.js';
 import { WEEK } from './lib/seed.js';
 import { METRICS_TOKEN, startStack, type Server, type Stack } from './lib/stack.js';
@@ -66,6 +68,23 @@ function gcSpent(before: Map<string, number>, after: Map<string, number>): GcSpe
     marks: delta('nodejs_gc_duration_seconds_count', 'major'),
     markS: delta('nodejs_gc_duration_seconds_sum', 'major') + delta('nodejs_gc_duration_seconds_sum', 'incremental'),
   };
+}
+
+interface CacheCounts {
+  loads: number;
+  refused: number;
+  bypassed: number;
+}
+
+/**
+ * The schedule namespace's cache counters on one instance: loads, fills refused because the entry
+ * was invalidated during the load, and reads that went past Redis. A storm's loads beyond one that
+ * neither of the others explains are followers that waited past `fillWaitMs` for the leader's fill.
+ */
+async function scheduleCache(server: Server): Promise<CacheCounts> {
+  const samples = await scrape(server.url, METRICS_TOKEN);
+  const count = (name: string) => metric(samples, name, 'namespace="schedule"');
+  return { loads: count('crewplots_cache_loads_total'), refused: count('crewplots_cache_stale_fill_rejections_total'), bypassed: count('crewplots_cache_bypasses_total') };
 }
 
 // ---- event streams --------------------------------------------------------------------------------
@@ -195,6 +214,11 @@ interface Resident {
   anon: number;
 }
 
+/** A server's memory at rest, and right after a full collection forced through the inspector. */
+interface Reading extends Resident {
+  collected: Resident;
+}
+
 function resident(pid: number | undefined): Resident {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
@@ -263,7 +287,7 @@ const patchShift = (stack: Stack, server: Server, scheduleId: number, shiftId: n
  * (`nodejs_gc_duration_seconds_count{kind="major"}`), and once RSS has held within 1 % for 10 s;
  * the median of the last five samples.
  */
-async function settled(server: Server): Promise<Resident> {
+async function settled(server: Server, inspectPort: number): Promise<Reading> {
   const fullCollections = async () => metric(await scrape(server.url, METRICS_TOKEN), 'nodejs_gc_duration_seconds_count', 'kind="major"');
   const since = await fullCollections();
   const samples: Resident[] = [];
@@ -275,7 +299,12 @@ async function settled(server: Server): Promise<Resident> {
     const ready = Date.now() - started >= SETTLE_MS && steady && (await fullCollections()) > since;
     if (ready || Date.now() - started >= 4 * SETTLE_MS) {
       const five = samples.slice(-5);
-      return { rss: median(five.map((r) => r.rss)), anon: median(five.map((r) => r.anon)) };
+      const atRest = { rss: median(five.map((r) => r.rss)), anon: median(five.map((r) => r.anon)) };
+      // Then everything V8 can collect, compacting (the inspector's collectGarbage is V8's
+      // low-memory notification), and a moment for it to hand the freed pages back.
+      await inspectorCommand(inspectPort, 'HeapProfiler.collectGarbage');
+      await sleep(2_000);
+      return { ...atRest, collected: resident(server.proc.child.pid) };
     }
     await sleep(2_000);
   }
@@ -303,7 +332,15 @@ async function main(): Promise<void> {
     log('compile server/ and shared/');
     buildServer();
   }
-  const stack = await startStack({ apps: ['app', 'app2'], baselines: [], log });
+  // Each instance listens for the DevTools protocol on a port of its own, so the memory step can
+  // ask it for a full collection before reading its memory.
+  const inspectPorts = { app: await freePort(), app2: await freePort() };
+  const stack = await startStack({
+    apps: ['app', 'app2'],
+    baselines: [],
+    nodeArgs: { app: [`--inspect=127.0.0.1:${inspectPorts.app}`], app2: [`--inspect=127.0.0.1:${inspectPorts.app2}`] },
+    log,
+  });
   onExit(async () => {
     await stack.close({ keepDatabase: opts.keepDb });
     await stopAll();
@@ -342,9 +379,13 @@ async function main(): Promise<void> {
     await Promise.all(opened.map((s) => s.opened));
     return opened;
   };
-  const atRest = () => Promise.all(servers.map((s) => settled(s)));
-  const perStream = (from: Resident[], to: Resident[]) =>
-    servers.map((_, i) => ({ rss: (to[i]!.rss - from[i]!.rss) / opts.streams, anon: (to[i]!.anon - from[i]!.anon) / opts.streams }));
+  const atRest = () => Promise.all(servers.map((s) => settled(s, inspectPorts[s.name as 'app' | 'app2'])));
+  const perStream = (from: Reading[], to: Reading[], streams = opts.streams) =>
+    servers.map((_, i) => ({
+      rss: (to[i]!.rss - from[i]!.rss) / streams,
+      anon: (to[i]!.anon - from[i]!.anon) / streams,
+      collected: (to[i]!.collected.anon - from[i]!.collected.anon) / streams,
+    }));
   const before = await atRest();
   log(`open ${opts.streams} streams on each instance (${stack.cookies.app.length} sessions)`);
   const streams = await openOnEach();
@@ -353,13 +394,16 @@ async function main(): Promise<void> {
   const more = await openOnEach();
   const afterMore = await atRest();
   for (const s of more) s.close();
-  const memory = { first: perStream(before, after), next: perStream(after, afterMore) };
+  // A thousand streams' worth of memory is of the order of what V8 and malloc keep or hand back
+  // on their own between two readings; all 2N streams together are the steadier figure.
+  const memory = { first: perStream(before, after), next: perStream(after, afterMore), all: perStream(before, afterMore, 2 * opts.streams) };
   const memoryLoad = loadavg()[0]!;
   results.memory = { before, after, afterMore, ...memory, load: memoryLoad };
   if (retried > 0) log(`${retried} stream openings were answered 503 (session read timed out) and tried again`);
   results.openRetries = retried;
   const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
-  log(`RSS per open stream, the first ${opts.streams}: ${memory.first.map((m) => `${kb(m.rss)} (private ${kb(m.anon)})`).join(', ')}; the next ${opts.streams}: ${memory.next.map((m) => `${kb(m.rss)} (private ${kb(m.anon)})`).join(', ')}`);
+  const shown = (m: { rss: number; anon: number; collected: number }) => `${kb(m.rss)} (private ${kb(m.anon)}; private after a full collection ${kb(m.collected)})`;
+  log(`RSS per open stream, the first ${opts.streams}: ${memory.first.map(shown).join(', ')}; the next ${opts.streams}: ${memory.next.map(shown).join(', ')}; all ${2 * opts.streams}: ${memory.all.map(shown).join(', ')}`);
   const gauges = await Promise.all(servers.map(async (s) => metric(await scrape(s.url, METRICS_TOKEN), 'crewplots_live_streams')));
   log(`crewplots_live_streams: ${gauges.join(', ')}`);
 
@@ -437,10 +481,10 @@ async function main(): Promise<void> {
   const big = stack.seeded.bigScheduleId;
   const bigShift = stack.seeded.shifts.find(([sid]) => sid === big)![1];
   const agents = new Map(servers.map((s) => [s, new http.Agent({ keepAlive: true, maxSockets: 64 })]));
-  const storms: Array<{ loads: number[]; answers: number; non200: number; stale: number; resets: number; ms: number; load: number }> = [];
+  const storms: Array<{ loads: number[]; refused: number[]; bypassed: number[]; answers: number; non200: number; stale: number; resets: number; ms: number; load: number }> = [];
   for (let k = 0; k < opts.storms; k++) {
     const notes = `storm ${k} ${Date.now()}`;
-    const loadsBefore = await Promise.all(servers.map(async (s) => metric(await scrape(s.url, METRICS_TOKEN), 'crewplots_cache_loads_total', 'namespace="schedule"')));
+    const before = await Promise.all(servers.map((s) => scheduleCache(s)));
     let answers = 0;
     let non200 = 0;
     let stale = 0;
@@ -479,10 +523,16 @@ async function main(): Promise<void> {
     await Promise.race([allDone, sleep(60_000)]);
     await Promise.allSettled(refetches);
     const ms = performance.now() - t0;
-    const loadsAfter = await Promise.all(servers.map(async (s) => metric(await scrape(s.url, METRICS_TOKEN), 'crewplots_cache_loads_total', 'namespace="schedule"')));
-    const loads = loadsAfter.map((v, i) => v - loadsBefore[i]!);
-    storms.push({ loads, answers, non200, stale, resets, ms, load: loadavg()[0]! });
-    log(`storm ${k + 1}: ${answers} refetches in ${ms.toFixed(0)} ms, Postgres loads per instance ${loads.join(', ')}, ${non200} non-200, ${stale} stale, ${resets} reset (load ${loadavg()[0]!.toFixed(1)})`);
+    const after = await Promise.all(servers.map((s) => scheduleCache(s)));
+    const delta = (field: keyof CacheCounts) => after.map((a, i) => a[field] - before[i]![field]);
+    const loads = delta('loads');
+    const refused = delta('refused');
+    const bypassed = delta('bypassed');
+    storms.push({ loads, refused, bypassed, answers, non200, stale, resets, ms, load: loadavg()[0]! });
+    log(
+      `storm ${k + 1}: ${answers} refetches in ${ms.toFixed(0)} ms, Postgres loads per instance ${loads.join(', ')} ` +
+        `(fills refused as stale ${refused.join(', ')}; reads past Redis ${bypassed.join(', ')}), ${non200} non-200, ${stale} stale, ${resets} reset (load ${loadavg()[0]!.toFixed(1)})`,
+    );
     await sleep(1_000);
   }
   for (const agent of agents.values()) agent.destroy();
@@ -549,8 +599,18 @@ async function main(): Promise<void> {
         [`  of it private (RssAnon), the first ${opts.streams}`, ...memory.first.map((m) => kb(m.anon)), '', ''],
         [`RSS per open stream, the next ${opts.streams}`, ...memory.next.map((m) => kb(m.rss)), '≤ 20 KB', ''],
         [`  of it private (RssAnon), the next ${opts.streams}`, ...memory.next.map((m) => kb(m.anon)), '', ''],
+        [`private, after a full collection, the first ${opts.streams}`, ...memory.first.map((m) => kb(m.collected)), '', ''],
+        [`private, after a full collection, the next ${opts.streams}`, ...memory.next.map((m) => kb(m.collected)), '', ''],
+        [`RSS per open stream, all ${2 * opts.streams}`, ...memory.all.map((m) => kb(m.rss)), '≤ 20 KB', ''],
+        [`  of it private (RssAnon), all ${2 * opts.streams}`, ...memory.all.map((m) => kb(m.anon)), '', ''],
+        [`private, after a full collection, all ${2 * opts.streams}`, ...memory.all.map((m) => kb(m.collected)), '', ''],
         ['delivery p50 / p99 / max (ms)', `${delivery.p50.toFixed(1)} / ${delivery.p99.toFixed(1)} / ${delivery.max.toFixed(1)}`, `${delivery.deliveries} deliveries, ${delivery.missing} missing`, 'p99 ≤ 250 ms', delivery.load.toFixed(1)],
-        ...storms.map((s, i) => [`storm ${i + 1}: Postgres loads`, String(s.loads[0]), String(s.loads[1]), '1 per instance', s.load.toFixed(1)]),
+        ...storms.map((s, i) => [
+          `storm ${i + 1}: Postgres loads (fills refused as stale, reads past Redis)`,
+          ...[0, 1].map((n) => `${s.loads[n]} (${s.refused[n]}, ${s.bypassed[n]})`),
+          '1 per instance',
+          s.load.toFixed(1),
+        ]),
         ...(overhead
           ? [
               ['cached GET, idle streams ÷ none (median of rounds)', `${median(overhead.ratios).toFixed(2)}× (${overhead.ratios.map((r) => r.toFixed(2)).join(', ')})`, '', '≥ 0.90×', overhead.loads.map((l) => l.toFixed(1)).join(', ')],
