@@ -79,7 +79,8 @@ interface CacheCounts {
 /**
  * The schedule namespace's cache counters on one instance: loads, fills refused because the entry
  * was invalidated during the load, and reads that went past Redis. A storm's loads beyond one that
- * neither of the others explains are followers that waited past `fillWaitMs` for the leader's fill.
+ * neither of the others explains are likely followers that waited past `fillWaitMs` for the
+ * leader's fill (not counted yet).
  */
 async function scheduleCache(server: Server): Promise<CacheCounts> {
   const samples = await scrape(server.url, METRICS_TOKEN);
@@ -300,8 +301,8 @@ async function settled(server: Server, inspectPort: number): Promise<Reading> {
     if (ready || Date.now() - started >= 4 * SETTLE_MS) {
       const five = samples.slice(-5);
       const atRest = { rss: median(five.map((r) => r.rss)), anon: median(five.map((r) => r.anon)) };
-      // Then everything V8 can collect, compacting (the inspector's collectGarbage is V8's
-      // low-memory notification), and a moment for it to hand the freed pages back.
+      // Then a full collection asked for through the inspector, and a moment for V8 to hand the
+      // pages it freed back.
       await inspectorCommand(inspectPort, 'HeapProfiler.collectGarbage');
       await sleep(2_000);
       return { ...atRest, collected: resident(server.proc.child.pid) };
