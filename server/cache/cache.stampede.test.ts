@@ -85,6 +85,9 @@ describe('a cold key read by many at once', () => {
       expect({ id, loads: calls.count, refused, a: a.status(), b: b.status() }).toMatchObject({ id, loads: 1 });
       expect(results.every((r) => r!.value().id === id)).toBe(true);
     }
+    // The other instance's readers got the fill in time: no wait ran out.
+    const expired = await Promise.all([a, b].map(async (c) => (await metricsOf.get(c)!.registry.getSingleMetric('crewplots_cache_fill_waits_expired_total')!.get()).values));
+    expect(expired).toEqual([[], []]);
   });
 
   it('takes over at once when the instance holding the lease fails its load', async () => {
@@ -140,5 +143,8 @@ describe('a cold key read by many at once', () => {
     expect(took).toBeGreaterThanOrEqual(250);
     expect(took).toBeLessThan(2_000);
     expect(await clients[0]!.exists(key)).toBe(0);
+    // The one wait that ran out is counted (50 readers, one flight).
+    const expired = await metricsOf.get(cache)!.registry.getSingleMetric('crewplots_cache_fill_waits_expired_total')!.get();
+    expect(expired.values).toEqual([{ value: 1, labels: { namespace: 'venue' } }]);
   });
 });

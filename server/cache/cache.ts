@@ -329,6 +329,8 @@ function enabledCache(options: CacheOptions, t: CacheTimings): Cache {
    */
   async function awaitFill(request: AnyRequest, key: string, flight: Flight): Promise<Entry> {
     const deadline = Date.now() + t.fillWaitMs;
+    // Set where the wait ends for a reason of its own; left true, it ran out.
+    let expired = true;
     for (let delay = 5; Date.now() + delay <= deadline && usable(); delay = Math.min(delay * 2, 50)) {
       await sleep(delay);
       const token = newToken();
@@ -341,6 +343,7 @@ function enabledCache(options: CacheOptions, t: CacheTimings): Cache {
         // started before: drop the name, and this flight's own load starts only now.
         if (flights.get(flightName(key, token)) === flight) flights.delete(flightName(key, token));
         releaseLate(key, token);
+        expired = false;
         break;
       }
       if (reply.kind === 'lease') return lead(request, key, token);
@@ -348,15 +351,18 @@ function enabledCache(options: CacheOptions, t: CacheTimings): Cache {
         const hit = decode(request, reply.envelope, dropBadBody);
         if (hit !== BAD) return hit;
         metrics.badEntries.inc({ namespace: request.key.namespace });
+        expired = false;
         break;
       }
       const other = reply.holder === null ? undefined : flights.get(flightName(key, reply.holder));
       if (other && other !== flight) {
         const outcome = await other.promise;
         if (outcome.kind === 'value') return outcome.result;
+        expired = false;
         break;
       }
     }
+    if (expired && usable()) metrics.fillWaitsExpired.inc({ namespace: request.key.namespace });
     return load(request, metrics);
   }
 

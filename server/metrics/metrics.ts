@@ -33,6 +33,8 @@ export interface CacheMetrics {
   staleFillRejections: Counter<NamespaceLabel>;
   /** Entries that did not parse as the running code's shape, read as misses. */
   badEntries: Counter<NamespaceLabel>;
+  /** Reads that waited `fillWaitMs` for another load's fill in vain and loaded themselves, without storing. */
+  fillWaitsExpired: Counter<NamespaceLabel>;
   /** 0 closed (Redis in use), 1 open (reads go to the database), 2 half-open (probing). */
   breakerState: Gauge;
 }
@@ -83,6 +85,7 @@ export function createCacheMetrics(registry: Registry): CacheMetrics {
     }),
     staleFillRejections: counter('stale_fill_rejections_total', 'Fills refused because the key was invalidated during the load'),
     badEntries: counter('bad_entries_total', 'Entries that did not match the expected shape and were treated as misses'),
+    fillWaitsExpired: counter('fill_waits_expired_total', "Reads that waited for another load's fill in vain and loaded themselves, without storing"),
     breakerState: new Gauge({
       name: 'crewplots_cache_breaker_state',
       help: 'Cache circuit breaker: 0 closed, 1 open, 2 half-open',
