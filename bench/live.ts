@@ -74,18 +74,23 @@ interface CacheCounts {
   loads: number;
   refused: number;
   bypassed: number;
+  waited: number;
 }
 
 /**
  * The schedule namespace's cache counters on one instance: loads, fills refused because the entry
- * was invalidated during the load, and reads that went past Redis. A storm's loads beyond one that
- * neither of the others explains are likely followers that waited past `fillWaitMs` for the
- * leader's fill (not counted yet).
+ * was invalidated during the load, reads that went past Redis, and reads that waited `fillWaitMs`
+ * for another load's fill in vain (each then loads without storing).
  */
 async function scheduleCache(server: Server): Promise<CacheCounts> {
   const samples = await scrape(server.url, METRICS_TOKEN);
   const count = (name: string) => metric(samples, name, 'namespace="schedule"');
-  return { loads: count('crewplots_cache_loads_total'), refused: count('crewplots_cache_stale_fill_rejections_total'), bypassed: count('crewplots_cache_bypasses_total') };
+  return {
+    loads: count('crewplots_cache_loads_total'),
+    refused: count('crewplots_cache_stale_fill_rejections_total'),
+    bypassed: count('crewplots_cache_bypasses_total'),
+    waited: count('crewplots_cache_fill_waits_expired_total'),
+  };
 }
 
 // ---- event streams --------------------------------------------------------------------------------
@@ -482,7 +487,7 @@ async function main(): Promise<void> {
   const big = stack.seeded.bigScheduleId;
   const bigShift = stack.seeded.shifts.find(([sid]) => sid === big)![1];
   const agents = new Map(servers.map((s) => [s, new http.Agent({ keepAlive: true, maxSockets: 64 })]));
-  const storms: Array<{ loads: number[]; refused: number[]; bypassed: number[]; answers: number; non200: number; stale: number; resets: number; ms: number; load: number }> = [];
+  const storms: Array<{ loads: number[]; refused: number[]; bypassed: number[]; waited: number[]; answers: number; non200: number; stale: number; resets: number; ms: number; load: number }> = [];
   for (let k = 0; k < opts.storms; k++) {
     const notes = `storm ${k} ${Date.now()}`;
     const before = await Promise.all(servers.map((s) => scheduleCache(s)));
@@ -529,10 +534,11 @@ async function main(): Promise<void> {
     const loads = delta('loads');
     const refused = delta('refused');
     const bypassed = delta('bypassed');
-    storms.push({ loads, refused, bypassed, answers, non200, stale, resets, ms, load: loadavg()[0]! });
+    const waited = delta('waited');
+    storms.push({ loads, refused, bypassed, waited, answers, non200, stale, resets, ms, load: loadavg()[0]! });
     log(
       `storm ${k + 1}: ${answers} refetches in ${ms.toFixed(0)} ms, Postgres loads per instance ${loads.join(', ')} ` +
-        `(fills refused as stale ${refused.join(', ')}; reads past Redis ${bypassed.join(', ')}), ${non200} non-200, ${stale} stale, ${resets} reset (load ${loadavg()[0]!.toFixed(1)})`,
+        `(fills refused as stale ${refused.join(', ')}; reads past Redis ${bypassed.join(', ')}; waits for a fill that ran out ${waited.join(', ')}), ${non200} non-200, ${stale} stale, ${resets} reset (load ${loadavg()[0]!.toFixed(1)})`,
     );
     await sleep(1_000);
   }
@@ -607,8 +613,8 @@ async function main(): Promise<void> {
         [`private, after a full collection, all ${2 * opts.streams}`, ...memory.all.map((m) => kb(m.collected)), '', ''],
         ['delivery p50 / p99 / max (ms)', `${delivery.p50.toFixed(1)} / ${delivery.p99.toFixed(1)} / ${delivery.max.toFixed(1)}`, `${delivery.deliveries} deliveries, ${delivery.missing} missing`, 'p99 ≤ 250 ms', delivery.load.toFixed(1)],
         ...storms.map((s, i) => [
-          `storm ${i + 1}: Postgres loads (fills refused as stale, reads past Redis)`,
-          ...[0, 1].map((n) => `${s.loads[n]} (${s.refused[n]}, ${s.bypassed[n]})`),
+          `storm ${i + 1}: Postgres loads (fills refused as stale, reads past Redis, fill waits run out)`,
+          ...[0, 1].map((n) => `${s.loads[n]} (${s.refused[n]}, ${s.bypassed[n]}, ${s.waited[n]})`),
           '1 per instance',
           s.load.toFixed(1),
         ]),
