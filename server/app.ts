@@ -26,7 +26,7 @@ import { createLocationsRepository } from './locations/locations.repository.js';
 import { createLocationsService } from './locations/locations.service.js';
 import { locationsRoutes } from './locations/locations.routes.js';
 import { createLiveService } from './live/live.service.js';
-import { liveRoutes } from './live/live.routes.js';
+import { EVENTS_PATH, liveRoutes } from './live/live.routes.js';
 import { createAuthMetrics } from './metrics/auth.metrics.js';
 import { createHttpMetrics } from './metrics/http.metrics.js';
 import { requireMetricsAccess } from './metrics/metrics.access.js';
@@ -156,8 +156,10 @@ export function createApp(deps: AppDeps, options: AppOptions = {}): Express {
 
   // One layer each for what every request runs, and for the API: Express walks its layers one by
   // one, and the route table is a lookup of its own (http/dispatch.ts).
-  // helmet's defaults; HSTS and upgrade-insecure-requests go only with answers to https requests.
-  app.use(chain([accessLog(logger), securityHeaders({})]));
+  // helmet's defaults; HSTS and upgrade-insecure-requests go only with answers to https requests,
+  // and the event stream, never a page, gets only the few that apply to it (decision 035).
+  const eventStream = `/api${EVENTS_PATH}`;
+  app.use(chain([accessLog(logger), securityHeaders({}, { isStream: (req) => req.path === eventStream })]));
   const access = {
     requireSession: sessions.requireSession,
     optionalSession: sessions.optionalSession,

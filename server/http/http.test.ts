@@ -159,6 +159,17 @@ describe('security headers', () => {
     expect(overHttp['content-security-policy'] ?? '').not.toMatch(/upgrade-insecure-requests/);
   });
 
+  it('an event stream gets only nosniff, CORP and (over https) HSTS, worded as helmet words them', async () => {
+    const ours = securityHeaders({}, { isStream: (req) => req.path === '/' });
+    const none = (_req: express.Request, _res: express.Response, next: express.NextFunction) => next();
+    for (const https of [true, false]) {
+      const helmets = await headersOf(helmet(https ? {} : withoutHttpsUpgrades({})), https);
+      const only = ['x-content-type-options', 'cross-origin-resource-policy', ...(https ? ['strict-transport-security'] : [])];
+      expect(await headersOf(ours, https)).toEqual({ ...(await headersOf(none, https)), ...Object.fromEntries(only.map((name) => [name, helmets[name]])) });
+    }
+    expect(await headersOf(securityHeaders({}, { isStream: () => false }), true)).toEqual(await headersOf(helmet({}), true));
+  });
+
   it('refuses options whose headers would depend on the request', () => {
     expect(() => securityHeaders({ contentSecurityPolicy: { directives: { scriptSrc: [(_req, _res) => "'nonce-x'"] } } })).toThrow(/per request/);
   });

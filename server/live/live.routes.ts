@@ -13,11 +13,14 @@ const EVENTS_DESCRIPTION = [
   'Reconnecting with `Last-Event-ID` replays what was missed in the last 5 minutes; a comment line comes at least every 25 s.',
 ].join(' ');
 
+/** Where the event stream is served, under /api. */
+export const EVENTS_PATH = '/events';
+
 export function liveRoutes(live: LiveService): RouteDef[] {
   return [
     defineRoute({
       method: 'get',
-      path: '/events',
+      path: EVENTS_PATH,
       summary: 'Live updates of what the caller may see',
       description: EVENTS_DESCRIPTION,
       access: SIGNED_IN,

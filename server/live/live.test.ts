@@ -80,6 +80,11 @@ describe('GET /api/events', () => {
     expect(client.status).toBe(200);
     expect(client.headers['content-type']).toMatch(/^text\/event-stream/);
     expect(client.headers['cache-control']).toBe('no-store, no-transform');
+    // Never a page: the headers for documents stay off it, the ones for any response stay on.
+    expect(client.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'cross-origin-resource-policy': 'same-origin' });
+    expect(client.headers['content-security-policy']).toBeUndefined();
+    expect(client.headers['x-frame-options']).toBeUndefined();
+    expect((await request(a.app).get('/api/health/live')).headers['content-security-policy']).toMatch(/default-src/);
     await client.next(() => false, 200).catch(() => undefined);
     expect(client.retries[0]).toBeGreaterThan(0);
     expect(client.lastId).toMatch(/^\d+-\d+$/);
