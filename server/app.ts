@@ -47,6 +47,9 @@ import { notificationsRoutes } from './notifications/notifications.routes.js';
 import { createNotifier } from './notifications/notifier.js';
 import { createScheduleNotices } from './notifications/schedule-notices.js';
 import { createPublicationsRepository } from './schedules/publications.js';
+import { createPresenceService } from './presence/presence.service.js';
+import { createPresenceStore } from './presence/presence.store.js';
+import { presenceRoutes } from './presence/presence.routes.js';
 import { createShiftRequestsRepository } from './shift-requests/shift-requests.repository.js';
 import { createShiftRequestsService } from './shift-requests/shift-requests.service.js';
 import { shiftRequestsRoutes } from './shift-requests/shift-requests.routes.js';
@@ -103,6 +106,9 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
   const limiter = createAttemptLimiter(redis.main, config.redis.prefix, { timeoutMs: config.redis.commandTimeoutMs });
   const auth = createAuthService({ repo: usersRepo, users, limiter, metrics: createAuthMetrics(metrics.registry) });
   const accounts = createAccountsService({ repo: accountsRepo, usersRepo, users, writes, sessions: sessions.store, limiter, config });
+  // Presence is as disposable as a cache entry, so it lives on the cache's Redis (decision 036).
+  const presenceStore = createPresenceStore(redis.cache, config.redis.prefix, { timeoutMs: config.redis.commandTimeoutMs });
+  const presence = createPresenceService({ store: presenceStore, schedules, users, logger });
 
   const routes: RouteDef[] = [
     ...healthRoutes(createHealthService({ redis: redis.main, prefix: config.redis.prefix, logger, database, draining: options.draining })),
@@ -114,6 +120,7 @@ export function createRoutes(deps: AppDeps, options: AppOptions = {}) {
     ...shiftRequestsRoutes(shiftRequests),
     ...notificationsRoutes(createNotificationsService({ repo: notificationsRepo, writes })),
     ...planningRoutes(planning),
+    ...presenceRoutes(presence),
     ...calendarRoutes(
       createCalendarService({
         repo: createCalendarRepository(db),

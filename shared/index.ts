@@ -9,3 +9,4 @@ export * from './schemas/shift-requests.js';
 export * from './schemas/publications.js';
 export * from './schemas/planning.js';
 export * from './schemas/calendar.js';
+export * from './schemas/presence.js';

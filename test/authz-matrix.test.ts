@@ -478,6 +478,18 @@ const ROWS: Row[] = [
     expected: { anonymous: 401, crew: 403, otherCrew: 404, crewOfBoth: 403, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
     send: (a, w) => a.get(`/api/schedules/${w.published}/changes`),
   },
+  {
+    route: 'PUT /schedules/:id/presence',
+    label: 'as editing the week answers',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, crewOfBoth: 403, manager: 200, otherManager: 404, managerOfBoth: 200, admin: 200 },
+    send: (a, w) => a.put(`/api/schedules/${w.published}/presence`),
+  },
+  {
+    route: 'DELETE /schedules/:id/presence',
+    label: 'as editing the week answers',
+    expected: { anonymous: 401, crew: 403, otherCrew: 404, crewOfBoth: 403, manager: 204, otherManager: 404, managerOfBoth: 204, admin: 204 },
+    send: (a, w) => a.delete(`/api/schedules/${w.published}/presence`),
+  },
   { route: 'GET /shift-requests', expected: signedIn(200), send: (a) => a.get('/api/shift-requests') },
   {
     route: 'POST /shift-requests',

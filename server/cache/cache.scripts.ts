@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
 /**
- * The Lua the cache runs. Scripts are sent by SHA and re-sent in full only when Redis answers
- * NOSCRIPT (after a restart or SCRIPT FLUSH); they are not registered with `defineCommand`
- * because the main connection is shared with sessions and rate limiting.
+ * The Lua the cache runs, and planner presence beside it on the same connection (presence.store.ts).
+ * Scripts are sent by SHA and re-sent in full only when Redis answers NOSCRIPT (after a restart or
+ * SCRIPT FLUSH); they are not registered with `defineCommand` because the main connection is
+ * shared with sessions and rate limiting.
  */
 export interface LuaScript {
   readonly lua: string;
@@ -12,7 +13,7 @@ export interface LuaScript {
   readonly keys: number;
 }
 
-function script(keys: number, lua: string): LuaScript {
+export function script(keys: number, lua: string): LuaScript {
   return { lua, keys, sha: createHash('sha1').update(lua).digest('hex') };
 }
 

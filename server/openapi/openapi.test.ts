@@ -416,6 +416,12 @@ describe('real answers, held to the document', () => {
     c('delete', '/api/schedules/{id}', await manager.agent.delete(`/api/schedules/${made.body.id}`));
     c('get', '/api/schedules/{id}/changes', await manager.agent.get(`/api/schedules/${published.id}/changes`));
     c('get', '/api/schedules/{id}/changes', await crew.agent.get(`/api/schedules/${published.id}/changes`));
+    c('put', '/api/schedules/{id}/presence', await manager.agent.put(`/api/schedules/${published.id}/presence`));
+    c('put', '/api/schedules/{id}/presence', await admin.agent.put(`/api/schedules/${published.id}/presence`));
+    c('put', '/api/schedules/{id}/presence', await crew.agent.put(`/api/schedules/${published.id}/presence`));
+    c('put', '/api/schedules/{id}/presence', await manager.agent.put(`/api/schedules/${MISSING_ID}/presence`));
+    c('delete', '/api/schedules/{id}/presence', await manager.agent.delete(`/api/schedules/${published.id}/presence`));
+    c('delete', '/api/schedules/{id}/presence', await crew.agent.delete(`/api/schedules/${published.id}/presence`));
 
     const mine = await s.shift(published, { userId: crew.id, startsAt: at(published.weekStart, 3, 9), endsAt: at(published.weekStart, 3, 13) });
     const asked = c('post', '/api/shift-requests', await crew.agent.post('/api/shift-requests').send({ shiftId: mine.id, kind: 'swap', toUserId: taker.id }));
@@ -474,6 +480,8 @@ describe('real answers, held to the document', () => {
     expect(statuses('GET /api/metrics')).toEqual([200, 403, 401]);
     expect(statuses('POST /api/shift-requests')).toEqual([201, 409, 422]);
     expect(statuses('PATCH /api/shift-requests/{id}')).toEqual([409, 200, 200]);
+    expect(statuses('PUT /api/schedules/{id}/presence')).toEqual([200, 200, 403, 404]);
+    expect(statuses('DELETE /api/schedules/{id}/presence')).toEqual([204, 403]);
   }, TOUR_TIMEOUT_MS);
 
   it('a body that is not JSON is refused as documented on every operation, GET included; one too large or malformed wherever a body is taken', async () => {

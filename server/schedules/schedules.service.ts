@@ -104,10 +104,15 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
     return actor.role === 'admin' ? {} : actor.role === 'manager' ? { locationIds: mine } : { publishedOnlyLocationIds: mine };
   }
 
-  async function editable(actor: Actor, id: number): Promise<Schedule> {
+  /** The cached schedule if the actor may change it: 404 if they may not see it, 403 if they may see but not change it. */
+  async function changeable(actor: Actor, id: number) {
     const entry = await visible(actor, id);
     ensureAllowed(schedulePolicy.edit(actor, entry.head), 'Only managers of this location change its schedules.');
-    return entry.value();
+    return entry;
+  }
+
+  async function editable(actor: Actor, id: number): Promise<Schedule> {
+    return (await changeable(actor, id)).value();
   }
 
   /** The week's location, as notifications name it. */
@@ -256,6 +261,14 @@ export function createSchedulesService({ repo, shiftWarnings, cache, locations, 
 
     /** Starts the read `get` will make, before the caller's access is known (routes' readAhead). */
     readAhead: (id: number) => cache.readAhead(scheduleKey(id)),
+
+    /**
+     * Refuses, as a change to the schedule would be refused, a caller who may not change it (for
+     * features beside the schedule's own writes, such as presence). Reads only the entry's head.
+     */
+    async ensureEditable(actor: Actor, id: number): Promise<void> {
+      await changeable(actor, id);
+    },
 
     async list(actor: Actor, query: ScheduleListQuery): Promise<{ items: ScheduleSummary[]; nextCursor: string | null }> {
       const before = query.cursor ? decodeCursor(query.cursor, ScheduleCursor) : undefined;

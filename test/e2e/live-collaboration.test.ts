@@ -105,6 +105,14 @@ afterAll(async () => {
 }, 30_000);
 
 describe('two managers on one week, two instances', () => {
+  it("Bram's planner says Femke is also editing the week, and hers says Bram is", async () => {
+    // Bram opened the week after Femke: his first presence answer names her.
+    await bram.getByRole('status').filter({ hasText: `Femke ${suffix} is also editing this week` }).waitFor();
+    // Femke hears of Bram at her planner's next beat (every 15 s).
+    await femke.getByRole('status').filter({ hasText: `Bram ${suffix} is also editing this week` }).waitFor({ timeout: 25_000 });
+    await screenshot(bram, 'live-presence');
+  }, 40_000);
+
   it("shows Femke's edit on Bram's open planner without a reload", async () => {
     await shiftButton(bram, 'Bartender').waitFor();
     await shiftButton(femke, 'Bartender').click();

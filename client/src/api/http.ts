@@ -38,6 +38,8 @@ interface RequestOptions {
   allowUnauthenticated?: boolean;
   /** The `version` the change is based on: sent as `If-Match`, so a stale write gets a 412 instead of winning. */
   ifMatch?: number;
+  /** Sent through even when the page is being closed or left meanwhile (fetch's `keepalive`). */
+  keepalive?: boolean;
 }
 
 /**
@@ -91,6 +93,7 @@ async function send<T>(method: Method, url: string, options: RequestOptions): Pr
       credentials: 'same-origin',
       body: options.body === undefined ? undefined : JSON.stringify(options.body),
       signal: options.signal,
+      keepalive: options.keepalive,
     });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
@@ -127,5 +130,6 @@ export const http = {
   post: <T>(path: string, body?: unknown, options?: RequestOptions) => request<T>('POST', path, { ...options, body }),
   patch: <T>(path: string, body: unknown, ifMatch?: number) => request<T>('PATCH', path, { body, ifMatch }),
   put: <T>(path: string, body: unknown) => request<T>('PUT', path, { body }),
-  delete: (path: string, ifMatch?: number) => request<void>('DELETE', path, { ifMatch }),
+  delete: (path: string, ifMatch?: number, options?: Pick<RequestOptions, 'keepalive' | 'allowUnauthenticated'>) =>
+    request<void>('DELETE', path, { ...options, ifMatch }),
 };

@@ -14,6 +14,7 @@ import type {
 
 export type { Availability, Labor, Location, LocationWeek, Role, Schedule, ScheduleSummary, Shift, TimeOff, UnavailableWindow, User, UserShift, Warning, WarningCode } from '../../../shared/index.js';
 export type { Notification, NotificationPage, ScheduleChanges, PublishedShift, ShiftRequest, ShiftRequestAction, ShiftRequestStatus } from '../../../shared/index.js';
+export type { PresentEditor, SchedulePresence } from '../../../shared/index.js';
 
 /** What the client sends: the schemas' input side (instants as strings, before transforms). */
 export type CreateUserInput = z.input<typeof CreateUserBody>;

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useMe } from '../../api/auth.js';
 import { useLocations } from '../../api/locations.js';
 import { useCrewAvailability, useLabor, useShiftsElsewhere, useTimeOff, useWarnings } from '../../api/planning.js';
+import { usePresence } from '../../api/presence.js';
 import type { Labor, Location, Schedule, User, Warning } from '../../api/types.js';
 import { addWeeks, localInstant } from '../../lib/time.js';
 import { PlannerRequests } from '../requests/PlannerRequests.js';
@@ -10,6 +11,7 @@ import { ScheduleBar } from './ScheduleBar.js';
 import { ShiftDialog, type ShiftDialogTarget } from './ShiftDialog.js';
 import type { PlanContext } from './grid.js';
 import { LaborBar } from './LaborBar.js';
+import { PresenceHint } from './PresenceHint.js';
 import { TimeOffRequests } from './TimeOffRequests.js';
 import { WeekGrid } from './WeekGrid.js';
 import type { CopyResult } from './WeekPlan.js';
@@ -28,9 +30,11 @@ export function ScheduleEditor({ schedule: data, location, crew, copy, onDismiss
   const labor = useLabor(data.id);
   const [dialog, setDialog] = useState<ShiftDialogTarget | null>(null);
   const me = useMe().data;
+  const editors = usePresence(data.id);
 
   return (
     <>
+      <PresenceHint editors={editors} />
       <ScheduleBar
         schedule={data}
         zone={location.timezone}
