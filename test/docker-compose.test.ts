@@ -92,6 +92,16 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^CMD \["node", "dist\/server\/index\.js"\]$/m);
     expect(dockerfile).toMatch(/COPY migrations/);
   });
+
+  it('copies the install-time ioredis patch before each npm ci (decision 037)', () => {
+    const stages = dockerfile.split(/^FROM /m).slice(1);
+    expect(stages).toHaveLength(2);
+    for (const stage of stages) {
+      const copied = stage.indexOf('COPY scripts/patch-ioredis.mjs ./scripts/');
+      expect(copied).toBeGreaterThan(-1);
+      expect(copied).toBeLessThan(stage.indexOf('RUN npm ci'));
+    }
+  });
 });
 
 describe('deploy/docker-compose.ha.yml: three instances behind HAProxy, Redis under Sentinel', () => {
